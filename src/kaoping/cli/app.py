@@ -38,3 +38,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error the user can act on and return the exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """kaoping (考评): measure and appraise the performance of a prosecution service."""
+    if version:
+        from kaoping import __version__
+
+        console.print(f"kaoping {__version__}")
+        raise typer.Exit()
