@@ -12,6 +12,8 @@ class Settings(BaseSettings):
 
     #: The DuckDB warehouse file. Relative paths are taken from the working directory.
     db: Path = Path("kaoping.duckdb")
+    #: SQLAlchemy URL of the application database (users, manual items, objections, audit)
+    app_db: str = "sqlite:///kaoping-app.db"
 
 
 def get_settings() -> Settings:

@@ -1,6 +1,14 @@
 """The ``kaoping`` command line. Importing the command modules registers their commands."""
 
-from kaoping.cli import data, demo, engine, indicators, ingest  # noqa: F401  (registration)
+from kaoping.cli import (  # noqa: F401  (importing registers the commands)
+    appraise,
+    data,
+    demo,
+    engine,
+    indicators,
+    ingest,
+    web,
+)
 from kaoping.cli.app import app
 
 
