@@ -8,9 +8,49 @@ so that each error can name the file, the indicator and the field.
 
 from __future__ import annotations
 
+import difflib
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: Placeholders a sentence template (``sentence_zh`` / ``sentence_en``) may use. The engine
+#: owns the formatting; the catalogue only checks that a template names no other field.
+#: Templates are ``str.format`` strings, so a literal brace is written ``{{`` / ``}}``.
+SENTENCE_PLACEHOLDERS: dict[str, str] = {
+    "organ": "the organ's name in the template's language (最高人民检察院 / the SPP)",
+    "period": "the period in the template's language (2020年1月至6月 / January to June 2020)",
+    "name": "the indicator's name in the template's language",
+    "value": "the value formatted by unit: 17.1% (rate), 3,709 (count), 1.23 (ratio), "
+    "45.6 (days), 1,234.56 (amount, yuan)",
+    "numerator": "the numerator, formatted like a count (3,709) or an amount",
+    "denominator": "the denominator, formatted like the numerator",
+    "change": "the year-on-year change with its direction: 上升5.9个百分点 / up 5.9 "
+    "percentage points for rates; 上升12.3% / up 12.3% otherwise; 持平 / unchanged",
+    "previous": "the value of the same period a year earlier, formatted like {value}",
+}
+
+#: The families of DOMAIN.md, with their labels; a user catalogue may add others.
+FAMILIES: dict[str, tuple[str, str]] = {
+    "arrest_review": ("审查逮捕", "Arrest review"),
+    "prosecution_review": ("审查起诉", "Prosecution review"),
+    "reverse_review": ("反向审视", "Reverse review"),
+    "case_proceeding_ratio": ("案件比", "Case-to-proceeding ratio"),
+    "crime_structure": ("犯罪结构", "Crime structure"),
+    "suggestions": ("检察建议", "Procuratorial suggestions"),
+    "petitions": ("群众来信", "Letters from the public"),
+    "special_mechanisms": ("专项工作", "Special mechanisms"),
+    "public_interest": ("公益诉讼", "Public-interest litigation"),
+    "quality_review": ("案件质量评查", "Quality review"),
+}
+
+#: The five aspects of DOMAIN.md ("The five aspects"), numbered as there.
+ASPECTS: dict[int, tuple[str, str]] = {
+    1: ("维护国家政治安全", "National political security"),
+    2: ("服务经济稳定", "Serving economic stability"),
+    3: ("司法为民", "Justice for the people"),
+    4: ("参与社会治理", "Social governance"),
+    5: ("队伍建设", "The team"),
+}
 
 
 class Unit(StrEnum):
@@ -77,17 +117,41 @@ class Indicator(Strict):
     direction: Direction
     reasonable_range: ReasonableRange | None = None
     #: below this denominator the value is flagged unreliable
-    min_denominator: float = 0
-    #: year-on-year change beyond which the value is flagged (points for rates, % for counts)
+    min_denominator: float = Field(default=0, ge=0)
+    #: year-on-year change beyond which the value is flagged: in percentage points for rates
+    #: (10 = ten points, whatever the stored fraction), in percent for every other unit
+    #: (25 = a change of 25%)
     max_yoy_change: float | None = None
     family: str
     aspect: int = Field(ge=1, le=5)  # the five aspects of DOMAIN.md
     #: whether the indicator is computed per prosecutor as well as per organ
     per_prosecutor: bool = True
-    #: sentence templates for briefings; engine supplies {value}, {numerator}, ...
+    #: sentence templates for briefings; placeholders: SENTENCE_PLACEHOLDERS
     sentence_zh: str | None = None
     sentence_en: str | None = None
 
 
 class Catalogue(Strict):
     indicators: list[Indicator]
+    #: indicator id -> "file:line" of its definition, so a figure leads back to its source
+    sources: dict[str, str] = Field(default_factory=dict)
+    #: problems that do not stop loading (e.g. an ``avg`` measure that cannot roll up)
+    warnings: list[str] = Field(default_factory=list)
+
+    def ids(self) -> list[str]:
+        return [ind.id for ind in self.indicators]
+
+    def get(self, indicator_id: str) -> Indicator:
+        """The indicator called ``indicator_id``; a KeyError suggests near misses."""
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        close = difflib.get_close_matches(indicator_id, self.ids(), n=3)
+        hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+        raise KeyError(f"no indicator `{indicator_id}` in the catalogue{hint}")
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return any(ind.id == indicator_id for ind in self.indicators)
+
+    def by_family(self, family: str) -> list[Indicator]:
+        return [ind for ind in self.indicators if ind.family == family]

@@ -1,0 +1,366 @@
+"""The rules an indicator must pass beyond its shape, each a small named check.
+
+Pydantic checks the shape of an indicator (fields, types, enumerations of the model); the
+rules here check what only the data model and the meaning of the fields can tell: that
+tables and columns exist, filters parse and fit, a rate has a denominator drawn from the
+same population, a reasonable range makes sense. Like MetricFlow's validation rules, each
+rule looks at one thing and says what would be valid, so adding a rule never touches
+another. :func:`validate_indicator` runs them all and returns every issue.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from kaoping.catalogue.errors import Severity
+from kaoping.catalogue.expr import (
+    Call,
+    Column,
+    Compare,
+    Expr,
+    ExprError,
+    InList,
+    IsNull,
+    Literal,
+    conjuncts,
+    parse,
+)
+from kaoping.catalogue.models import (
+    FAMILIES,
+    SENTENCE_PLACEHOLDERS,
+    Aggregation,
+    Direction,
+    Indicator,
+    Measure,
+    Range,
+    Unit,
+)
+from kaoping.catalogue.typecheck import Kind, check, did_you_mean
+from kaoping.catalogue.virtual import table_columns
+from kaoping.model.schema import TABLES, ColumnType
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem of one indicator; ``path`` is the field, e.g. ``("numerator", "filter")``."""
+
+    path: tuple[str | int, ...]
+    message: str
+    severity: Severity = "error"
+
+
+Rule = Callable[[Indicator], Iterator[Issue]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[name] = fn
+        return fn
+
+    return register
+
+
+def validate_indicator(ind: Indicator) -> list[Issue]:
+    """Every issue of ``ind``, in rule order."""
+    return [issue for check_rule in RULES.values() for issue in check_rule(ind)]
+
+
+def _measures(ind: Indicator) -> Iterator[tuple[str, Measure]]:
+    yield "numerator", ind.numerator
+    if ind.denominator is not None:
+        yield "denominator", ind.denominator
+
+
+def _known(m: Measure) -> bool:
+    return m.table in TABLES
+
+
+# --- references to the data model ------------------------------------------------------
+
+
+@rule("known-table")
+def known_table(ind: Indicator) -> Iterator[Issue]:
+    for role, m in _measures(ind):
+        if not _known(m):
+            hint = did_you_mean(m.table, tuple(TABLES))
+            yield Issue(
+                (role, "table"),
+                f"unknown table `{m.table}`{hint} (tables: {', '.join(TABLES)})",
+            )
+
+
+@rule("date-column")
+def date_column(ind: Indicator) -> Iterator[Issue]:
+    """The date places a record in a period, so it must be a DATE column of the table."""
+    for role, m in _measures(ind):
+        if not _known(m):
+            continue
+        cols = table_columns(m.table)
+        col = cols.get(m.date)
+        dates = [c.name for c in cols.values() if c.type is ColumnType.DATE]
+        if col is None:
+            hint = did_you_mean(m.date, list(cols))
+            yield Issue(
+                (role, "date"),
+                f"unknown column `{m.date}` in table `{m.table}`{hint} "
+                f"(date columns: {', '.join(dates)})",
+            )
+        elif col.type is not ColumnType.DATE:
+            yield Issue(
+                (role, "date"),
+                f"`{m.date}` is a {col.type.value} column, not a date; the date that places a "
+                f"record of `{m.table}` in a period is one of: {', '.join(dates)}",
+            )
+
+
+def _parsed(text: str, path: tuple[str, str]) -> tuple[Expr | None, list[Issue]]:
+    try:
+        return parse(text), []
+    except ExprError as exc:
+        return None, [Issue(path, f"cannot parse: {exc.render()}")]
+
+
+@rule("filter")
+def filter_fits(ind: Indicator) -> Iterator[Issue]:
+    """A filter parses, names columns of its table and is a yes/no condition."""
+    for role, m in _measures(ind):
+        if m.filter is None or not _known(m):
+            continue
+        path = (role, "filter")
+        expr, issues = _parsed(m.filter, path)
+        yield from issues
+        if expr is not None:
+            for err in check(expr, m.filter, m.table, want="boolean", role="a filter"):
+                yield Issue(path, err.render())
+
+
+@rule("measure-expr")
+def measure_expr(ind: Indicator) -> Iterator[Issue]:
+    """``count`` counts records; ``sum``/``avg`` need a number; ``count_distinct`` a value."""
+    for role, m in _measures(ind):
+        path = (role, "expr")
+        if m.agg is Aggregation.COUNT:
+            if m.expr is not None:
+                yield Issue(
+                    path,
+                    "`agg: count` counts records and takes no `expr`; remove it, or use "
+                    "`agg: count_distinct` to count distinct values of it",
+                )
+            continue
+        if m.expr is None:
+            yield Issue(path, f"`agg: {m.agg.value}` needs an `expr` (a column or arithmetic)")
+            continue
+        if not _known(m):
+            continue
+        expr, issues = _parsed(m.expr, path)
+        yield from issues
+        if expr is None:
+            continue
+        want: Kind | None = None if m.agg is Aggregation.COUNT_DISTINCT else "number"
+        role_text = f"the expression of `agg: {m.agg.value}`"
+        for err in check(expr, m.expr, m.table, want=want, role=role_text):
+            yield Issue(path, err.render())
+
+
+# --- meaning ---------------------------------------------------------------------------
+
+
+@rule("unit-denominator")
+def unit_denominator(ind: Indicator) -> Iterator[Issue]:
+    """Rates, ratios and days are quotients; counts and amounts are totals."""
+    quotients = (Unit.RATE, Unit.RATIO, Unit.DAYS)
+    if ind.unit in quotients and ind.denominator is None:
+        extra = " (days are a sum of days over a count, so that they roll up)"
+        yield Issue(
+            ("denominator",),
+            f"unit `{ind.unit.value}` needs a denominator"
+            + (extra if ind.unit is Unit.DAYS else ""),
+        )
+    if ind.unit not in quotients and ind.denominator is not None:
+        yield Issue(
+            ("denominator",),
+            f"unit `{ind.unit.value}` is a total and takes no denominator; "
+            "use `rate`, `ratio` or `days` for a quotient",
+        )
+
+
+@rule("rate-population")
+def rate_population(ind: Indicator) -> Iterator[Issue]:
+    """A rate counts members of its denominator's population, so it lies in 0..1."""
+    den = ind.denominator
+    if ind.unit is not Unit.RATE or den is None or not (_known(den) and _known(ind.numerator)):
+        return
+    num = ind.numerator
+    if num.table != den.table:
+        yield Issue(
+            ("numerator", "table"),
+            f"a rate's numerator must come from the denominator's table `{den.table}`, "
+            f"not `{num.table}`; use unit `ratio` for a quotient of two populations",
+        )
+        return
+    if num.date != den.date:
+        yield Issue(
+            ("numerator", "date"),
+            f"the numerator is placed in periods by `{num.date}` but the denominator by "
+            f"`{den.date}`, so the numerator may count records outside the denominator",
+            "warning",
+        )
+    if den.filter and _fits(num) and not _filter_implies(num.filter, den.filter):
+        yield Issue(
+            ("numerator", "filter"),
+            "cannot confirm that the numerator's filter selects a subset of the "
+            f"denominator's (`{den.filter}`); repeat the denominator's conditions in it",
+            "warning",
+        )
+
+
+def _fits(m: Measure) -> bool:
+    """The filter parses and type-checks (else the filter rule has said so already)."""
+    if m.filter is None:
+        return True
+    try:
+        return not check(parse(m.filter), m.filter, m.table, want="boolean")
+    except ExprError:
+        return False
+
+
+def _filter_implies(num: str | None, den: str) -> bool:
+    try:
+        den_expr = parse(den)
+        num_parts = conjuncts(parse(num)) if num else []
+    except ExprError:
+        return True  # the filter rule reports it
+    return all(any(_implies(a, b) for a in num_parts) for b in conjuncts(den_expr))
+
+
+def _values(e: Expr) -> tuple[str, frozenset[object]] | None:
+    """``col = v`` or ``col in (...)`` as (column, values)."""
+    if isinstance(e, Compare) and e.op == "=":
+        if isinstance(e.left, Column) and isinstance(e.right, Literal):
+            return e.left.name, frozenset([e.right.value])
+        if isinstance(e.right, Column) and isinstance(e.left, Literal):
+            return e.right.name, frozenset([e.left.value])
+    if isinstance(e, InList) and not e.negated and isinstance(e.operand, Column):
+        return e.operand.name, frozenset(o.value for o in e.options)
+    return None
+
+
+def _non_null_columns(e: Expr) -> set[str]:
+    """Columns that a true ``e`` proves present (SQL: comparisons with null are unknown)."""
+    operands: tuple[Expr, ...] = ()
+    if isinstance(e, Compare):
+        operands = (e.left, e.right)
+    elif isinstance(e, InList) or (isinstance(e, IsNull) and e.negated):
+        operands = (e.operand,)
+    elif isinstance(e, Column):
+        operands = (e,)
+    out = set()
+    for op in operands:
+        if isinstance(op, Call) and op.name != "coalesce":
+            out |= {a.name for a in op.args if isinstance(a, Column)}
+        elif isinstance(op, Column):
+            out.add(op.name)
+    return out
+
+
+def _implies(a: Expr, b: Expr) -> bool:
+    if a == b:
+        return True
+    if isinstance(b, IsNull) and b.negated and isinstance(b.operand, Column):
+        return b.operand.name in _non_null_columns(a)
+    va, vb = _values(a), _values(b)
+    return va is not None and vb is not None and va[0] == vb[0] and va[1] <= vb[1]
+
+
+@rule("avg-rolls-up")
+def avg_rolls_up(ind: Indicator) -> Iterator[Issue]:
+    for role, m in _measures(ind):
+        if m.agg is Aggregation.AVG:
+            yield Issue(
+                (role, "agg"),
+                "an average cannot be re-aggregated up the hierarchy; use a `sum` numerator "
+                "over a `count` denominator instead",
+                "warning",
+            )
+
+
+@rule("reasonable-range")
+def reasonable_range(ind: Indicator) -> Iterator[Issue]:
+    rr = ind.reasonable_range
+    if rr is None:
+        if ind.direction is Direction.WITHIN_RANGE:
+            yield Issue(
+                ("reasonable_range",),
+                "direction `within_range` needs a reasonable_range (default or by_level)",
+            )
+        return
+    if ind.direction is Direction.WITHIN_RANGE and rr.default is None and not rr.by_level:
+        yield Issue(("reasonable_range",), "direction `within_range` needs at least one range")
+    ranges: list[tuple[tuple[str | int, ...], Range]] = []
+    if rr.default is not None:
+        ranges.append((("reasonable_range", "default"), rr.default))
+    for level, rng in rr.by_level.items():
+        path: tuple[str | int, ...] = ("reasonable_range", "by_level", level)
+        if level not in (1, 2, 3, 4):
+            yield Issue(
+                path,
+                f"level {level} does not exist; levels are 1 national, 2 provincial, "
+                "3 municipal, 4 grassroots",
+            )
+        ranges.append((path, rng))
+    for path, rng in ranges:
+        yield from _range_issues(path, rng, ind.unit)
+
+
+def _range_issues(path: tuple[str | int, ...], rng: Range, unit: Unit) -> Iterator[Issue]:
+    if rng.low is None and rng.high is None:
+        yield Issue(path, "a range needs `low`, `high` or both")
+    if rng.low is not None and rng.high is not None and rng.low > rng.high:
+        yield Issue(path, f"low ({rng.low}) is above high ({rng.high})")
+    if unit is Unit.RATE:
+        for bound in (rng.low, rng.high):
+            if bound is not None and not 0 <= bound <= 1:
+                yield Issue(
+                    path,
+                    f"{bound} is outside 0..1; rates are fractions: write 0.2 for 20%",
+                )
+
+
+@rule("min-denominator")
+def min_denominator(ind: Indicator) -> Iterator[Issue]:
+    if ind.denominator is None and ind.min_denominator > 0:
+        yield Issue(
+            ("min_denominator",),
+            "min_denominator has no effect without a denominator",
+            "warning",
+        )
+
+
+@rule("sentence-placeholders")
+def sentence_placeholders(ind: Indicator) -> Iterator[Issue]:
+    valid = ", ".join(f"{{{p}}}" for p in SENTENCE_PLACEHOLDERS)
+    for name, template in (("sentence_zh", ind.sentence_zh), ("sentence_en", ind.sentence_en)):
+        if template is None:
+            continue
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        except ValueError as exc:
+            yield Issue((name,), f"not a valid template ({exc}); write a literal brace as {{{{")
+            continue
+        for f in fields:
+            if f not in SENTENCE_PLACEHOLDERS:
+                hint = did_you_mean(f, tuple(SENTENCE_PLACEHOLDERS))
+                yield Issue((name,), f"unknown placeholder {{{f}}}{hint} (placeholders: {valid})")
+
+
+@rule("family")
+def family(ind: Indicator) -> Iterator[Issue]:
+    """A new family is allowed; a near miss of a known one is probably a typo."""
+    if ind.family in FAMILIES:
+        return
+    hint = did_you_mean(ind.family, tuple(FAMILIES))
+    if hint:
+        yield Issue(("family",), f"family `{ind.family}` is not a known family{hint}", "warning")
