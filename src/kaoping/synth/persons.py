@@ -215,7 +215,7 @@ def _chunk(
         cal.logit(na_base)
         + fx["non_arrest"][organ]
         + np.where(mix.serious[crime], -1.0, 0.12)
-        + np.where(minor, 0.3, 0.0)
+        + np.where(minor, 0.02, 0.0)
     )
     not_approved = reviewed & (rng.random(n) < p_na)
     approved = reviewed & ~not_approved
