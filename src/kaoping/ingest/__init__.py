@@ -1,0 +1,20 @@
+"""Import case-management exports (CSV, Excel, Parquet) into the warehouse.
+
+Files are read as text, validated set-wise in DuckDB, and upserted by natural key in one
+transaction; rows that fail a rule go to the ``quarantine`` table with the reason.
+"""
+
+from kaoping.ingest.errors import IngestError
+from kaoping.ingest.load import PAUSE_ENV, ImportProgress, ImportReport, import_files
+from kaoping.ingest.quarantine import QuarantinedValue, count_quarantine, list_quarantine
+
+__all__ = [
+    "PAUSE_ENV",
+    "ImportProgress",
+    "ImportReport",
+    "IngestError",
+    "QuarantinedValue",
+    "count_quarantine",
+    "import_files",
+    "list_quarantine",
+]

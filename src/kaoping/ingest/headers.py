@@ -1,0 +1,136 @@
+"""Which table a file holds, and which of its headers is which column.
+
+Exports name their columns in English or Chinese, with full-width brackets or stray spaces,
+so every spelling is normalised the same way before it is compared.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kaoping.ingest.errors import IngestError, file_error
+from kaoping.model.schema import TABLES, Table
+
+
+def normalise(header: str) -> str:
+    """NFKC folds full-width letters and brackets (（月） -> (月)); casefold makes English
+    headers case-insensitive and leaves Chinese untouched."""
+    return unicodedata.normalize("NFKC", header).strip().strip("\ufeff").strip().casefold()
+
+
+def header_aliases(tbl: Table) -> dict[str, str]:
+    """Every accepted header spelling of ``tbl``, normalised, mapped to its column name."""
+    out: dict[str, str] = {}
+    for col in tbl.columns:
+        for alias in col.header_aliases():
+            out.setdefault(normalise(alias), col.name)
+    return out
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """How one file's headers map onto one table's columns."""
+
+    table: Table
+    source: dict[str, str]  # column name -> the header as the file spells it
+    ignored: tuple[str, ...]  # headers that are no column of the table
+    repeated: tuple[str, ...]  # headers naming a column an earlier header already named
+
+    @property
+    def present(self) -> tuple[str, ...]:
+        return tuple(c for c in self.table.column_names if c in self.source)
+
+    def missing_required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.columns if c.required and c.name not in self.source)
+
+    def warnings(self) -> tuple[str, ...]:
+        out: list[str] = []
+        if self.ignored:
+            out.append(
+                f"ignored columns that are not in {self.table.name}: " + ", ".join(self.ignored)
+            )
+        for header in self.repeated:
+            out.append(f"ignored column {header!r}: an earlier column already gives the same field")
+        return tuple(out)
+
+
+def match_headers(tbl: Table, headers: Sequence[str]) -> HeaderMap:
+    aliases = header_aliases(tbl)
+    source: dict[str, str] = {}
+    ignored: list[str] = []
+    repeated: list[str] = []
+    for header in headers:
+        name = aliases.get(normalise(header))
+        if name is None:
+            ignored.append(header)
+        elif name in source:
+            repeated.append(header)
+        else:
+            source[name] = header
+    return HeaderMap(tbl, source, tuple(ignored), tuple(repeated))
+
+
+def map_headers(path: Path, tbl: Table, headers: Sequence[str]) -> HeaderMap:
+    """Map ``headers`` onto ``tbl``, or fail naming every required column that is missing."""
+    mapping = match_headers(tbl, headers)
+    missing = mapping.missing_required()
+    if missing:
+        wanted = ", ".join(f"{n} ({tbl.column(n).label_zh})" for n in missing)
+        found = ", ".join(headers) if headers else "none"
+        noun = "column" if len(missing) == 1 else "columns"
+        raise file_error(
+            path, f"missing required {noun} {wanted} for table {tbl.name}; found headers: {found}"
+        )
+    return mapping
+
+
+def _stem_candidates() -> list[tuple[str, str]]:
+    pairs = [(name, name) for name in TABLES]
+    for tbl in TABLES.values():
+        pairs.append((normalise(tbl.label_zh), tbl.name))
+        pairs.extend((normalise(alias), tbl.name) for alias in tbl.aliases)
+    # Longest first, so that a stem starting with a longer name is never taken by a prefix.
+    return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
+
+
+def table_from_name(path: Path) -> Table | None:
+    """The table whose name, Chinese name or alias the file name starts with, if any."""
+    stem = normalise(path.name.split(".")[0])
+    for candidate, name in _stem_candidates():
+        if stem.startswith(candidate):
+            return TABLES[name]
+    return None
+
+
+def table_from_headers(path: Path, headers: Sequence[str]) -> Table:
+    """The table whose required columns are all present, preferring the most headers matched."""
+    scored: list[tuple[int, str]] = []
+    for tbl in TABLES.values():
+        mapping = match_headers(tbl, headers)
+        if not mapping.missing_required():
+            scored.append((len(mapping.source), tbl.name))
+    scored.sort(reverse=True)
+    if not scored:
+        raise file_error(
+            path,
+            "cannot tell which table this is: the file name starts with no "
+            f"table name ({', '.join(TABLES)}) and the headers contain the "
+            "required columns of none; use --table NAME",
+        )
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        raise file_error(
+            path,
+            f"cannot tell which table this is: the headers fit both "
+            f"{scored[0][1]} and {scored[1][1]}; use --table NAME",
+        )
+    return TABLES[scored[0][1]]
+
+
+def resolve_table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise IngestError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None
