@@ -1,5 +1,259 @@
-"""Commands for this area (filled in by its owner)."""
+"""``kaoping compute``, ``kaoping show`` and ``kaoping explain``.
+
+Thin: options are parsed here and everything else is :class:`kaoping.api.Warehouse`.
+Mistakes a user can make (an unknown indicator, organ or prosecutor, a malformed period,
+no warehouse) end with one line naming the culprit and exit code 1.
+"""
 
 from __future__ import annotations
 
-from kaoping.cli.app import app  # noqa: F401
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from kaoping.cli.app import DbOption, app, console, err_console, fail, resolve_db
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kaoping.api import Warehouse
+    from kaoping.engine.explain import MeasureRecords
+    from kaoping.engine.values import IndicatorValue
+
+CatalogueOption = Annotated[
+    list[Path] | None,
+    typer.Option("--catalogue", "-c", help="Extra catalogue files or directories."),
+]
+OrganOption = Annotated[
+    str | None,
+    typer.Option("--organ", help="Organ code (default: the national organ)."),
+]
+ProsecutorOption = Annotated[
+    str | None, typer.Option("--prosecutor", help="A prosecutor id instead of an organ.")
+]
+PeriodOption = Annotated[
+    str,
+    typer.Option("--period", help="2020, 2020-H1, 2020-Q3, 2020-06 or 2020-01..2020-09."),
+]
+
+
+@contextmanager
+def _warehouse(db: Path | None, catalogue: list[Path] | None) -> Iterator[Warehouse]:
+    """Open the warehouse with its catalogue; turn user mistakes into one-line errors."""
+    from kaoping.api import Warehouse
+    from kaoping.catalogue import CatalogueError, load_catalogue
+    from kaoping.engine.hierarchy import HierarchyError
+    from kaoping.engine.periods import PeriodError
+
+    try:
+        cat = load_catalogue(catalogue or None)
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            err_console.print(str(problem), highlight=False, markup=False)
+        raise fail("the catalogue did not load") from None
+    path = resolve_db(db)
+    try:
+        with Warehouse(path, catalogue=cat) as wh:
+            yield wh
+    except KeyError as exc:
+        raise fail(str(exc.args[0]) if exc.args else str(exc)) from None
+    except (PeriodError, HierarchyError, FileNotFoundError, LookupError, ValueError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _years(text: str | None) -> tuple[int, ...] | None:
+    from kaoping.engine.periods import parse_years
+
+    if text is None:
+        return None
+    try:
+        return parse_years(text)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def _kinds(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return []
+    valid = ("month", "quarter", "half", "year", "ytd")
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in valid]
+    if bad:
+        raise fail(f"unknown kind of period {', '.join(bad)}; use {', '.join(valid)} or none")
+    return kinds
+
+
+@app.command()
+def compute(
+    db: DbOption = None,
+    years: Annotated[
+        str | None,
+        typer.Option("--years", help="Only these years, e.g. 2020 or 2019-2020 (default: all)."),
+    ] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", "-i", help="Only these indicators.")
+    ] = None,
+    prosecutor_periods: Annotated[
+        str | None,
+        typer.Option(
+            "--prosecutor-periods",
+            help="Kinds of period computed per prosecutor: comma-separated of month, quarter, "
+            "half, year, ytd, or 'none' (default: all).",
+        ),
+    ] = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Compute every indicator for every organ, prosecutor and period, and store them."""
+    chosen_years = _years(years)
+    kinds = _kinds(prosecutor_periods)
+    with _warehouse(db, catalogue) as wh:
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("starting", total=None)
+
+            def progress(description: str, step: int, total: int) -> None:
+                bar.update(task, description=description, completed=step, total=total)
+
+            summary = wh.compute(years=chosen_years, indicators=indicator, progress=progress,
+                                 prosecutor_periods=kinds)
+            bar.update(task, description="done", completed=bar.tasks[0].total or 0)
+    table = Table(title=f"kaoping compute → {wh.path}", show_header=False)
+    table.add_row("years", ", ".join(str(y) for y in summary.years))
+    table.add_row("indicators", str(summary.indicators))
+    table.add_row("organs", f"{summary.organs:,}")
+    table.add_row("prosecutors", f"{summary.prosecutors:,}")
+    table.add_row("periods per indicator", str(summary.periods))
+    table.add_row("rows stored", f"{summary.rows:,}")
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    console.print(table)
+    console.print("Next: [bold]kaoping show INDICATOR --organ CODE --period 2020-H1[/]")
+
+
+def _fmt(v: IndicatorValue, x: float | None) -> str:
+    from kaoping.narrative.numbers import format_value
+
+    return format_value(x, v.unit, "en")
+
+
+def _plain(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def _change_text(v: IndicatorValue) -> str:
+    if v.change is None:
+        return "— (no data for the previous year)"
+    unit = {"percentage_points": " pp", "percent": "%", "days": " days"}.get(v.change_unit, "")
+    return f"{v.change:+.1f}{unit}" if v.change_unit != "difference" else f"{v.change:+.2f}"
+
+
+def _panel(v: IndicatorValue, stale: bool) -> Panel:
+    lines = [f"[bold]{_fmt(v, v.value)}[/]   {v.name_zh} / {v.name_en}"]
+    if v.denominator is not None:
+        lines.append(f"numerator {_plain(v.numerator)} / denominator {_plain(v.denominator)}")
+    if v.ci_low is not None and v.ci_high is not None:
+        lines.append(f"95% interval {v.ci_low * 100:.1f}% – {v.ci_high * 100:.1f}%")
+    lines.append(f"previous year {_fmt(v, v.previous)}   change {_change_text(v)}")
+    if v.rank is not None:
+        lines.append(f"rank {v.rank} of {v.peers} under the same parent; "
+                     f"{v.rank_in_level} of {v.peers_in_level} in the level")
+    elif v.source == "on_the_fly":
+        lines.append("[dim]computed on the fly from the records (period not stored): no rank[/]")
+    if v.flags:
+        lines.append("[yellow]flags: " + ", ".join(v.flags) + "[/]")
+    if stale:
+        lines.append("[yellow]the stored results were computed with other definitions: "
+                     "run `kaoping compute`[/]")
+    lines += ["", v.sentence("zh"), v.sentence("en")]
+    title = f"{v.subject_name_zh} · {v.period_zh}  ({v.subject} · {v.period})"
+    return Panel("\n".join(lines), title=title, expand=False)
+
+
+@app.command()
+def show(
+    indicator: Annotated[str, typer.Argument(help="Indicator id (see `kaoping indicators list`).")],
+    period: PeriodOption,
+    organ: OrganOption = None,
+    prosecutor: ProsecutorOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: DbOption = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Print one indicator for one organ (or prosecutor) and period."""
+    with _warehouse(db, catalogue) as wh:
+        value = wh.indicator(indicator, organ=organ, prosecutor=prosecutor, period=period)
+        stale = value.source == "stored" and wh.stale
+    if as_json:
+        typer.echo(json.dumps(value.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console.print(_panel(value, stale))
+
+
+def _records_table(side: MeasureRecords, limit: int) -> Table:
+    frame: pd.DataFrame = side.records
+    shown = min(limit, side.total_records)
+    table = Table(title=f"{side.role}: {side.total_records:,} records (first {shown} shown)")
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if x is None else str(x) for x in row))
+    return table
+
+
+@app.command()
+def explain(
+    indicator: Annotated[str, typer.Argument(help="Indicator id.")],
+    period: PeriodOption,
+    organ: OrganOption = None,
+    prosecutor: ProsecutorOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Records listed per side.")] = 50,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write every record to this CSV file.")
+    ] = None,
+    db: DbOption = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """List the records behind a figure and its definition, so it can be recounted by hand."""
+    with _warehouse(db, catalogue) as wh:
+        e = wh.explain(indicator, organ=organ, prosecutor=prosecutor, period=period,
+                       limit=limit)
+        written = e.to_csv(out, wh.backend) if out is not None else None
+    ind, v = e.indicator, e.value
+    console.rule(f"[bold]{ind.name_zh} / {ind.name_en}[/] ({ind.id})")
+    console.print(f"[bold]定义[/] {ind.definition_zh}", highlight=False)
+    console.print(f"[bold]Definition[/] {ind.definition_en}", highlight=False)
+    for side in (e.numerator, e.denominator):
+        if side is not None:
+            console.print(f"[bold]{side.role}[/]: {side.describe('en')}", highlight=False)
+    first, last = e.date_bounds
+    console.print(f"[bold]period[/] {e.period.label} ({e.period.label_zh}): {first} to {last}")
+    who = "prosecutor " + e.subject.code if e.subject.kind == "prosecutor" else "organs"
+    names = ", ".join(f"{c} {zh}" for c, zh, _ in e.organs[:12])
+    more = f" … and {len(e.organs) - 12} more" if len(e.organs) > 12 else ""
+    console.print(f"[bold]{who}[/] ({len(e.organs)}): {names}{more}", highlight=False)
+    for side in (e.numerator, e.denominator):
+        if side is not None:
+            console.print(_records_table(side, limit))
+    console.print(f"[bold]{e.arithmetic()}[/]")
+    console.print(v.sentence("zh"))
+    console.print(v.sentence("en"))
+    if written is not None:
+        console.print(f"wrote {written:,} records to {out}")

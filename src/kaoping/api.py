@@ -1,0 +1,344 @@
+"""The Python API: open a warehouse, compute the catalogue, read and explain figures.
+
+::
+
+    import kaoping
+
+    with kaoping.Warehouse("kaoping.duckdb") as wh:
+        wh.compute()                                   # every indicator, organ, period
+        v = wh.indicator("minor_conditional_non_prosecution_rate",
+                         organ="100000", period="2020-H1")
+        v.value, v.change, v.sentence("en")
+        wh.values("non_prosecution_rate", "2020", level=2)   # a league table (DataFrame)
+        wh.explain("non_prosecution_rate", organ="110000", period="2020-Q3").arithmetic()
+
+Reads open the file read-only, so several readers (the web app, a notebook) can share
+it; :meth:`Warehouse.compute` reopens it for writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from kaoping.catalogue.models import Catalogue, Indicator
+from kaoping.engine.periods import Period, parse_period
+from kaoping.engine.values import IndicatorValue, Subject
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.backends.duckdb
+
+    from kaoping.engine.compute import ComputeSummary, ProgressCallback
+    from kaoping.engine.explain import Explanation
+    from kaoping.engine.hierarchy import Hierarchy
+    from kaoping.engine.store import LastRun
+
+__all__ = ["Warehouse"]
+
+
+class Warehouse:
+    """A kaoping warehouse (a DuckDB file) with its indicator catalogue.
+
+    ``catalogue`` is a :class:`~kaoping.catalogue.models.Catalogue`, a list of
+    indicators, or None for the default catalogue (plus ``$KAOPING_CATALOGUE_DIR``).
+    Errors a user can make -- an unknown indicator, organ or prosecutor, a malformed
+    period -- raise ``KeyError`` / ``ValueError`` whose message names the culprit and
+    suggests near misses.
+    """
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        catalogue: Catalogue | Sequence[Indicator] | None = None,
+    ) -> None:
+        if path is None:
+            from kaoping.settings import get_settings
+
+            path = get_settings().db
+        self.path = Path(path)
+        self._catalogue = (
+            Catalogue(indicators=list(catalogue))
+            if catalogue is not None and not isinstance(catalogue, Catalogue)
+            else catalogue
+        )
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._writable = False
+        self._hierarchy: Hierarchy | None = None
+        self._backend: ibis.backends.duckdb.Backend | None = None
+
+    # --- life cycle -------------------------------------------------------------------
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+            self._backend = None
+
+    def _connection(self, *, write: bool = False) -> duckdb.DuckDBPyConnection:
+        from kaoping.warehouse import connect
+
+        if self._con is not None and (self._writable or not write):
+            return self._con
+        self.close()
+        self._con = connect(self.path, read_only=not write)
+        self._writable = write
+        self._hierarchy = None
+        self._backend = None
+        return self._con
+
+    @property
+    def backend(self) -> ibis.backends.duckdb.Backend:
+        """An Ibis backend over the warehouse (read-only unless computing)."""
+        from kaoping.warehouse import ibis_connection
+
+        con = self._connection()
+        if self._backend is None:
+            self._backend = ibis_connection(con)
+        return self._backend
+
+    # --- definitions ------------------------------------------------------------------
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            from kaoping.catalogue import load_catalogue
+
+            self._catalogue = load_catalogue()
+        return self._catalogue
+
+    def definition(self, indicator_id: str) -> Indicator:
+        """The indicator called ``indicator_id``; KeyError suggests near misses."""
+        return self.catalogue.get(indicator_id)
+
+    @property
+    def hierarchy(self) -> Hierarchy:
+        if self._hierarchy is None:
+            from kaoping.engine.compute import load_organs
+
+            self._hierarchy = load_organs(self.backend)
+        return self._hierarchy
+
+    def organ(self, organ_code: str) -> Subject:
+        """The organ as a subject: itself and every organ below it."""
+        h = self.hierarchy
+        row = h.organ(organ_code)
+        parent = row["parent_code"]
+        return Subject(
+            kind="organ", code=organ_code, organ_code=organ_code, level=int(str(row["level"])),
+            parent_code=None if parent is None or pd.isna(parent) else str(parent),
+            name_zh=str(row["name_zh"]), name_en=str(row["name_en"]),
+            organs=tuple(h.descendants(organ_code)),
+        )
+
+    def prosecutor(self, prosecutor_id: str) -> Subject:
+        """The prosecutor as a subject (records he handled, in any organ)."""
+        b = self.backend
+        p = b.table("prosecutors")
+        rows = b.execute(p.filter(p.prosecutor_id == prosecutor_id).limit(1))
+        if rows.empty:
+            raise KeyError(f"no prosecutor {prosecutor_id!r} in the warehouse")
+        row = rows.iloc[0]
+        organ = self.organ(str(row["organ_code"]))
+        name = str(row["display_name"])
+        return Subject(
+            kind="prosecutor", code=prosecutor_id, organ_code=organ.code, level=organ.level,
+            parent_code=organ.code, name_zh=f"{organ.name_zh}{name}",
+            name_en=f"{name} ({organ.name_en})", organs=(organ.code,),
+        )
+
+    def subject(self, *, organ: str | None = None, prosecutor: str | None = None) -> Subject:
+        """An organ or a prosecutor; with neither, the national (root) organ."""
+        if organ is not None and prosecutor is not None:
+            raise ValueError("give an organ or a prosecutor, not both")
+        if prosecutor is not None:
+            return self.prosecutor(prosecutor)
+        if organ is None:
+            roots = self.hierarchy.organs[self.hierarchy.organs["parent_code"].isna()]
+            if len(roots) != 1:
+                raise ValueError("the warehouse has no single top organ; name one with organ=")
+            organ = str(roots.iloc[0]["organ_code"])
+        return self.organ(organ)
+
+    # --- computing --------------------------------------------------------------------
+
+    def compute(
+        self,
+        *,
+        years: Sequence[int] | None = None,
+        indicators: Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+        prosecutor_periods: Collection[str] | None = None,
+    ) -> ComputeSummary:
+        """Compute the catalogue (or the ``indicators`` named) and store the results.
+
+        ``years`` limits the periods computed and replaced to those years;
+        ``prosecutor_periods`` the kinds of period computed per prosecutor (default all of
+        month, quarter, half, year, ytd; an empty list computes organs only).
+        """
+        from kaoping.engine.compute import compute
+        from kaoping.engine.periods import PeriodKind
+
+        chosen = (
+            [self.definition(i) for i in indicators]
+            if indicators is not None
+            else list(self.catalogue.indicators)
+        )
+        kinds = tuple(PeriodKind) if prosecutor_periods is None else tuple(prosecutor_periods)
+        return compute(
+            self._connection(write=True), chosen, years=years, progress=progress,
+            prosecutor_periods=kinds,
+        )
+
+    def last_run(self) -> LastRun | None:
+        from kaoping.engine.store import last_run
+
+        return last_run(self._connection())
+
+    @property
+    def stale(self) -> bool:
+        """Whether the stored results were computed with other definitions than these."""
+        from kaoping.engine.compute import catalogue_digest
+
+        run = self.last_run()
+        return run is not None and run.catalogue_digest != catalogue_digest(
+            self.catalogue.indicators
+        )
+
+    # --- reading ----------------------------------------------------------------------
+
+    def _stored(self, indicator: Indicator, subject: Subject, period: Period) -> dict[str, Any]:
+        from kaoping.engine.store import RESULTS_TABLE, has_results
+
+        if not has_results(self._connection()):
+            return {}
+        t = self.backend.table(RESULTS_TABLE)
+        labels = period.equivalent_labels()
+        q = t.filter(
+            t.indicator == indicator.id,
+            t.subject_type == subject.kind,
+            t.subject == subject.code,
+            t.period.isin(list(labels)),
+        )
+        frame = self.backend.execute(q)
+        if frame.empty:
+            return {}
+        frame["__order"] = frame["period"].map(labels.index)
+        row: dict[str, Any] = frame.sort_values("__order").iloc[0].to_dict()
+        row["period"] = period.label
+        return row
+
+    def _has_previous(self, indicator: Indicator, period: Period) -> bool:
+        from kaoping.engine.compute import data_years
+
+        needed = {y for y, _ in period.previous().months}
+        for m in (indicator.numerator, indicator.denominator):
+            if m is not None and not needed <= set(data_years(self.backend, m.table, m.date)):
+                return False
+        return True
+
+    def indicator(
+        self,
+        indicator: str,
+        *,
+        period: str | Period,
+        organ: str | None = None,
+        prosecutor: str | None = None,
+    ) -> IndicatorValue:
+        """One indicator for one organ (or prosecutor) and period.
+
+        Read from the stored results when ``kaoping compute`` stored that period; computed
+        from the records otherwise (any month range works; ranks are then missing and
+        ``source`` is ``"on_the_fly"``).
+        """
+        ind = self.definition(indicator)
+        p = parse_period(period)
+        subject = self.subject(organ=organ, prosecutor=prosecutor)
+        row = self._stored(ind, subject, p)
+        source = "stored"
+        if not row:
+            from kaoping.engine.adhoc import compute_one
+
+            row = compute_one(
+                self.backend, ind, subject, p, has_previous=self._has_previous(ind, p)
+            )
+            source = "on_the_fly"
+        return IndicatorValue.from_row(
+            row, ind, subject, period_zh=p.label_zh, period_en=p.phrase_en, source=source
+        )
+
+    def values(
+        self,
+        indicator: str,
+        period: str | Period,
+        *,
+        level: int | None = None,
+        parent: str | None = None,
+        subject_type: Literal["organ", "prosecutor"] = "organ",
+    ) -> pd.DataFrame:
+        """The stored figures of one indicator and period for many subjects: a league table.
+
+        Filter by ``level`` (1-4) and/or ``parent`` (the organs directly below it, or for
+        prosecutors the prosecutors of that organ). Sorted best first within the level;
+        organ names are added as ``name_zh`` / ``name_en``.
+        """
+        from kaoping.engine.store import RESULTS_TABLE, has_results
+
+        ind = self.definition(indicator)
+        p = parse_period(period)
+        if not has_results(self._connection()):
+            raise LookupError("no stored results: run `kaoping compute` (or .compute()) first")
+        t = self.backend.table(RESULTS_TABLE)
+        conds = [t.indicator == ind.id, t.subject_type == subject_type,
+                 t.period.isin(list(p.equivalent_labels()))]
+        if level is not None:
+            conds.append(t.level == level)
+        if parent is not None:
+            conds.append(t.parent_code == parent)
+        frame = self.backend.execute(t.filter(*conds))
+        frame = frame.drop_duplicates(subset=["subject"])
+        names = self.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
+        frame = frame.merge(names, on="organ_code", how="left")
+        frame["period"] = p.label
+        return frame.sort_values(
+            ["level", "rank_in_level", "subject"], na_position="last"
+        ).reset_index(drop=True)
+
+    def explain(
+        self,
+        indicator: str,
+        *,
+        period: str | Period,
+        organ: str | None = None,
+        prosecutor: str | None = None,
+        limit: int = 50,
+    ) -> Explanation:
+        """The definition and the records behind one figure (see :class:`Explanation`)."""
+        from kaoping.engine.explain import explain
+
+        value = self.indicator(indicator, period=period, organ=organ, prosecutor=prosecutor)
+        subject = self.subject(organ=organ, prosecutor=prosecutor)
+        h = self.hierarchy.organs.set_index("organ_code")
+        organs = tuple(
+            (c, str(h.at[c, "name_zh"]), str(h.at[c, "name_en"])) for c in subject.organs
+        )
+        return explain(
+            self.backend, value.definition, subject, parse_period(period), value, organs,
+            limit=limit,
+        )

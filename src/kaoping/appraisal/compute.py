@@ -1,0 +1,241 @@
+"""Compute an appraisal run from the warehouse, without storing it: inputs, hash, results.
+
+The **content hash** covers everything a result depends on, each as its own digest
+(kept with the run, so one can see *which* input changed):
+
+- ``data``: every record of every canonical table (:func:`inputs.data_digest`);
+- ``values``: the stored indicator values the run read;
+- ``catalogue``: the definitions of the indicators the scheme scores;
+- ``scheme``: the validated scheme, as canonical JSON;
+- ``items``: the bonus, deduction and correction items counted;
+- ``scope``: period, organ, and :data:`ALGORITHM_VERSION` (bumped when a formula changes).
+
+Equal hashes mean equal inputs, and :mod:`kaoping.appraisal.score` is deterministic, so
+equal hashes give byte-identical ``results_json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kaoping.appraisal import inputs as wh
+from kaoping.appraisal.errors import AppraisalError
+from kaoping.appraisal.fairness import expected_values
+from kaoping.appraisal.results import SubjectResult, canonical_json
+from kaoping.appraisal.scheme import WEIGHTED_CASES, Scheme
+from kaoping.appraisal.score import ItemInput, ScoringInputs, SubjectInfo, score_subjects
+from kaoping.appraisal.weighting import Workload, workloads
+from kaoping.catalogue.models import Catalogue, Indicator
+from kaoping.engine.periods import Period, parse_period
+
+__all__ = ["ALGORITHM_VERSION", "ComputedRun", "Scope", "compute_run", "resolve_scope"]
+
+#: part of every content hash: change it when a scoring formula changes meaning
+ALGORITHM_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who a run appraises: the subjects below ``organ`` that the scheme selects."""
+
+    organ: str
+    period: Period
+    subjects: tuple[SubjectInfo, ...]
+    #: organ subject -> the organs whose records it covers (fairness checks)
+    coverage: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComputedRun:
+    scheme: Scheme
+    period: str
+    organ: str
+    subject_type: str
+    content_hash: str
+    inputs: dict[str, str]
+    results: tuple[SubjectResult, ...]
+    results_json: str
+    results_hash: str
+    warnings: tuple[str, ...] = ()
+
+
+def _sha(data: Any) -> str:
+    text = data if isinstance(data, str) else canonical_json(data)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def _children(organs: Mapping[str, wh.Organ]) -> dict[str, list[str]]:
+    children: dict[str, list[str]] = {}
+    for o in organs.values():
+        if o.parent_code is not None:
+            children.setdefault(o.parent_code, []).append(o.code)
+    return children
+
+
+def _descendants(children: Mapping[str, list[str]], root: str) -> list[str]:
+    """``root`` and every organ below it, depth first in code order."""
+    out, stack = [], [root]
+    while stack:
+        code = stack.pop()
+        out.append(code)
+        stack.extend(sorted(children.get(code, []), reverse=True))
+    return out
+
+
+def _root(organs: Mapping[str, wh.Organ], organ: str | None) -> str:
+    if organ is None:
+        roots = [o.code for o in organs.values() if o.parent_code is None]
+        if len(roots) != 1:
+            raise AppraisalError("the warehouse has no single top organ; name one with --organ")
+        return roots[0]
+    if organ not in organs:
+        import difflib
+
+        close = difflib.get_close_matches(organ, list(organs), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise AppraisalError(f"no organ {organ!r} in the warehouse{hint}")
+    return organ
+
+
+def _group(scheme: Scheme, parent: str | None, organ: str, department: str | None) -> str:
+    compare = scheme.subjects.compare
+    if compare == "parent":
+        return parent or "-"
+    if compare == "organ":
+        return organ
+    if compare == "department":
+        return f"{organ}/{department}"
+    return "all"
+
+
+def resolve_scope(con: Any, scheme: Scheme, period: Period, organ: str | None) -> Scope:
+    """The subjects of a run of ``scheme`` over the organs below ``organ`` (default: all)."""
+    organs = wh.read_organs(con)
+    root = _root(organs, organ)
+    children = _children(organs)
+    below = _descendants(children, root)
+    s = scheme.subjects
+    if s.kind == "organ":
+        chosen = [organs[c] for c in below if organs[c].level == s.level]
+        subjects = tuple(
+            SubjectInfo(o.code, "organ", o.name_zh, o.name_en, o.code, o.level,
+                        _group(scheme, o.parent_code, o.code, None))
+            for o in sorted(chosen, key=lambda o: o.code)
+        )
+        coverage = {o.code: tuple(_descendants(children, o.code)) for o in chosen}
+        return Scope(root, period, subjects, coverage)
+    inside = set(below)
+    pros = [p for p in wh.read_prosecutors(con).values()
+            if p.organ_code in inside and (s.department is None or p.department == s.department)]
+    subjects = tuple(
+        SubjectInfo(p.code, "prosecutor", p.display_name, p.display_name, p.organ_code,
+                    organs[p.organ_code].level,
+                    _group(scheme, p.organ_code, p.organ_code, p.department))
+        for p in sorted(pros, key=lambda p: p.code)
+    )
+    return Scope(root, period, subjects)
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def _definitions(scheme: Scheme, catalogue: Catalogue) -> dict[str, Indicator]:
+    return {i: catalogue.get(i) for i in scheme.indicator_ids()}
+
+
+def _items_digest(items: Iterable[ItemInput]) -> str:
+    rows = sorted([i.item_id, i.subject, i.category, i.points, i.reason] for i in items)
+    return _sha(rows)
+
+
+def compute_run(
+    warehouse: Path | str,
+    scheme: Scheme,
+    period: str | Period,
+    *,
+    organ: str | None = None,
+    items: Sequence[ItemInput] = (),
+    catalogue: Catalogue | None = None,
+) -> ComputedRun:
+    """Score ``scheme`` for ``period`` on the warehouse; nothing is stored.
+
+    ``items`` are the manual items to count (the caller reads them from the application
+    database; items of subjects outside the run are ignored).
+    """
+    from kaoping.warehouse import connect, ibis_connection
+
+    p = parse_period(period)
+    if catalogue is None:
+        from kaoping.catalogue import load_catalogue
+
+        catalogue = load_catalogue()
+    definitions = _definitions(scheme, catalogue)
+    con = connect(warehouse, read_only=True)
+    try:
+        wh.check_fresh(con)
+        scope = resolve_scope(con, scheme, p, organ)
+        codes = [s.code for s in scope.subjects]
+        values = wh.read_values(con, scheme.subjects.kind, p, list(definitions), codes)
+        backend = ibis_connection(con)
+        loads: dict[str, Workload] = {}
+        if scheme.case_weighting is not None and any(
+            i.indicator == WEIGHTED_CASES for _, i in scheme.items()
+        ):
+            loads = workloads(backend, scheme.case_weighting, p)
+        subjects = scope.subjects
+        if scheme.subjects.kind == "prosecutor":
+            # a prosecutor with no record in the period has nothing to be appraised on
+            active = {s for s, _ in values} | set(loads)
+            subjects = tuple(s for s in subjects if s.code in active)
+        expected = {}
+        if scheme.fairness and scheme.subjects.kind == "organ":
+            coverage = {s.code: scope.coverage[s.code] for s in subjects}
+            expected = expected_values(backend, list(definitions.values()), p, coverage)
+        data = wh.data_digest(con)
+    finally:
+        con.close()
+    if not subjects:
+        raise AppraisalError(
+            f"no {scheme.subjects.kind}s to appraise below organ {scope.organ} in {p.label}"
+        )
+    chosen = {s.code for s in subjects}
+    counted = tuple(i for i in items if i.subject in chosen)
+    inputs = {
+        "data": data,
+        "values": _sha(sorted(v.canonical() for v in values.values())),
+        "catalogue": _sha(sorted(d.model_dump_json() for d in definitions.values())),
+        "scheme": _sha(scheme.model_dump(mode="json")),
+        "items": _items_digest(counted),
+        "scope": _sha([p.label, scope.organ, scheme.subjects.kind, ALGORITHM_VERSION]),
+    }
+    results = tuple(score_subjects(ScoringInputs(
+        scheme=scheme, definitions=definitions, subjects=subjects, values=values,
+        workloads=loads, items=counted, expected=expected,
+    )))
+    results_json = canonical_json([r.to_dict() for r in results])
+    return ComputedRun(
+        scheme=scheme, period=p.label, organ=scope.organ, subject_type=scheme.subjects.kind,
+        content_hash=_sha(inputs), inputs=inputs, results=results,
+        results_json=results_json, results_hash=_sha(results_json),
+        warnings=_warnings(results),
+    )
+
+
+def _warnings(results: Sequence[SubjectResult]) -> tuple[str, ...]:
+    ignored = sorted({(r.subject, a.item_id) for r in results for a in r.adjustments
+                      if a.kind == "ignored"})
+    return tuple(f"item {i} of {s} is not an item of this scheme and was not counted"
+                 for s, i in ignored)
+
+
+def scheme_json(scheme: Scheme) -> str:
+    """The scheme as stored with a run (read back with ``Scheme.model_validate_json``)."""
+    return json.dumps(scheme.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)

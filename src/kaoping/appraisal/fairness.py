@@ -1,0 +1,161 @@
+"""Fairness checks: expected values from the case mix, and ranks that cannot be told apart.
+
+**Expected value (indirect standardisation).** An organ with many minors or many
+dangerous-driving cases has a different non-prosecution rate for reasons that are not its
+work. For a rate over persons, the national rate is computed in each stratum of crime and
+minor status; an organ's *expected* numerator is what the national rates would give on its
+own denominator mix::
+
+    expected = sum over strata s of
+               denominator(organ, s) x numerator(nation, s) / denominator(nation, s)
+
+and the observed-to-expected ratio ``O/E = numerator / expected`` says whether the organ
+is low because of its cases (O/E near 1) or its work (O/E far from 1). Shown beside the raw
+value, never instead of it.
+
+**Indistinguishable ranks.** A subject's total comes with an interval (its rates at the
+ends of their 95% intervals, :mod:`kaoping.appraisal.score`); where the intervals of two
+neighbours in a league table overlap, their order is not statistically meaningful, and
+the results say so.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kaoping.catalogue.models import Aggregation, Indicator, Unit
+from kaoping.engine.compile import record_filter
+from kaoping.engine.compile import source_table as measure_source
+from kaoping.engine.periods import Period
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = ["STRATA", "Expected", "expected_values", "indistinct_neighbours", "standardisable"]
+
+#: the case-mix strata: crime and minor status (DOMAIN.md: "by crime and minor status")
+STRATA = ("crime_code", "is_minor")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """An organ's rate next to what the national rates would give on its case mix."""
+
+    indicator: str
+    subject: str
+    observed: float | None
+    expected: float | None
+    #: observed numerator / expected numerator; None when nothing was expected
+    ratio: float | None
+    numerator: float
+    expected_numerator: float
+    denominator: float
+
+
+def standardisable(ind: Indicator) -> bool:
+    """A rate counted over persons on both sides: the strata columns exist there."""
+    den = ind.denominator
+    return (
+        ind.unit is Unit.RATE
+        and den is not None
+        and ind.numerator.table == "persons"
+        and den.table == "persons"
+        and ind.numerator.agg is Aggregation.COUNT
+        and den.agg is Aggregation.COUNT
+    )
+
+
+def _strata_counts(backend: Any, ind: Indicator, period: Period) -> pd.DataFrame:
+    """organ_code, crime_code, is_minor, num, den: the records of both sides in ``period``."""
+    assert ind.denominator is not None
+    frames = []
+    for role, m in (("num", ind.numerator), ("den", ind.denominator)):
+        t = measure_source(backend, m.table, [m])
+        t = t.filter(record_filter(m, t), t[m.date] >= period.start_date,
+                     t[m.date] < period.end_date)
+        grouped: ir.Table = t.group_by(["organ_code", *STRATA]).aggregate(n=t.count())
+        frame = backend.execute(grouped)
+        frame["role"] = role
+        frames.append(frame)
+    both = pd.concat(frames, ignore_index=True)
+    if both.empty:
+        return pd.DataFrame(columns=["organ_code", *STRATA, "num", "den"])
+    wide = both.pivot_table(index=["organ_code", *STRATA], columns="role", values="n",
+                            aggfunc="sum", fill_value=0).reset_index()
+    for col in ("num", "den"):
+        if col not in wide.columns:
+            wide[col] = 0
+    return wide[["organ_code", *STRATA, "num", "den"]]
+
+
+def expected_values(
+    backend: Any,
+    indicators: Sequence[Indicator],
+    period: Period,
+    coverage: Mapping[str, Sequence[str]],
+) -> dict[tuple[str, str], Expected]:
+    """(subject, indicator) -> :class:`Expected` for every standardisable indicator.
+
+    ``coverage`` maps each subject (an organ) to the organs whose records it covers
+    (itself and every organ below it). National stratum rates come from every record in
+    the warehouse for the period.
+    """
+    out: dict[tuple[str, str], Expected] = {}
+    owner = [(o, s) for s, organs in coverage.items() for o in organs]
+    cover = pd.DataFrame(owner, columns=["organ_code", "subject"])
+    for ind in indicators:
+        if not standardisable(ind):
+            continue
+        counts = _strata_counts(backend, ind, period)
+        if counts.empty:
+            continue
+        national = counts.groupby(list(STRATA), dropna=False)[["num", "den"]].sum()
+        rate = (national["num"] / national["den"].where(national["den"] > 0)).fillna(0.0)
+        rate_frame = rate.rename("national_rate").reset_index()
+        mine = counts.merge(cover, on="organ_code").merge(rate_frame, on=list(STRATA),
+                                                          how="left")
+        mine["expected_num"] = mine["den"] * mine["national_rate"].fillna(0.0)
+        mine = mine.sort_values(["subject", "organ_code", *STRATA], kind="mergesort")
+        # sums over rows in a fixed order: the same records give the same bits
+        sums = mine.groupby("subject", sort=True)[["num", "den", "expected_num"]].sum()
+        for subject, num, den, exp_num in zip(
+            sums.index, sums["num"], sums["den"], sums["expected_num"], strict=True
+        ):
+            out[(str(subject), ind.id)] = _expected(
+                ind.id, str(subject), float(num), float(den), float(exp_num)
+            )
+    return out
+
+
+def _expected(indicator: str, subject: str, num: float, den: float, exp_num: float) -> Expected:
+    return Expected(
+        indicator=indicator,
+        subject=subject,
+        observed=num / den if den > 0 else None,
+        expected=exp_num / den if den > 0 else None,
+        ratio=num / exp_num if exp_num > 0 else None,
+        numerator=num,
+        expected_numerator=exp_num,
+        denominator=den,
+    )
+
+
+def indistinct_neighbours(
+    ranked: Sequence[tuple[str, float, float]],
+) -> dict[str, list[str]]:
+    """Subject -> the neighbours in rank order whose intervals overlap its own.
+
+    ``ranked`` is (subject, low, high) best first. Only adjacent places are compared: a
+    leader asks "is 3rd really ahead of 4th?", and overlap with the next one answers it.
+    """
+    out: dict[str, list[str]] = {s: [] for s, _, _ in ranked}
+    for (a, a_lo, a_hi), (b, b_lo, b_hi) in itertools.pairwise(ranked):
+        if a_lo <= b_hi and b_lo <= a_hi:
+            out[a].append(b)
+            out[b].append(a)
+    return out

@@ -1,0 +1,218 @@
+"""The appraisal's one door to the warehouse: subjects, stored indicator values, digests.
+
+Everything the appraisal reads from DuckDB goes through here, so that a change in the
+engine's results table (``indicator_values``, written by ``kaoping compute``) touches one
+module. Reads are plain SQL on a read-only connection: they are small (one period, the
+subjects of one run) and the shapes are the engine's documented columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kaoping.appraisal.errors import AppraisalError
+from kaoping.engine.periods import Period
+from kaoping.model.schema import TABLES
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "Organ",
+    "StoredValue",
+    "SubjectRow",
+    "check_fresh",
+    "data_digest",
+    "read_organs",
+    "read_prosecutors",
+    "read_values",
+]
+
+RESULTS_TABLE = "indicator_values"
+RUNS_TABLE = "compute_runs"
+
+
+@dataclass(frozen=True)
+class Organ:
+    code: str
+    parent_code: str | None
+    level: int
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    """A prosecutor as the warehouse lists him."""
+
+    code: str
+    organ_code: str
+    department: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """One row of ``indicator_values``: the figures a score is computed from."""
+
+    indicator: str
+    subject: str
+    level: int | None
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    previous: float | None
+    change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    flags: tuple[str, ...]
+
+    def canonical(self) -> list[Any]:
+        """The row as a JSON-able list, for the content hash."""
+        return [self.indicator, self.subject, self.numerator, self.denominator, self.value,
+                self.ci_low, self.ci_high, list(self.flags)]
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    f = float(x)
+    return None if math.isnan(f) else f
+
+
+def read_organs(con: duckdb.DuckDBPyConnection) -> dict[str, Organ]:
+    # flags come back as text: converting DuckDB lists row by row is the slow part
+    rows = con.execute(
+        "SELECT organ_code, parent_code, level, name_zh, name_en FROM organs ORDER BY organ_code"
+    ).fetchall()
+    return {
+        str(c): Organ(str(c), None if p is None or p == "" else str(p), int(lv), str(zh), str(en))
+        for c, p, lv, zh, en in rows
+    }
+
+
+def read_prosecutors(con: duckdb.DuckDBPyConnection) -> dict[str, SubjectRow]:
+    # flags come back as text: converting DuckDB lists row by row is the slow part
+    rows = con.execute(
+        "SELECT prosecutor_id, organ_code, department, display_name FROM prosecutors "
+        "ORDER BY prosecutor_id"
+    ).fetchall()
+    return {str(p): SubjectRow(str(p), str(o), str(d), str(n)) for p, o, d, n in rows}
+
+
+def read_values(
+    con: duckdb.DuckDBPyConnection,
+    subject_type: str,
+    period: Period,
+    indicators: Sequence[str],
+    subjects: Iterable[str],
+) -> dict[tuple[str, str], StoredValue]:
+    """(subject, indicator) -> stored value, for ``period`` (any of its equivalent labels).
+
+    Raises :class:`AppraisalError` when nothing is stored for the period at all.
+    """
+    if not _table_exists(con, RESULTS_TABLE):
+        raise AppraisalError("no indicator values in the warehouse: run `kaoping compute` first")
+    labels = list(period.equivalent_labels())
+    marks = ", ".join("?" for _ in labels)
+    present = con.execute(
+        f"SELECT count(*) FROM {RESULTS_TABLE} WHERE period IN ({marks})", labels
+    ).fetchone()
+    if not present or not present[0]:
+        raise AppraisalError(
+            f"no indicator values stored for period {period.label}: `kaoping compute` stores "
+            "years, halves, quarters, months and January-to-month ranges of the years it "
+            "computed; compute that year first"
+        )
+    wanted = sorted(set(subjects))
+    if not wanted or not indicators:
+        return {}
+    ind_marks = ", ".join("?" for _ in indicators)
+    rows = con.execute(
+        f"""
+        SELECT indicator, subject, level, numerator, denominator, value,
+               previous, change, ci_low, ci_high, {_flags_text(con)} AS flags, period
+        FROM {RESULTS_TABLE}
+        WHERE subject_type = ? AND period IN ({marks}) AND indicator IN ({ind_marks})
+          AND subject IN (SELECT unnest(?::VARCHAR[]))
+        """,
+        [subject_type, *labels, *indicators, wanted],
+    ).fetchall()
+    out: dict[tuple[str, str], StoredValue] = {}
+    order: dict[tuple[str, str], int] = {}
+    for ind, subj, lv, num, den, val, prev, chg, lo, hi, flags, label in rows:
+        key = (str(subj), str(ind))
+        rank = labels.index(label)
+        if key in order and order[key] <= rank:
+            continue  # the same months stored under two labels: keep the canonical one
+        order[key] = rank
+        out[key] = StoredValue(
+            str(ind), str(subj), None if lv is None else int(lv), _num(num), _num(den),
+            _num(val), _num(prev), _num(chg), _num(lo), _num(hi),
+            tuple(f for f in str(flags).split(",") if f) if flags is not None else (),
+        )
+    return out
+
+
+def _flags_text(con: duckdb.DuckDBPyConnection) -> str:
+    """``flags`` as comma-separated text, whether the engine stored a list or a text.
+
+    (Older warehouses hold VARCHAR[]; converting lists row by row is slow, so they are
+    joined in SQL.)
+    """
+    row = con.execute(
+        "SELECT data_type FROM information_schema.columns "
+        "WHERE table_name = ? AND column_name = 'flags'", [RESULTS_TABLE]
+    ).fetchone()
+    if row is not None and str(row[0]).endswith("[]"):
+        return "array_to_string(flags, ',')"
+    return "coalesce(flags, '')"
+
+
+def check_fresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse to appraise indicator values computed before the last import.
+
+    A run's hash covers the records and the values; values older than the records would
+    pair a new data digest with old figures.
+    """
+    if not (_table_exists(con, RUNS_TABLE) and _table_exists(con, "imports")):
+        return
+    row = con.execute(
+        "SELECT (SELECT max(finished_at) FROM imports), "
+        f"(SELECT max(finished_at) FROM {RUNS_TABLE})"
+    ).fetchone()
+    if row is None or row[0] is None or row[1] is None:
+        return
+    if row[0] > row[1]:
+        raise AppraisalError(
+            f"the indicator values ({row[1]:%Y-%m-%d %H:%M}) are older than the last import "
+            f"({row[0]:%Y-%m-%d %H:%M}): run `kaoping compute` before appraising"
+        )
+
+
+def data_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of every record of every canonical table (order-independent).
+
+    Per table the row count and the sum of DuckDB's row hashes: one record changed
+    anywhere changes it, and it takes a single scan per table.
+    """
+    h = hashlib.sha256()
+    for name in TABLES:
+        row = con.execute(
+            f'SELECT count(*), coalesce(sum(hash("{name}")::HUGEINT), 0) FROM "{name}"'
+        ).fetchone()
+        count, total = (row or (0, 0))
+        h.update(json.dumps([name, int(count), str(total)]).encode())
+    return h.hexdigest()

@@ -1,0 +1,79 @@
+"""One figure computed directly from the records, for a period that was not stored.
+
+``kaoping compute`` stores the standard periods; a reader may ask for any month range
+(``2019-11..2020-02``). Rather than refuse, the figure is computed from the records of the
+subject's organs -- the same definition, the same derivation of value, change, interval
+and flags (:func:`kaoping.engine.stats.derive`) -- only without ranks, which need every
+peer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kaoping.catalogue.models import Aggregation, Indicator, Measure
+from kaoping.engine.periods import Period
+from kaoping.engine.records import measure_figures
+from kaoping.engine.stats import avg_as_ratio, derive
+from kaoping.engine.values import Subject
+
+if TYPE_CHECKING:
+    import ibis.backends.duckdb
+
+__all__ = ["compute_one"]
+
+
+def _figure(total: float, n: float, measure: Measure) -> float | None:
+    if measure.agg is Aggregation.AVG:
+        return total / n if n else None
+    return total
+
+
+def _pairs(
+    backend: Any, indicator: Indicator, subject: Subject, periods: list[Period]
+) -> list[tuple[float | None, float | None]]:
+    """(numerator, denominator) for each period, as the full computation defines them."""
+    num_m, den_m = indicator.numerator, indicator.denominator
+    nums = measure_figures(backend, num_m, subject, periods)
+    if avg_as_ratio(indicator):
+        return [(total, n) for total, n in nums]
+    dens = measure_figures(backend, den_m, subject, periods) if den_m else None
+    out: list[tuple[float | None, float | None]] = []
+    for i, (total, n) in enumerate(nums):
+        den = _figure(*dens[i], den_m) if dens is not None and den_m is not None else None
+        out.append((_figure(total, n, num_m), den))
+    return out
+
+
+def compute_one(
+    backend: ibis.backends.duckdb.Backend,
+    indicator: Indicator,
+    subject: Subject,
+    period: Period,
+    *,
+    has_previous: bool,
+) -> dict[str, Any]:
+    """The row ``indicator_values`` would hold for ``subject`` and ``period`` (no ranks).
+
+    ``has_previous`` says whether the year before has data to compare with (see
+    :func:`kaoping.engine.compute.data_years`).
+    """
+    import ibis
+
+    (num, den), (pnum, pden) = _pairs(backend, indicator, subject, [period, period.previous()])
+    frame = pd.DataFrame(
+        {
+            "period": [period.label],
+            "level": pd.Series([subject.level], dtype="int32"),
+            "numerator": pd.Series([num], dtype="float64"),
+            "denominator": pd.Series([den], dtype="float64"),
+            "previous_numerator": pd.Series([pnum], dtype="float64"),
+            "previous_denominator": pd.Series([pden], dtype="float64"),
+            "has_previous": [has_previous],
+        }
+    )
+    derived = derive(ibis.memtable(frame), indicator)
+    row: dict[str, Any] = backend.execute(derived).iloc[0].to_dict()
+    return row

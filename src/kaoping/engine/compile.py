@@ -1,0 +1,240 @@
+"""Compile indicator definitions to Ibis: one monthly cube per (table, date column).
+
+Every measure of the catalogue places a record in a period by one date column. Measures
+that share a table and a date column are computed together in ONE grouped aggregation of
+the raw table -- by organ, prosecutor, year and month -- with one aggregate column per
+measure. That monthly cube is small (organs x months x measures) and additive, so every
+period, the previous year and every level of the hierarchy are sums over it; the raw
+records are read once per (table, date column), whatever the number of indicators.
+
+``count_distinct`` measures are not additive (a case concluded in two months is one case),
+so they get a cube of their own built from distinct values; see :func:`distinct_parts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from kaoping.catalogue.expr import VIRTUAL_COLUMNS, columns, parse, to_ibis, with_virtual_columns
+from kaoping.catalogue.models import Aggregation, Indicator, Measure
+from kaoping.model.schema import TABLES
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from kaoping.catalogue.expr import Expr
+    from kaoping.catalogue.virtual import TableSource
+
+__all__ = [
+    "CELL",
+    "MeasureColumns",
+    "Plan",
+    "SourceGroup",
+    "distinct_parts",
+    "make_plan",
+    "month_cube",
+    "record_filter",
+    "source_table",
+]
+
+#: The grain of every cube: one row per organ, prosecutor, year and month.
+CELL = ("organ_code", "prosecutor_id", "year", "month")
+
+
+@cache
+def _parsed(text: str) -> Expr:
+    return parse(text)
+
+
+@dataclass(frozen=True)
+class MeasureColumns:
+    """A measure and the cube columns that hold its monthly figures."""
+
+    key: str
+    measure: Measure
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """``avg`` keeps a sum and a count so that it stays additive; others one column."""
+        if self.measure.agg is Aggregation.AVG:
+            return (f"{self.key}_sum", f"{self.key}_n")
+        return (self.key,)
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    """The measures computed together from one table, placed in time by one date column."""
+
+    table: str
+    date: str
+    measures: tuple[MeasureColumns, ...]
+
+    @property
+    def has_prosecutor(self) -> bool:
+        return "prosecutor_id" in TABLES[self.table].column_names
+
+    @property
+    def additive(self) -> tuple[MeasureColumns, ...]:
+        return tuple(m for m in self.measures if m.measure.agg is not Aggregation.COUNT_DISTINCT)
+
+    @property
+    def distinct(self) -> tuple[MeasureColumns, ...]:
+        return tuple(m for m in self.measures if m.measure.agg is Aggregation.COUNT_DISTINCT)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every distinct measure of a set of indicators, grouped by (table, date column)."""
+
+    indicators: tuple[Indicator, ...]
+    measures: dict[Measure, MeasureColumns]
+    groups: tuple[SourceGroup, ...]
+
+    @property
+    def cube_columns(self) -> tuple[str, ...]:
+        return tuple(c for mc in self.measures.values() for c in mc.columns)
+
+    def columns_of(self, measure: Measure) -> MeasureColumns:
+        return self.measures[measure]
+
+    def by_prosecutor(self, indicator: Indicator) -> bool:
+        """Whether ``indicator`` is computed per prosecutor: asked for, and possible."""
+        if not indicator.per_prosecutor:
+            return False
+        measures = [indicator.numerator, indicator.denominator]
+        return all(
+            "prosecutor_id" in TABLES[m.table].column_names for m in measures if m is not None
+        )
+
+
+def make_plan(indicators: Iterable[Indicator]) -> Plan:
+    """Deduplicate the measures of ``indicators`` and group them by (table, date)."""
+    inds = tuple(indicators)
+    measures: dict[Measure, MeasureColumns] = {}
+    for ind in inds:
+        for m in (ind.numerator, ind.denominator):
+            if m is not None and m not in measures:
+                measures[m] = MeasureColumns(f"m{len(measures)}", m)
+    grouped: dict[tuple[str, str], list[MeasureColumns]] = {}
+    for mc in measures.values():
+        grouped.setdefault((mc.measure.table, mc.measure.date), []).append(mc)
+    groups = tuple(SourceGroup(t, d, tuple(ms)) for (t, d), ms in grouped.items())
+    return Plan(inds, measures, groups)
+
+
+def _needed_columns(measures: Iterable[Measure]) -> set[str]:
+    out: set[str] = set()
+    for m in measures:
+        out.add(m.date)
+        for text in (m.filter, m.expr):
+            if text:
+                out |= columns(_parsed(text))
+    return out
+
+
+def source_table(backend: TableSource, table: str, measures: Iterable[Measure]) -> ir.Table:
+    """The table ``measures`` read, with virtual columns joined on only when they use them."""
+    base = backend.table(table)
+    virtual = set(VIRTUAL_COLUMNS.get(table, {}))
+    if _needed_columns(measures) & virtual:
+        return with_virtual_columns(base, table, backend.table)
+    return base
+
+
+def record_filter(measure: Measure, t: ir.Table) -> ir.BooleanValue:
+    """Records a measure counts: its filter holds and its date is known (nulls count out)."""
+    cond: Any = t[measure.date].notnull()
+    if measure.filter:
+        cond = cond & to_ibis(_parsed(measure.filter), t).fill_null(False)
+    if measure.expr and measure.agg is not Aggregation.COUNT:
+        cond = cond & _value(measure, t).notnull()
+    result: ir.BooleanValue = cond
+    return result
+
+
+def _value(measure: Measure, t: ir.Table) -> Any:
+    if not measure.expr:
+        raise ValueError(f"a {measure.agg} measure on {measure.table} needs an `expr`")
+    return to_ibis(_parsed(measure.expr), t)
+
+
+def measure_value(measure: Measure, t: ir.Table) -> ir.Value | None:
+    """What a record contributes: the ``expr`` value, or None when the measure counts rows."""
+    if measure.agg is Aggregation.COUNT:
+        return None
+    value: ir.Value = _value(measure, t)
+    return value
+
+
+def _aggregates(mc: MeasureColumns, t: ir.Table) -> dict[str, ir.Value]:
+    m = mc.measure
+    where = record_filter(m, t)
+    if m.agg is Aggregation.COUNT:
+        return {mc.key: t.count(where=where).cast("float64")}
+    value = _value(m, t).cast("float64")
+    if m.agg is Aggregation.SUM:
+        return {mc.key: value.sum(where=where).fill_null(0)}
+    if m.agg is Aggregation.AVG:
+        total, n = mc.columns
+        return {total: value.sum(where=where).fill_null(0),
+                n: t.count(where=where).cast("float64")}
+    raise ValueError(f"{m.agg} is not additive; use distinct_parts")
+
+
+def _cell_keys(t: ir.Table, date: str, has_prosecutor: bool) -> dict[str, Any]:
+    import ibis
+
+    return {
+        "organ_code": t["organ_code"],
+        "prosecutor_id": t["prosecutor_id"] if has_prosecutor else ibis.null("string"),
+        "year": t[date].year().cast("int32"),
+        "month": t[date].month().cast("int32"),
+    }
+
+
+def month_cube(backend: TableSource, group: SourceGroup) -> ir.Table | None:
+    """One grouped aggregation of the raw table: a row per organ, prosecutor and month.
+
+    Returns None when the group has only ``count_distinct`` measures.
+    """
+    if not group.additive:
+        return None
+    t = source_table(backend, group.table, (mc.measure for mc in group.additive))
+    t = t.filter(t[group.date].notnull())
+    keys = _cell_keys(t, group.date, group.has_prosecutor)
+    aggs: dict[str, ir.Value] = {}
+    for mc in group.additive:
+        aggs.update(_aggregates(mc, t))
+    cube: ir.Table = t.group_by(**keys).aggregate(**aggs)
+    return cube
+
+
+def distinct_parts(
+    backend: TableSource, group: SourceGroup, mc: MeasureColumns
+) -> tuple[ir.Table, ir.Table]:
+    """Split a ``count_distinct`` measure into an additive cube and a small exact remainder.
+
+    A value (say a case id) that appears in exactly one cell (organ, prosecutor, month) is
+    counted in a subject's period exactly when that cell is -- so those values are
+    additive, and are summed like counts: the first table returned is their cube (the
+    cell columns and ``mc.key``). The values found in several cells are few (a case whose
+    suspects concluded in different months); the second table returns their distinct
+    (cell, ``value``) rows, for an exact distinct count per subject and period.
+    """
+    m = mc.measure
+    t = source_table(backend, group.table, [m])
+    value = _value(m, t)
+    keys = _cell_keys(t, group.date, group.has_prosecutor)
+    rows = t.filter(record_filter(m, t)).select(**keys, value=value).distinct()
+    cells = rows.group_by("value").aggregate(__cells=rows.count())
+    single = cells.filter(cells["__cells"] == 1).select("value")
+    several = cells.filter(cells["__cells"] > 1).select("value")
+    simple = rows.semi_join(single, "value")
+    cube: ir.Table = simple.group_by(list(CELL)).aggregate(
+        **{mc.key: simple.count().cast("float64")}
+    )
+    remainder: ir.Table = rows.semi_join(several, "value")
+    return cube, remainder

@@ -1,0 +1,151 @@
+"""Explain a figure: the definition in words and the records that make it up.
+
+A figure nobody can reproduce is worthless in an appraisal (DOMAIN.md, "untraceable
+numbers"). An :class:`Explanation` holds everything needed to recount one by hand: the
+definition (zh/en), the filter and the date column of each measure, the period's date
+bounds, the organs included, the records of the numerator and of the denominator
+(pseudonymous ids only) and the arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kaoping.catalogue.models import Aggregation, Indicator, Measure
+from kaoping.engine.periods import Period
+from kaoping.engine.records import subject_records
+from kaoping.engine.stats import avg_as_ratio
+from kaoping.engine.values import IndicatorValue, Subject
+from kaoping.narrative.numbers import format_value
+
+if TYPE_CHECKING:
+    import ibis.backends.duckdb
+    import ibis.expr.types as ir
+
+__all__ = ["Explanation", "MeasureRecords", "explain"]
+
+
+@dataclass(frozen=True)
+class MeasureRecords:
+    """The records of one side of a figure (numerator or denominator)."""
+
+    role: str
+    measure: Measure
+    #: records the measure counts (for count_distinct: distinct values)
+    total_records: int
+    #: the first ``limit`` records, ordered by date and id
+    records: pd.DataFrame
+    query: ir.Table = field(repr=False)
+
+    def describe(self, lang: str = "en") -> str:
+        """The measure in words: table, what is aggregated, filter, date column."""
+        m = self.measure
+        what = {
+            Aggregation.COUNT: "count of records",
+            Aggregation.COUNT_DISTINCT: f"count of distinct {m.expr}",
+            Aggregation.SUM: f"sum of {m.expr}",
+            Aggregation.AVG: f"average of {m.expr}",
+        }[m.agg]
+        if lang == "zh":
+            what = {
+                Aggregation.COUNT: "记录数",
+                Aggregation.COUNT_DISTINCT: f"{m.expr} 的不同值个数",
+                Aggregation.SUM: f"{m.expr} 之和",
+                Aggregation.AVG: f"{m.expr} 的平均值",
+            }[m.agg]
+            cond = f"，条件：{m.filter}" if m.filter else ""
+            return f"{m.table} 表{what}{cond}，按 {m.date} 计入统计期"
+        cond = f" where {m.filter}" if m.filter else ""
+        return f"{what} in {m.table}{cond}, placed in the period by {m.date}"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything needed to recount one figure by hand."""
+
+    indicator: Indicator
+    subject: Subject
+    period: Period
+    value: IndicatorValue
+    #: (organ_code, name_zh, name_en) of every organ whose records count
+    organs: tuple[tuple[str, str, str], ...]
+    numerator: MeasureRecords
+    denominator: MeasureRecords | None
+
+    @property
+    def date_bounds(self) -> tuple[str, str]:
+        """First and last day of the period (inclusive), ISO dates."""
+        last = pd.Timestamp(self.period.end_date) - pd.Timedelta(days=1)
+        return self.period.start_date.isoformat(), last.date().isoformat()
+
+    def arithmetic(self) -> str:
+        """How the value follows from the figures, e.g. ``3709 / 21690 = 17.1%``."""
+        v = self.value
+        shown = format_value(v.value, v.unit, "en")
+        num = _plain(v.numerator)
+        if v.denominator is None or (v.unit in ("count", "amount")):
+            return f"{num} = {shown}"
+        return f"{num} / {_plain(v.denominator)} = {shown}"
+
+    def to_csv(self, path: Path | str, backend: Any) -> int:
+        """Write every record of both sides to ``path`` (column ``role`` says which)."""
+        frames = []
+        for side in (self.numerator, self.denominator):
+            if side is None:
+                continue
+            frame = backend.execute(side.query)
+            frame.insert(0, "role", side.role)
+            frames.append(frame)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        out.to_csv(path, index=False)
+        return len(out)
+
+
+def _plain(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+
+
+def _side(
+    backend: Any, role: str, measure: Measure, subject: Subject, period: Period, limit: int
+) -> MeasureRecords:
+    rows = subject_records(backend, measure, subject, [period])
+    if measure.agg is Aggregation.COUNT_DISTINCT:
+        rows = rows.group_by("value").aggregate(
+            records=rows.count(), first_date=rows[measure.date].min()
+        )
+        order = ["first_date", "value"]
+    else:
+        order = [measure.date, *[c for c in rows.columns if c != measure.date][:1]]
+    rows = rows.order_by(order)
+    total = int(backend.execute(rows.count()))
+    head = backend.execute(rows.limit(limit)) if limit > 0 else backend.execute(rows.limit(0))
+    return MeasureRecords(role, measure, total, head, rows)
+
+
+def explain(
+    backend: ibis.backends.duckdb.Backend,
+    indicator: Indicator,
+    subject: Subject,
+    period: Period,
+    value: IndicatorValue,
+    organs: tuple[tuple[str, str, str], ...],
+    *,
+    limit: int = 50,
+) -> Explanation:
+    """Collect the records behind ``value`` (which the caller has read or computed)."""
+    num_role = "numerator"
+    den_m = indicator.denominator
+    numerator = _side(backend, num_role, indicator.numerator, subject, period, limit)
+    denominator = None
+    if den_m is not None:
+        denominator = _side(backend, "denominator", den_m, subject, period, limit)
+    elif avg_as_ratio(indicator):
+        # the count of an avg measure is the number of its records: same list
+        denominator = None
+    return Explanation(indicator, subject, period, value, organs, numerator, denominator)

@@ -1,0 +1,109 @@
+"""The records behind one measure, for one subject and period.
+
+This is the direct, record-level reading of a definition -- the filter, the date column
+and the period's date bounds applied to the raw table, restricted to the subject's organs
+(or to one prosecutor). ``explain`` lists these records so that anyone can recount a
+figure by hand, and a figure for a period that was not stored is computed from them.
+Only pseudonymous ids leave this module: the table's key, the case id, the organ and the
+prosecutor id, the date and the measured value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kaoping.catalogue.models import Aggregation, Measure
+from kaoping.engine.compile import measure_value, record_filter, source_table
+from kaoping.engine.periods import Period
+from kaoping.engine.values import Subject
+from kaoping.model.schema import TABLES
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from kaoping.catalogue.virtual import TableSource
+
+__all__ = ["id_columns", "in_period", "measure_figures", "subject_records"]
+
+
+def id_columns(measure: Measure) -> list[str]:
+    """The pseudonymous id columns listed for a record of ``measure``'s table."""
+    table = TABLES[measure.table]
+    cols = list(table.key)
+    for extra in ("case_id", "organ_code", "prosecutor_id"):
+        if extra in table.column_names and extra not in cols:
+            cols.append(extra)
+    return cols
+
+
+def in_period(t: ir.Table, date: str, period: Period) -> ir.BooleanValue:
+    value: ir.BooleanValue = (t[date] >= period.start_date) & (t[date] < period.end_date)
+    return value
+
+
+def _subject_filter(t: ir.Table, subject: Subject) -> ir.BooleanValue:
+    if subject.kind == "prosecutor":
+        cond: ir.BooleanValue = t["prosecutor_id"] == subject.code
+        return cond
+    return t["organ_code"].isin(list(subject.organs))
+
+
+def subject_records(
+    backend: TableSource, measure: Measure, subject: Subject, periods: list[Period]
+) -> ir.Table:
+    """The records ``measure`` counts for ``subject`` in any of ``periods``.
+
+    Columns: the id columns, the date column and, for sum / avg / count_distinct
+    measures, ``value`` (what the record contributes).
+    """
+    t = source_table(backend, measure.table, [measure])
+    when: Any = None
+    for p in periods:
+        cond = in_period(t, measure.date, p)
+        when = cond if when is None else (when | cond)
+    t = t.filter(record_filter(measure, t), _subject_filter(t, subject), when)
+    cols: dict[str, Any] = {c: t[c] for c in id_columns(measure)}
+    cols[measure.date] = t[measure.date]
+    value = measure_value(measure, t)
+    if value is not None:
+        cols["value"] = value
+    out: ir.Table = t.select(**cols)
+    return out
+
+
+def measure_figures(
+    backend: TableSource, measure: Measure, subject: Subject, periods: list[Period]
+) -> list[tuple[float, float]]:
+    """For each period, the measure's (total, n): the figure is total, or total / n for avg.
+
+    One query over the records of all ``periods`` together.
+    """
+    rows = subject_records(backend, measure, subject, periods)
+    aggs: dict[str, Any] = {}
+    for i, p in enumerate(periods):
+        where = in_period(rows, measure.date, p)
+        if measure.agg is Aggregation.COUNT:
+            aggs[f"t{i}"] = rows.count(where=where)
+            aggs[f"n{i}"] = rows.count(where=where)
+        elif measure.agg is Aggregation.COUNT_DISTINCT:
+            aggs[f"t{i}"] = rows["value"].nunique(where=where)
+            aggs[f"n{i}"] = rows.count(where=where)
+        else:
+            aggs[f"t{i}"] = rows["value"].cast("float64").sum(where=where)
+            aggs[f"n{i}"] = rows.count(where=where)
+    result = backend_execute(backend, rows.aggregate(**aggs))
+    return [(_number(result[f"t{i}"]), _number(result[f"n{i}"])) for i in range(len(periods))]
+
+
+def _number(x: Any) -> float:
+    """0 for a missing aggregate (a sum over no rows), else a float."""
+    import pandas as pd
+
+    return 0.0 if x is None or pd.isna(x) else float(x)
+
+
+def backend_execute(backend: Any, expr: ir.Table) -> dict[str, Any]:
+    """Execute a one-row aggregate and return it as a dict."""
+    frame = backend.execute(expr)
+    row: dict[str, Any] = frame.iloc[0].to_dict()
+    return row

@@ -1,0 +1,198 @@
+"""What a reader gets back: one indicator's figure for one subject and period.
+
+:class:`Subject` says who a figure is about (an organ with every organ below it, or one
+prosecutor); :class:`IndicatorValue` carries the figure with everything ``kaoping show``
+prints, converts to the JSON the CLI emits, and renders the briefing sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from kaoping.catalogue.models import Indicator
+
+__all__ = ["IndicatorValue", "Subject"]
+
+SubjectType = Literal["organ", "prosecutor"]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """An organ (covering itself and every organ below it) or a prosecutor."""
+
+    kind: SubjectType
+    #: organ_code or prosecutor_id
+    code: str
+    #: the organ; for a prosecutor, the prosecutor's organ
+    organ_code: str
+    level: int
+    parent_code: str | None
+    name_zh: str
+    name_en: str
+    #: the organs whose records count: the organ and all below it (a prosecutor: his organ)
+    organs: tuple[str, ...] = field(repr=False)
+
+
+def _clean(x: Any) -> float | None:
+    """None for SQL NULL / NaN, else a float."""
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _json_number(x: float | None) -> float | int | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def _int(x: Any) -> int | None:
+    f = _clean(x)
+    return None if f is None else int(f)
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One indicator for one subject and period, as stored (or computed on the fly).
+
+    Rates are fractions (``value == 0.171`` prints as 17.1%); ``change`` is in
+    ``change_unit`` (percentage points for rates, percent for counts and amounts, the
+    plain difference for ratios and days).
+    """
+
+    indicator: str
+    name_zh: str
+    name_en: str
+    unit: str
+    subject_type: SubjectType
+    subject: str
+    organ: str
+    subject_name_zh: str
+    subject_name_en: str
+    period: str
+    period_zh: str
+    period_en: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    previous: float | None
+    previous_numerator: float | None
+    previous_denominator: float | None
+    change: float | None
+    change_unit: str
+    ci_low: float | None
+    ci_high: float | None
+    rank: int | None
+    peers: int | None
+    rank_in_level: int | None
+    peers_in_level: int | None
+    percentile: float | None
+    flags: tuple[str, ...]
+    #: "stored" (read from indicator_values) or "on_the_fly" (no ranks)
+    source: str
+    definition: Indicator = field(repr=False, compare=False)
+
+    @property
+    def sentence_zh(self) -> str | None:
+        return self.definition.sentence_zh
+
+    @property
+    def sentence_en(self) -> str | None:
+        return self.definition.sentence_en
+
+    def sentence(self, lang: Literal["zh", "en"] = "zh") -> str:
+        """The sentence a briefing would print, e.g. "对3709名未成年人附条件不起诉，…"."""
+        from kaoping.narrative.sentences import render_sentence
+
+        return render_sentence(self, lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON ``kaoping show --json`` prints."""
+        out: dict[str, Any] = {
+            "indicator": self.indicator,
+            "organ": self.organ,
+            "period": self.period,
+            "value": self.value,
+            "numerator": _json_number(self.numerator),
+            "denominator": _json_number(self.denominator),
+            "previous": self.previous,
+            "change": self.change,
+        }
+        if self.subject_type == "prosecutor":
+            out["prosecutor"] = self.subject
+        out.update(
+            name_zh=self.name_zh,
+            name_en=self.name_en,
+            unit=self.unit,
+            subject_type=self.subject_type,
+            subject_name_zh=self.subject_name_zh,
+            subject_name_en=self.subject_name_en,
+            period_zh=self.period_zh,
+            period_en=self.period_en,
+            previous_numerator=_json_number(self.previous_numerator),
+            previous_denominator=_json_number(self.previous_denominator),
+            change_unit=self.change_unit,
+            ci_low=self.ci_low,
+            ci_high=self.ci_high,
+            rank=self.rank,
+            peers=self.peers,
+            rank_in_level=self.rank_in_level,
+            peers_in_level=self.peers_in_level,
+            percentile=self.percentile,
+            flags=list(self.flags),
+            source=self.source,
+        )
+        return out
+
+    @classmethod
+    def from_row(
+        cls,
+        row: dict[str, Any],
+        indicator: Indicator,
+        subject: Subject,
+        *,
+        period_zh: str,
+        period_en: str,
+        source: str,
+    ) -> IndicatorValue:
+        """Build from a row of ``indicator_values`` (or the same columns computed ad hoc)."""
+        flags = row.get("flags")
+        return cls(
+            indicator=indicator.id,
+            name_zh=indicator.name_zh,
+            name_en=indicator.name_en,
+            unit=str(indicator.unit),
+            subject_type=subject.kind,
+            subject=subject.code,
+            organ=subject.organ_code,
+            subject_name_zh=subject.name_zh,
+            subject_name_en=subject.name_en,
+            period=str(row["period"]),
+            period_zh=period_zh,
+            period_en=period_en,
+            value=_clean(row.get("value")),
+            numerator=_clean(row.get("numerator")),
+            denominator=_clean(row.get("denominator")),
+            previous=_clean(row.get("previous")),
+            previous_numerator=_clean(row.get("previous_numerator")),
+            previous_denominator=_clean(row.get("previous_denominator")),
+            change=_clean(row.get("change")),
+            change_unit=str(row.get("change_unit")),
+            ci_low=_clean(row.get("ci_low")),
+            ci_high=_clean(row.get("ci_high")),
+            rank=_int(row.get("rank_in_parent")),
+            peers=_int(row.get("peers_in_parent")),
+            rank_in_level=_int(row.get("rank_in_level")),
+            peers_in_level=_int(row.get("peers_in_level")),
+            percentile=_clean(row.get("percentile")),
+            flags=tuple(f for f in str(flags).split(",") if f) if isinstance(flags, str) else (),
+            source=source,
+            definition=indicator,
+        )

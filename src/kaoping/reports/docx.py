@@ -1,0 +1,171 @@
+"""The briefing as a Word document (python-docx).
+
+Word picks the font for Chinese characters from the ``w:eastAsia`` attribute of a run's
+fonts, not from the font name python-docx sets, and the built-in heading styles point at
+theme fonts; both are overridden here so that every style names the installed CJK font
+(Noto Sans CJK SC from Debian's fonts-noto-cjk). Charts are PNG images.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from docx import Document as new_docx
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from kaoping.reports.document import Bullets, Chart, Document, Heading, Paragraph, Table
+from kaoping.reports.fonts import find_cjk_font
+
+__all__ = ["render_docx", "write_docx"]
+
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+}
+_RED = RGBColor(0xC0, 0x00, 0x00)
+_GREY = RGBColor(0x59, 0x59, 0x59)
+
+
+def _set_fonts(style: Any, family: str) -> None:
+    """Name ``family`` for Latin and East Asian text and drop the theme-font overrides."""
+    style.font.name = family
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        fonts.set(qn(f"w:{attr}"), family)
+    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        key = qn(f"w:{attr}")
+        if key in fonts.attrib:
+            del fonts.attrib[key]
+
+
+def _prepare(doc: Any) -> None:
+    family = find_cjk_font().family
+    for name in (
+        "Normal",
+        "Title",
+        "Subtitle",
+        "Heading 1",
+        "Heading 2",
+        "Caption",
+        "List Bullet",
+        "Table Grid",
+    ):
+        try:
+            _set_fonts(doc.styles[name], family)
+        except KeyError:
+            continue
+    doc.styles["Normal"].font.size = Pt(10.5)
+    doc.styles["Title"].font.size = Pt(20)
+    for name in ("Title", "Heading 1", "Heading 2"):
+        doc.styles[name].font.color.rgb = RGBColor(0, 0, 0)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.2))
+    section.top_margin = section.bottom_margin = Cm(2.0)
+
+
+def _shade(cell: Any, fill: str) -> None:
+    props = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    props.append(shd)
+
+
+def _cell(cell: Any, text: str, align: str, *, bold: bool = False, red: bool = False) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = _ALIGN[align]
+    run = paragraph.add_run(text)
+    run.font.size = Pt(9)
+    run.bold = bold
+    if red:
+        run.font.color.rgb = _RED
+
+
+def _table(doc: Any, block: Table) -> None:
+    table = doc.add_table(rows=1 + len(block.rows), cols=len(block.header))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for c, text in enumerate(block.header):
+        cell = table.cell(0, c)
+        _cell(cell, text, "center", bold=True)
+        _shade(cell, "DDEBF7")
+    for r, row in enumerate(block.rows, start=1):
+        for c, text in enumerate(row):
+            _cell(
+                table.cell(r, c),
+                text,
+                block.alignment(c),
+                bold=r - 1 in block.bold_rows,
+                red=r - 1 in block.warn_rows,
+            )
+    # repeat the header row on every page the table spans
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+    if block.caption:
+        doc.add_paragraph(block.caption, style="Caption")
+    doc.add_paragraph()
+
+
+def _note(doc: Any, text: str) -> None:
+    run = doc.add_paragraph().add_run(text)
+    run.font.size = Pt(9)
+    run.font.color.rgb = _GREY
+
+
+def build(document: Document) -> Any:
+    """The python-docx ``Document`` for ``document``."""
+    doc = new_docx()
+    _prepare(doc)
+    doc.core_properties.title = document.title
+    doc.core_properties.language = "zh-CN" if document.lang == "zh" else "en"
+    title = doc.add_heading(document.title, level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sub = doc.add_paragraph()
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sub.add_run(document.subtitle).font.color.rgb = _GREY
+    for block in document.blocks:
+        if isinstance(block, Heading):
+            doc.add_heading(block.text, level=min(block.level, 2))
+        elif isinstance(block, Paragraph):
+            if block.style == "note":
+                _note(doc, block.text)
+            else:
+                doc.add_paragraph(block.text)
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                bullet = doc.add_paragraph(style="List Bullet")
+                run = bullet.add_run(item)
+                if block.style == "note":
+                    run.font.size = Pt(9)
+                    run.font.color.rgb = _GREY
+        elif isinstance(block, Table):
+            _table(doc, block)
+        elif isinstance(block, Chart):
+            doc.add_picture(io.BytesIO(block.png), width=Cm(block.width_cm))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            doc.add_paragraph(block.caption, style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return doc
+
+
+def render_docx(document: Document) -> bytes:
+    buf = io.BytesIO()
+    build(document).save(buf)
+    return buf.getvalue()
+
+
+def write_docx(document: Document, out: Path) -> Path:
+    build(document).save(str(out))
+    return out

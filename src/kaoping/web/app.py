@@ -1,0 +1,181 @@
+"""The FastAPI application: API under ``/api``, pages at ``/``, static files at ``/static``.
+
+:func:`create_app` builds an independent application from a :class:`WebConfig`, so the CLI
+(``kaoping serve``), the demo and the tests each get their own. Errors are rendered here in
+one place: JSON ``{"detail": ...}`` for the API, a page for a browser; a missing login
+sends a browser to ``/login`` and an API client a 401 with ``WWW-Authenticate: Bearer``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kaoping import __version__
+from kaoping.appdb import make_engine
+from kaoping.web import audit as _audit  # noqa: F401  (declares its table)
+from kaoping.web import users as _users  # noqa: F401  (declares its table)
+from kaoping.web.config import WebConfig
+from kaoping.web.context import AppContext
+from kaoping.web.data import WebData
+from kaoping.web.errors import LoginRequired, WebError
+
+__all__ = ["STATIC_DIR", "create_app"]
+
+log = logging.getLogger("kaoping.web")
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """\
+The HTTP API of kaoping (考评): organs, indicator definitions, figures with their history,
+rankings, warnings, the records behind a figure, appraisal runs and objections.
+
+Log in with `POST /api/token` (`{"username": ..., "password": ...}`) and send the token as
+`Authorization: Bearer <token>`. Every answer is limited to the caller's scope: his organ
+and the organs below it (a prosecutor: his own figures and his organ's aggregates).
+"""
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = [str(x) for x in err.get("loc", ())]
+        where = f"{loc[0]} parameter {'.'.join(loc[1:])!r}" if len(loc) > 1 else ".".join(loc)
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+#: sent with every answer: no framing, no MIME sniffing, scripts from this server only
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'self'"
+    ),
+}
+
+
+def _install_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith(("/api", "/organs", "/prosecutors", "/appraisal",
+                                        "/audit")):
+            response.headers.setdefault("Cache-Control", "no-store")  # personal figures
+        return response
+
+
+def _install_handlers(app: FastAPI) -> None:
+    from kaoping.web.pages import render_error
+
+    async def web_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WebError)
+        if _is_api(request):
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else None
+            return JSONResponse({"detail": exc.message}, exc.status, headers=headers)
+        if isinstance(exc, LoginRequired):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return render_error(request, exc.status, exc.message)
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        message = _validation_message(exc)
+        if _is_api(request):
+            errors: list[dict[str, Any]] = [
+                {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                for e in exc.errors()
+            ]
+            return JSONResponse({"detail": message, "errors": errors}, 422)
+        return render_error(request, 400, message)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no such page or endpoint: {request.url.path}"
+        if _is_api(request) or request.url.path.startswith("/static"):
+            return JSONResponse({"detail": detail}, exc.status_code, headers=exc.headers)
+        return render_error(request, exc.status_code, detail)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        message = "internal error: the server log has the details"
+        if _is_api(request):
+            return JSONResponse({"detail": message}, 500)
+        return render_error(request, 500, message)
+
+    app.add_exception_handler(WebError, web_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def create_app(
+    config: WebConfig | None = None,
+    *,
+    db: Path | str | None = None,
+    app_db: str | None = None,
+    secret: bytes | str | None = None,
+) -> FastAPI:
+    """A new application over the warehouse ``db`` and the application database ``app_db``.
+
+    Without a ``config`` the settings come from the environment (``KAOPING_DB``,
+    ``KAOPING_APP_DB``, ``KAOPING_SECRET_KEY``), overridden by the keyword arguments.
+    """
+    from kaoping.web import appraisal_data
+    from kaoping.web.api_routes import router as api_router
+    from kaoping.web.appraisal_pages import router as appraisal_pages_router
+    from kaoping.web.appraisal_routes import router as appraisal_router
+    from kaoping.web.pages import router as pages_router
+
+    if appraisal_data.available():
+        import kaoping.appraisal  # noqa: F401  (declares its tables before make_engine)
+
+    config = config or WebConfig.from_settings(db=db, app_db=app_db, secret=secret)
+    ctx = AppContext(config=config, data=WebData(config.db), engine=make_engine(config.app_db))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.data.close()
+        ctx.engine.dispose()
+
+    app = FastAPI(
+        title="kaoping",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI would load from a CDN; the schema is enough
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.kp = ctx
+    app.include_router(api_router)
+    app.include_router(appraisal_router)
+    app.include_router(pages_router)
+    app.include_router(appraisal_pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_handlers(app)
+    _install_headers(app)
+    return app

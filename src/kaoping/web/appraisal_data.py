@@ -1,0 +1,294 @@
+"""The web layer's one door to the appraisal (runs, scores, manual items, objections).
+
+Calls :mod:`kaoping.appraisal`'s library API and turns its errors into 4xx
+(:mod:`kaoping.web.errors`). Which runs, results and objections a user may see is decided
+in :mod:`kaoping.web.scope`; this module only fetches and converts. Without the appraisal
+package (an older kaoping) every reader answers "nothing yet".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+from kaoping.web.errors import BadRequest, NotFound
+
+if TYPE_CHECKING:
+    from kaoping.appraisal import ObjectionRecord, Run
+
+__all__ = [
+    "available",
+    "find_result",
+    "grade_distribution",
+    "item_dict",
+    "load",
+    "objection_dict",
+    "result_dict",
+    "run_dict",
+]
+
+
+
+def available() -> bool:
+    """Whether the appraisal package is installed in this version of kaoping."""
+    return importlib.util.find_spec("kaoping.appraisal") is not None
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """The appraisal's errors, as the 4xx a client should see."""
+    from kaoping.appraisal import AppraisalError
+
+    try:
+        yield
+    except KeyError as exc:
+        raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
+    except AppraisalError as exc:
+        message = str(exc)
+        if message.startswith(("no run", "no objection", "no item")):
+            raise NotFound(message) from None
+        raise BadRequest(message) from None
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _iso(x: datetime | None) -> str | None:
+    return None if x is None else x.isoformat()
+
+
+# --- runs ------------------------------------------------------------------------------
+
+
+def runs(engine: Engine, *, period: str | None = None) -> list[Run]:
+    """Every run (without results), newest first."""
+    if not available():
+        return []
+    from kaoping.appraisal import list_runs
+
+    with _errors():
+        return list_runs(engine, period=period)
+
+
+#: (engine, run id, results hash) -> results; a run's results never change once stored,
+#: and reading a national run's thousands of results takes seconds
+_RESULTS: OrderedDict[tuple[int, int, str], tuple[Any, ...]] = OrderedDict()
+_RESULTS_KEPT = 16
+
+
+def summary(engine: Engine, run_id: int) -> Run:
+    """A run without its results (status fresh from the database); 404 if there is none."""
+    found = [r for r in runs(engine) if r.run_id == run_id]
+    if not found:
+        raise NotFound(f"no run {run_id} (GET /api/appraisal/runs lists them)")
+    return found[0]
+
+
+def load(engine: Engine, run_id: int) -> Run:
+    """A run with all its results; 404 if there is none."""
+    if not available():
+        raise NotFound("the appraisal is not available in this version of kaoping")
+    from kaoping.appraisal import load_run
+
+    head = summary(engine, run_id)
+    key = (id(engine), run_id, head.results_hash)
+    if key in _RESULTS:
+        _RESULTS.move_to_end(key)
+        return replace(head, results=_RESULTS[key])
+    with _errors():
+        run = load_run(engine, run_id)
+    _RESULTS[key] = run.results
+    while len(_RESULTS) > _RESULTS_KEPT:
+        _RESULTS.popitem(last=False)
+    return run
+
+
+def find_result(
+    engine: Engine, period: str, *, subject_type: str, organ: str, subject: str
+) -> tuple[Run, Any] | None:
+    """The run to quote for ``subject`` (published first, else newest draft) and its result."""
+    if not available():
+        return None
+    from kaoping.appraisal import find_run
+
+    with _errors():
+        run = find_run(engine, period, subject_type=subject_type, organ=organ)
+    if run is None:
+        return None
+    try:
+        return run, run.result(subject)
+    except KeyError:
+        return None
+
+
+def organ_grades(engine: Engine, organs: list[str], period: str) -> dict[str, str]:
+    """Organ code -> grade from the latest run of ``period`` that graded it."""
+    if not available() or not organs:
+        return {}
+    from kaoping.appraisal import latest_grades
+
+    with _errors():
+        return {s: g for s, (g, _) in latest_grades(engine, organs, period).items()}
+
+
+def run_dict(run: Run) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id, "scheme_id": run.scheme_id, "scheme_name_zh": run.scheme_name_zh,
+        "scheme_name_en": run.scheme_name_en, "subject_type": run.subject_type,
+        "period": run.period, "organ": run.organ, "status": run.status,
+        "subjects": run.subjects, "content_hash": run.content_hash,
+        "created_at": _iso(run.created_at), "created_by": run.created_by,
+        "published_at": _iso(run.published_at), "superseded_by": run.superseded_by,
+        "supersedes": run.supersedes, "warnings": list(run.warnings),
+    }
+
+
+def result_dict(result: Any) -> dict[str, Any]:
+    """A subject's result with its whole decomposition (dimensions, indicators, items)."""
+    out: dict[str, Any] = result.to_dict()
+    return out
+
+
+def result_row(result: Any) -> dict[str, Any]:
+    """A result without its decomposition: one line of a league table."""
+    return {
+        "subject": result.subject, "subject_type": result.subject_type,
+        "name_zh": result.name_zh, "name_en": result.name_en,
+        "organ_code": result.organ_code, "group": result.group, "total": result.total,
+        "total_low": result.total_low, "total_high": result.total_high,
+        "base": result.base, "bonus": result.bonus, "deduction": result.deduction,
+        "correction": result.correction, "rank": result.rank, "peers": result.peers,
+        "grade": result.grade,
+    }
+
+
+def grade_labels(run: Run | None = None) -> dict[str, tuple[str, str]]:
+    """Grade id -> (zh, en), best first: the run's scheme, else the shipped schemes."""
+    if run is not None:
+        return {g.id: (g.name_zh, g.name_en) for g in run.scheme.grades}
+    return dict(_default_grades())
+
+
+@lru_cache(maxsize=1)
+def _default_grades() -> tuple[tuple[str, tuple[str, str]], ...]:
+    if not available():
+        return ()
+    from kaoping.appraisal import default_scheme
+
+    out: dict[str, tuple[str, str]] = {}
+    for kind in ("organ", "prosecutor"):
+        for g in default_scheme(kind).grades:
+            out.setdefault(g.id, (g.name_zh, g.name_en))
+    return tuple(out.items())
+
+
+def grade_distribution(run: Run, results: list[Any]) -> list[dict[str, Any]]:
+    """Per grade of the run's scheme, best first: how many of ``results`` got it."""
+    counts = Counter(r.grade for r in results)
+    labels = grade_labels(run)
+    order = list(labels) + sorted(set(counts) - set(labels))
+    return [
+        {"grade": g, "name_zh": labels.get(g, (g, g))[0], "name_en": labels.get(g, (g, g))[1],
+         "count": counts.get(g, 0)}
+        for g in order
+    ]
+
+
+def explanation_text(engine: Engine, run_id: int, subject: str, lang: str) -> str:
+    """How every point was earned, as the appraisal's own explanation prints it."""
+    from kaoping.appraisal import explain_score, render_explanation
+
+    with _errors():
+        expl = explain_score(engine, run_id, subject)
+        return render_explanation(expl, "en" if lang == "en" else "zh")
+
+
+# --- objections and items --------------------------------------------------------------
+
+
+def objection_dict(o: ObjectionRecord) -> dict[str, Any]:
+    return {
+        "objection_id": o.objection_id, "run_id": o.run_id, "subject": o.subject,
+        "item_id": o.item_id, "indicator": o.indicator, "reason": o.reason,
+        "lodged_at": _iso(o.lodged_at), "lodged_by": o.lodged_by, "status": o.status,
+        "reviewed_at": _iso(o.reviewed_at), "reviewed_by": o.reviewed_by,
+        "review_reason": o.review_reason, "correction": o.correction,
+        "resulting_run_id": o.resulting_run_id,
+    }
+
+
+def objections(
+    engine: Engine, *, run_id: int | None = None, status: str | None = None,
+    subject: str | None = None,
+) -> list[ObjectionRecord]:
+    if not available():
+        return []
+    from kaoping.appraisal import list_objections
+
+    with _errors():
+        return list_objections(engine, run_id=run_id, status=status, subject=subject)
+
+
+def objection(engine: Engine, objection_id: int) -> ObjectionRecord:
+    found = [o for o in objections(engine) if o.objection_id == objection_id]
+    if not found:
+        raise NotFound(f"no objection {objection_id}")
+    return found[0]
+
+
+def lodge(
+    engine: Engine, run_id: int, subject: str, *, reason: str, user: str,
+    indicator: str | None = None, item_id: int | None = None,
+) -> ObjectionRecord:
+    from kaoping.appraisal import lodge_objection
+
+    with _errors():
+        return lodge_objection(engine, run_id, subject, reason=reason, user=user,
+                               indicator=indicator, item_id=item_id)
+
+
+def review(
+    engine: Engine, objection_id: int, *, accept: bool, reason: str, user: str,
+    correction: float | None, warehouse: str,
+) -> dict[str, Any]:
+    from kaoping.appraisal import review_objection
+
+    with _errors():
+        r = review_objection(engine, objection_id, accept=accept, reason=reason, user=user,
+                             correction=correction, warehouse=warehouse)
+    out = objection_dict(r.objection)
+    out["new_run_id"] = None if r.new_run is None else r.new_run.run_id
+    return out
+
+
+def item_dict(i: Any) -> dict[str, Any]:
+    return {
+        "item_id": i.item_id, "subject_type": i.subject_type, "subject": i.subject,
+        "period": i.period, "category": i.category, "points": i.points, "reason": i.reason,
+        "evidence": i.evidence, "created_at": _iso(i.created_at), "created_by": i.created_by,
+        "withdrawn": i.withdrawn, "withdrawn_reason": i.withdrawn_reason,
+        "objection_id": i.objection_id,
+    }
+
+
+def items(engine: Engine, *, subject: str | None = None, period: str | None = None) -> list[Any]:
+    if not available():
+        return []
+    from kaoping.appraisal import list_items
+
+    with _errors():
+        return list(list_items(engine, subject=subject, period=period, include_withdrawn=True))
+
+
+def add_item(engine: Engine, **fields: Any) -> Any:
+    from kaoping.appraisal import add_item as add
+
+    with _errors():
+        return add(engine, **fields)

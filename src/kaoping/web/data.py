@@ -1,0 +1,507 @@
+"""The web layer's one door to the warehouse and the indicator engine.
+
+Every figure a page or an endpoint shows comes through :class:`WebData`, which calls the
+engine's Python API (:class:`kaoping.api.Warehouse`) -- the same code ``kaoping show``
+runs, so a page's numbers are the CLI's numbers. Keeping the dependency in one small
+module means a change in the engine's API is absorbed here, not in every route.
+
+The warehouse is opened read-only once and shared; DuckDB connections are not safe for
+concurrent use from several threads, so access is serialised by a lock (a page needs a few
+dozen milliseconds of it). The engine's ``KeyError`` / ``ValueError`` messages already name
+the culprit; they are re-raised as :mod:`kaoping.web.errors` so they reach the client as
+4xx with the same words.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kaoping.web.errors import BadRequest, NotFound, Unavailable
+
+if TYPE_CHECKING:
+    from kaoping.api import Warehouse
+    from kaoping.catalogue.models import Indicator, Measure
+
+__all__ = ["HISTORY_KINDS", "WebData", "definition_dict", "records_page"]
+
+#: period kinds a history can be asked for (the engine's stored kinds)
+HISTORY_KINDS = ("year", "half", "quarter", "month", "ytd")
+RECORD_SIDES = ("numerator", "denominator")
+_INTEGER_COLUMNS = ("level", "rank_in_parent", "peers_in_parent", "rank_in_level",
+                    "peers_in_level")
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe scalars: NaN/NA -> None, numpy numbers -> Python numbers."""
+    if x is None:
+        return None
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(x, "item"):
+        return x.item()
+    if hasattr(x, "isoformat"):
+        return x.isoformat()
+    return x
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    cols = list(columns) if columns is not None else list(frame.columns)
+    return [
+        {c: _clean(v) for c, v in zip(cols, row, strict=True)}
+        for row in frame[cols].itertuples(index=False, name=None)
+    ]
+
+
+def _flags(x: Any) -> list[str]:
+    """Flags as a list, whether stored as a comma-separated string or as a list."""
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [f for f in x.split(",") if f]
+    try:
+        if pd.isna(x):
+            return []
+    except (TypeError, ValueError):
+        pass
+    return [str(f) for f in x]
+
+
+def _measure_dict(m: Measure | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"table": m.table, "agg": str(m.agg), "expr": m.expr, "filter": m.filter,
+            "date": m.date}
+
+
+def definition_dict(ind: Indicator) -> dict[str, Any]:
+    """An indicator definition as the API publishes it."""
+    rr = ind.reasonable_range
+    return {
+        "id": ind.id,
+        "name_zh": ind.name_zh,
+        "name_en": ind.name_en,
+        "definition_zh": ind.definition_zh,
+        "definition_en": ind.definition_en,
+        "unit": str(ind.unit),
+        "direction": str(ind.direction),
+        "family": ind.family,
+        "aspect": ind.aspect,
+        "per_prosecutor": ind.per_prosecutor,
+        "numerator": _measure_dict(ind.numerator),
+        "denominator": _measure_dict(ind.denominator),
+        "reasonable_range": None if rr is None else rr.model_dump(),
+        "min_denominator": ind.min_denominator,
+        "max_yoy_change": ind.max_yoy_change,
+    }
+
+
+def records_page(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return _rows(frame)
+
+
+class WebData:
+    """Read-only access to organs, prosecutors, definitions, figures and records."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._wh: Warehouse | None = None
+        self._lock = threading.RLock()
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    @contextmanager
+    def open(self) -> Iterator[Warehouse]:
+        """The shared warehouse, under the lock, with engine errors turned into 4xx."""
+        from kaoping.engine.periods import PeriodError
+
+        with self._lock:
+            if self._wh is None:
+                if not self.path.exists():
+                    raise Unavailable(
+                        f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
+                        "and `kaoping compute`, or start the server with --db FILE"
+                    )
+                from kaoping.api import Warehouse
+
+                self._wh = Warehouse(self.path)
+            try:
+                yield self._wh
+            except PeriodError as exc:
+                raise BadRequest(str(exc)) from None
+            except KeyError as exc:
+                raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
+            except LookupError as exc:
+                raise Unavailable(str(exc)) from None
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._wh is not None:
+                self._wh.close()
+                self._wh = None
+            self._tree.cache_clear()
+
+    # --- organs and prosecutors -------------------------------------------------------
+
+    @lru_cache(maxsize=1)  # noqa: B019 -- one WebData per app; cleared by close()
+    def _tree(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], str]:
+        """(organ rows by code, children by code, root code): the small reference table."""
+        with self.open() as wh:
+            frame = wh.hierarchy.organs
+        organs = {
+            str(r["organ_code"]): r
+            for r in _rows(frame, ["organ_code", "parent_code", "level", "name_zh", "name_en"])
+        }
+        children: dict[str, list[str]] = {code: [] for code in organs}
+        roots = []
+        for code, row in organs.items():
+            parent = row["parent_code"]
+            if parent is None or parent == "":
+                roots.append(code)
+            elif parent in children:
+                children[parent].append(code)
+        for kids in children.values():
+            kids.sort()
+        if len(roots) != 1:
+            raise Unavailable("the warehouse has no single national organ")
+        return organs, children, roots[0]
+
+    def root(self) -> str:
+        return self._tree()[2]
+
+    def organ(self, code: str) -> dict[str, Any]:
+        organs = self._tree()[0]
+        if code not in organs:
+            raise NotFound(f"no organ {code!r} in the warehouse")
+        return dict(organs[code])
+
+    def has_organ(self, code: str) -> bool:
+        return code in self._tree()[0]
+
+    def children(self, code: str) -> list[dict[str, Any]]:
+        organs, children, _ = self._tree()
+        return [dict(organs[c]) for c in children.get(code, [])]
+
+    def descendants(self, code: str) -> frozenset[str]:
+        """The organ and every organ below it."""
+        _, children, _ = self._tree()
+        out: set[str] = set()
+        stack = [code]
+        while stack:
+            c = stack.pop()
+            out.add(c)
+            stack.extend(children.get(c, []))
+        return frozenset(out)
+
+    def ancestors(self, code: str) -> list[str]:
+        """From the national organ down to ``code`` (inclusive)."""
+        organs = self._tree()[0]
+        chain = []
+        node: str | None = code
+        while node is not None and node in organs:
+            chain.append(node)
+            node = organs[node]["parent_code"]
+        return list(reversed(chain))
+
+    def prosecutor(self, prosecutor_id: str) -> dict[str, Any]:
+        with self.open() as wh:
+            p = wh.backend.table("prosecutors")
+            frame = wh.backend.execute(p.filter(p.prosecutor_id == prosecutor_id).limit(1))
+        if frame.empty:
+            raise NotFound(f"no prosecutor {prosecutor_id!r} in the warehouse")
+        return _rows(frame, ["prosecutor_id", "organ_code", "department", "display_name"])[0]
+
+    def prosecutors_of(self, organ_code: str) -> list[dict[str, Any]]:
+        with self.open() as wh:
+            p = wh.backend.table("prosecutors")
+            frame = wh.backend.execute(
+                p.filter(p.organ_code == organ_code).order_by("prosecutor_id")
+            )
+        return _rows(frame, ["prosecutor_id", "organ_code", "department", "display_name"])
+
+    # --- definitions ------------------------------------------------------------------
+
+    def indicators(self) -> list[Indicator]:
+        with self.open() as wh:
+            return list(wh.catalogue.indicators)
+
+    def definition(self, indicator_id: str) -> Indicator:
+        with self.open() as wh:
+            return wh.definition(indicator_id)
+
+    # --- periods ----------------------------------------------------------------------
+
+    @lru_cache(maxsize=1)  # noqa: B019
+    def _periods(self) -> tuple[str, ...]:
+        from kaoping.engine.store import RESULTS_TABLE, has_results
+
+        with self.open() as wh:
+            if not has_results(wh.backend.con):
+                return ()
+            t = wh.backend.table(RESULTS_TABLE)
+            frame = wh.backend.execute(
+                t.filter(t.subject_type == "organ")
+                .select("period", "period_kind", "year")
+                .distinct()
+            )
+        kinds = {"year": 0, "half": 1, "quarter": 2, "ytd": 3, "month": 4}
+        frame = frame[frame["period_kind"].isin(list(kinds))]
+        frame = frame.assign(k=frame["period_kind"].map(kinds))
+        frame = frame.sort_values(["year", "k", "period"], ascending=[False, True, True])
+        return tuple(str(p) for p in frame["period"])
+
+    def periods(self) -> list[str]:
+        """Stored periods, latest year first, year before halves before quarters."""
+        return list(self._periods())
+
+    def default_period(self) -> str:
+        """The latest stored year (what a leader opens first)."""
+        stored = self._periods()
+        years = [p for p in stored if p.isdigit()]
+        if years:
+            return years[0]
+        if stored:
+            return stored[0]
+        raise Unavailable("no stored results: run `kaoping compute` first")
+
+    def normalise_period(self, text: str | None) -> str:
+        """The canonical label of ``text`` (default: the latest year); 400 if malformed."""
+        from kaoping.engine.periods import PeriodError, parse_period
+
+        if text is None or text == "":
+            return self.default_period()
+        try:
+            return parse_period(text).label
+        except PeriodError as exc:
+            raise BadRequest(str(exc)) from None
+
+    # --- figures ----------------------------------------------------------------------
+
+    def value(
+        self, indicator: str, period: str, *, organ: str | None = None,
+        prosecutor: str | None = None,
+    ) -> dict[str, Any]:
+        """Exactly what ``kaoping show --json`` prints for the same arguments."""
+        with self.open() as wh:
+            v = wh.indicator(indicator, period=period, organ=organ, prosecutor=prosecutor)
+            return v.to_dict()
+
+    def values_many(
+        self, indicators: Sequence[str], period: str, *, organ: str | None = None,
+        prosecutor: str | None = None, stored_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        """``value`` for several indicators of one subject, reading stored rows in one query.
+
+        A page showing eight figures would otherwise make eight round trips. Stored rows are
+        turned into figures exactly as :meth:`kaoping.api.Warehouse.indicator` does
+        (``IndicatorValue.from_row``); figures not stored fall back to that method (or, with
+        ``stored_only``, are left out), and the web tests check the result against
+        ``kaoping show``.
+        """
+        from kaoping.engine.periods import parse_period
+        from kaoping.engine.store import RESULTS_TABLE, has_results
+        from kaoping.engine.values import IndicatorValue
+
+        with self.open() as wh:
+            defs = [wh.definition(i) for i in indicators]
+            p = parse_period(period)
+            subject = wh.subject(organ=organ, prosecutor=prosecutor)
+            stored: dict[str, dict[str, Any]] = {}
+            if defs and has_results(wh.backend.con):
+                labels = p.equivalent_labels()
+                t = wh.backend.table(RESULTS_TABLE)
+                frame = wh.backend.execute(t.filter(
+                    t.indicator.isin([d.id for d in defs]), t.subject_type == subject.kind,
+                    t.subject == subject.code, t.period.isin(list(labels)),
+                ))
+                frame["__order"] = frame["period"].map(labels.index)
+                for row in frame.sort_values("__order").to_dict("records"):
+                    stored.setdefault(str(row["indicator"]), row)
+            out = []
+            for d in defs:
+                row = stored.get(d.id)
+                if row is None and stored_only:
+                    continue
+                if row is None:
+                    out.append(wh.indicator(d.id, period=p, organ=organ,
+                                            prosecutor=prosecutor).to_dict())
+                    continue
+                row = {**row, "period": p.label}
+                value = IndicatorValue.from_row(row, d, subject, period_zh=p.label_zh,
+                                                period_en=p.phrase_en, source="stored")
+                out.append(value.to_dict())
+            return out
+
+    def sentence(
+        self, indicator: str, period: str, lang: str, *, organ: str | None = None,
+        prosecutor: str | None = None,
+    ) -> str:
+        with self.open() as wh:
+            v = wh.indicator(indicator, period=period, organ=organ, prosecutor=prosecutor)
+            return v.sentence("en" if lang == "en" else "zh")
+
+    def history(
+        self, indicator: str, *, subject_type: str, subject: str, kind: str
+    ) -> list[dict[str, Any]]:
+        """The stored values of one subject over every period of ``kind``, oldest first."""
+        return self.histories([indicator], subject_type=subject_type, subject=subject,
+                              kind=kind)[indicator]
+
+    def histories(
+        self, indicators: Sequence[str], *, subject_type: str, subject: str, kind: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        """:meth:`history` of several indicators in one query."""
+        from kaoping.engine.store import RESULTS_TABLE, has_results
+
+        if kind not in HISTORY_KINDS:
+            raise BadRequest(f"invalid kind {kind!r}: use one of {', '.join(HISTORY_KINDS)}")
+        with self.open() as wh:
+            ids = [wh.definition(i).id for i in indicators]
+            if not has_results(wh.backend.con):
+                raise Unavailable("no stored results: run `kaoping compute` first")
+            t = wh.backend.table(RESULTS_TABLE)
+            frame = wh.backend.execute(
+                t.filter(
+                    t.indicator.isin(ids), t.subject_type == subject_type,
+                    t.subject == subject, t.period_kind == kind,
+                ).select(
+                    "indicator", "period", "value", "numerator", "denominator", "previous",
+                    "change", "change_unit", "flags",
+                )
+            )
+        # a range whose months equal a year/half/quarter may be stored under both labels
+        frame = frame.drop_duplicates(subset=["indicator", "period"]).sort_values("period")
+        out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+        cols = [c for c in frame.columns if c not in ("indicator", "flags")]
+        for ind, row, flags in zip(frame["indicator"], _rows(frame, cols), frame["flags"],
+                                   strict=True):
+            row["flags"] = _flags(flags)
+            out[str(ind)].append(row)
+        return out
+
+    def league(self, indicator: str, period: str, *, parent: str) -> list[dict[str, Any]]:
+        """The organs directly below ``parent``, best first (the engine's ranks)."""
+        with self.open() as wh:
+            frame = wh.values(indicator, period, parent=parent)
+        return self._league_rows(frame)
+
+    def level_values(self, indicator: str, period: str, *, level: int) -> list[dict[str, Any]]:
+        """Every organ of ``level``: the population a distribution is drawn from."""
+        with self.open() as wh:
+            frame = wh.values(indicator, period, level=level)
+        return self._league_rows(frame)
+
+    def prosecutor_values(
+        self, indicator: str, period: str, *, organ: str
+    ) -> list[dict[str, Any]]:
+        with self.open() as wh:
+            frame = wh.values(indicator, period, parent=organ, subject_type="prosecutor")
+        return self._league_rows(frame)
+
+    @staticmethod
+    def _league_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        cols = [
+            "subject", "organ_code", "level", "parent_code", "name_zh", "name_en", "period",
+            "value", "numerator", "denominator", "previous", "change", "change_unit",
+            "rank_in_parent", "peers_in_parent", "rank_in_level", "peers_in_level",
+            "percentile",
+        ]
+        present = [c for c in cols if c in frame.columns]
+        out = _rows(frame, present)
+        flags = frame["flags"] if "flags" in frame.columns else [None] * len(frame)
+        for row, f in zip(out, flags, strict=True):
+            row["flags"] = _flags(f)
+            for key in _INTEGER_COLUMNS:  # NULLs make pandas store ranks as floats
+                if row.get(key) is not None:
+                    row[key] = int(row[key])
+        return out
+
+    def flagged(
+        self, organs: Sequence[str], period: str, *, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Stored organ figures of ``period`` with at least one flag (the warnings)."""
+        from kaoping.engine.store import RESULTS_TABLE, has_results
+
+        with self.open() as wh:
+            if not has_results(wh.backend.con):
+                raise Unavailable("no stored results: run `kaoping compute` first")
+            t = wh.backend.table(RESULTS_TABLE)
+            conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
+            if set(organs) != set(self._tree()[0]):
+                # a list of every organ compiles to a slow IN; "all organs" needs no filter
+                conds.append(t.subject.isin(list(organs)))
+            q = t.filter(*conds).order_by(["level", "subject", "indicator"]).limit(limit)
+            frame = wh.backend.execute(q)
+            names = wh.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
+        frame = frame.merge(names, on="organ_code", how="left")
+        cols = ["indicator", "subject", "organ_code", "level", "name_zh", "name_en", "period",
+                "value", "numerator", "denominator", "previous", "change", "change_unit"]
+        out = _rows(frame, cols)
+        for row, f in zip(out, frame["flags"], strict=True):
+            row["flags"] = _flags(f)
+        return out
+
+    def briefing(self, organ: str, period: str, lang: str, app_engine: Any) -> str:
+        """The narrative briefing's Markdown (kaoping.narrative.briefing), same figures."""
+        from kaoping.narrative.briefing import write_briefing
+
+        with self.open() as wh:
+            catalogue = wh.catalogue
+        # outside the lock: the briefing opens its own read-only connection and takes seconds
+        try:
+            return write_briefing(self.path, period, organ=organ,
+                                  lang="en" if lang == "en" else "zh",
+                                  app_engine=app_engine, catalogue=catalogue)
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+
+    # --- records ----------------------------------------------------------------------
+
+    def records(
+        self, indicator: str, period: str, *, side: str, organ: str | None = None,
+        prosecutor: str | None = None, limit: int = 50, offset: int = 0,
+    ) -> dict[str, Any]:
+        """One page of the records behind a figure (pseudonymous ids only).
+
+        The engine's ``explain`` decides which columns leave the warehouse: the table's
+        key, the case id, the organ, the prosecutor id, the date and the measured value.
+        """
+        if side not in RECORD_SIDES:
+            raise BadRequest(f"invalid side {side!r}: use numerator or denominator")
+        with self.open() as wh:
+            e = wh.explain(indicator, period=period, organ=organ, prosecutor=prosecutor,
+                           limit=0)
+            chosen = e.numerator if side == "numerator" else e.denominator
+            if chosen is None:
+                raise NotFound(f"indicator {indicator!r} has no denominator records")
+            frame = wh.backend.execute(chosen.query.limit(limit, offset=offset))
+            return {
+                "indicator": e.indicator.id,
+                "period": e.period.label,
+                "side": side,
+                "description_zh": chosen.describe("zh"),
+                "description_en": chosen.describe("en"),
+                "date_bounds": list(e.date_bounds),
+                "arithmetic": e.arithmetic(),
+                "total": chosen.total_records,
+                "offset": offset,
+                "limit": limit,
+                "columns": [str(c) for c in frame.columns],
+                "records": _rows(frame),
+            }

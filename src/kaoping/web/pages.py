@@ -1,0 +1,377 @@
+"""The server-rendered pages (Jinja2), with ECharts for the charts and a zh / en switch.
+
+Each page handler gets its organ or prosecutor already checked by :mod:`kaoping.web.scope`
+and its figures from :mod:`kaoping.web.views` -- the same functions the API returns -- so
+pages add presentation only. State-changing forms carry a CSRF token bound to the session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from kaoping.narrative.numbers import format_change, format_value
+from kaoping.web import appraisal_data, auth, views
+from kaoping.web.audit import log_drilldown, recent_drilldowns
+from kaoping.web.context import ContextDep
+from kaoping.web.errors import Forbidden
+from kaoping.web.i18n import LANG_COOKIE, Lang, pick_lang, translate
+from kaoping.web.scope import (
+    DrilldownOrgan,
+    OrganInScope,
+    ProsecutorInScope,
+    Scope,
+    ScopeDep,
+    StaffScope,
+)
+from kaoping.web.status import level_range
+from kaoping.web.users import Role
+
+__all__ = ["render_error", "router"]
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+PeriodQuery = Annotated[str | None, Query(max_length=32)]
+IndicatorQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+_SELECTABLE_KINDS = ("year", "half", "quarter")
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def _name(row: dict[str, Any] | None, lang: Lang) -> str:
+    if not row:
+        return ""
+    return str(row.get("name_en" if lang == "en" else "name_zh") or row.get("name_zh") or "")
+
+
+_SUFFIXES = ("人民检察院", " People's Procuratorate", "People's Procuratorate of ")
+
+
+def _short(row: dict[str, Any] | None, lang: Lang) -> str:
+    """An organ's name without "People's Procuratorate": for chart axes, where space is short."""
+    name = _name(row, lang)
+    for s in _SUFFIXES:
+        name = name.replace(s, "")
+    return name.strip() or _name(row, lang)
+
+
+def _lang_url(request: Request, lang: str) -> str:
+    params = dict(request.query_params)
+    params["lang"] = lang
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _globals(request: Request, lang: Lang, scope: Scope | None) -> dict[str, Any]:
+    def t(key: str, **kw: Any) -> str:
+        text = translate(key, lang)
+        return text.format(**kw) if kw else text
+
+    def fmt(x: float | None, unit: str) -> str:
+        return format_value(x, unit, lang)
+
+    def fmt_change(change: float | None, change_unit: str | None) -> str:
+        if change_unit is None:
+            return "—" if change is None else f"{change:+.1f}"
+        return format_change(change, change_unit, lang) or "—"
+
+    def fmt_exact(x: float | None, unit: str) -> str:
+        """Like fmt, but a fractional count (a weighted caseload) keeps its decimals."""
+        if unit == "count" and x is not None and not float(x).is_integer():
+            return f"{x:,.2f}"
+        return format_value(x, unit, lang)
+
+    out: dict[str, Any] = {
+        "request": request, "lang": lang, "t": t, "fmt": fmt, "fmt_change": fmt_change,
+        "fmt_exact": fmt_exact,
+        "name": lambda row: _name(row, lang),
+        "other_lang": "en" if lang == "zh" else "zh",
+        "lang_url": _lang_url(request, "en" if lang == "zh" else "zh"),
+        "scope": scope, "user": scope.principal if scope else None, "csrf": "",
+    }
+    if scope is not None:
+        out["csrf"] = auth.csrf_token(scope.ctx, scope.principal)
+        out["role_label"] = translate(f"role_{scope.principal.role.value}", lang)
+        if scope.top:
+            out["top_organ"] = scope.ctx.data.organ(scope.top)
+    return out
+
+
+def render(
+    request: Request, template: str, scope: Scope | None, status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    lang = pick_lang(request)
+    response = TEMPLATES.TemplateResponse(
+        request, template, {**_globals(request, lang, scope), **context},
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def render_error(request: Request, status_code: int, message: str) -> HTMLResponse:
+    scope = getattr(request.state, "scope", None)
+    return render(request, "error.html", scope, status_code=status_code,
+                  status=status_code, message=message)
+
+
+def _periods(scope: Scope, current: str) -> list[str]:
+    """The periods a selector offers: stored years, halves and quarters, and the current."""
+    stored = scope.ctx.data.periods()
+    picks = [p for p in stored if p.isdigit() or "-H" in p or "-Q" in p]
+    return picks if current in picks else [current, *picks]
+
+
+def _organ_nav(scope: Scope, organ_code: str) -> list[dict[str, Any]]:
+    data = scope.ctx.data
+    return [data.organ(c) for c in scope.visible(data.ancestors(organ_code))]
+
+
+# --- logging in and out ----------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request, next: Annotated[str, Query(max_length=500)] = "/"
+) -> HTMLResponse:
+    return render(request, "login.html", None, next=_safe_next(next), failed=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: a login link must not bounce the user to another site."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    ctx: ContextDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    user = auth.login(ctx, username, password)
+    if user is None:
+        return render(request, "login.html", None, status_code=401, next=_safe_next(next),
+                      failed=True, username=username)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    auth.start_session(ctx, response, user)
+    return response
+
+
+def check_csrf(scope: Scope, token: str) -> None:
+    """Forms posted with a session cookie must carry the page's CSRF token."""
+    if scope.principal.via == "cookie" and token != auth.csrf_token(scope.ctx, scope.principal):
+        raise Forbidden("the form has expired: reload the page and try again")
+
+
+@router.post("/logout")
+def logout(scope: ScopeDep, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+    check_csrf(scope, csrf)
+    response = RedirectResponse("/login", status_code=303)
+    auth.clear_session(response)
+    return response
+
+
+@router.get("/")
+def home(scope: ScopeDep) -> Response:
+    """Prosecutors land on their scorecard, everyone else on the top organ's overview."""
+    if scope.principal.role is Role.PROSECUTOR and scope.principal.prosecutor_id:
+        return RedirectResponse(f"/prosecutors/{scope.principal.prosecutor_id}", 303)
+    if scope.top is None:
+        raise Forbidden("your account is not attached to an organ in this warehouse")
+    return RedirectResponse(f"/organs/{scope.top}", 303)
+
+
+# --- organ pages -----------------------------------------------------------------------
+
+
+@router.get("/organs/{organ_code}", response_class=HTMLResponse)
+def overview(request: Request, organ: OrganInScope, period: PeriodQuery = None) -> Response:
+    """Headline figures with lights and arrows, the warnings, a trend per key indicator."""
+    scope, data = organ.scope, organ.scope.ctx.data
+    p = data.normalise_period(period)
+    level = int(organ.row["level"])
+    cards = views.headline(data, scope.ctx.config.headline, p, organ=organ.code, level=level)
+    trends = data.histories([c["value"]["indicator"] for c in cards], subject_type="organ",
+                            subject=organ.code, kind="quarter")
+    warnings = views.warnings(data, scope, organ, p, below=True, limit=50)
+    return render(
+        request, "overview.html", scope, organ=organ.row, period=p,
+        periods=_periods(scope, p), cards=cards, trends=trends, warnings=warnings,
+        path=_organ_nav(scope, organ.code), children=data.children(organ.code),
+    )
+
+
+@router.get("/organs/{organ_code}/compare", response_class=HTMLResponse)
+def compare(
+    request: Request, organ: OrganInScope, period: PeriodQuery = None,
+    indicator: IndicatorQuery = None,
+) -> Response:
+    """The organs directly below: a sortable league table, a bar chart, a click into each."""
+    scope, data = organ.scope, organ.scope.ctx.data
+    p = data.normalise_period(period)
+    ids = [i for i in scope.ctx.config.headline if i in {d.id for d in data.indicators()}]
+    chosen = indicator or (ids[0] if ids else data.indicators()[0].id)
+    ind = data.definition(chosen)
+    rows = views.ranking(data, organ, chosen, p)["rows"]
+    lang = pick_lang(request)
+    chart = {"labels": [_short(r, lang) for r in rows], "codes": [r["subject"] for r in rows],
+             "values": [r["value"] for r in rows]}
+    return render(
+        request, "compare.html", scope, organ=organ.row, period=p, periods=_periods(scope, p),
+        indicator=ind, indicators=data.indicators(), rows=rows, chart=chart,
+        path=_organ_nav(scope, organ.code),
+    )
+
+
+@router.get("/organs/{organ_code}/indicators", response_class=HTMLResponse)
+def indicator_list(request: Request, organ: OrganInScope, period: PeriodQuery = None) -> Response:
+    """The catalogue, grouped by family, each linking to its page for this organ."""
+    scope, data = organ.scope, organ.scope.ctx.data
+    p = data.normalise_period(period)
+    from kaoping.catalogue.models import FAMILIES
+
+    families: dict[str, list[Any]] = {}
+    for ind in data.indicators():
+        families.setdefault(ind.family, []).append(ind)
+    return render(
+        request, "indicators.html", scope, organ=organ.row, period=p, families=families,
+        family_names=FAMILIES, path=_organ_nav(scope, organ.code),
+    )
+
+
+@router.get("/organs/{organ_code}/indicators/{indicator}", response_class=HTMLResponse)
+def indicator_page(
+    request: Request, organ: OrganInScope, indicator: str, period: PeriodQuery = None
+) -> Response:
+    """Definition in words, the figure, the peer distribution, the history, the drill-down."""
+    scope, data = organ.scope, organ.scope.ctx.data
+    p = data.normalise_period(period)
+    level = int(organ.row["level"])
+    card = views.indicator_card(data, indicator, p, organ=organ.code, level=level)
+    ind = data.definition(indicator)
+    lang = pick_lang(request)
+    return render(
+        request, "indicator.html", scope, organ=organ.row, period=p,
+        periods=_periods(scope, p), indicator=ind, card=card,
+        sentence=data.sentence(indicator, p, lang, organ=organ.code),
+        range=level_range(ind, level),
+        dist=views.distribution(data, organ, indicator, p),
+        history=data.history(indicator, subject_type="organ", subject=organ.code,
+                             kind="quarter"),
+        yearly=data.history(indicator, subject_type="organ", subject=organ.code, kind="year"),
+        path=_organ_nav(scope, organ.code), definition=views.describe(data, indicator),
+    )
+
+
+@router.get("/organs/{organ_code}/indicators/{indicator}/records", response_class=HTMLResponse)
+def organ_records_page(
+    request: Request,
+    organ: DrilldownOrgan,
+    indicator: str,
+    period: PeriodQuery = None,
+    side: Annotated[str, Query(pattern="^(numerator|denominator)$")] = "numerator",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    """The records behind a figure, 50 a page; each view is logged."""
+    scope, data = organ.scope, organ.scope.ctx.data
+    p = data.normalise_period(period)
+    ind = data.definition(indicator)
+    log_drilldown(scope, subject_type="organ", subject=organ.code, organ_code=organ.code,
+                  indicator=ind.id, period=p, side=side, offset=offset, limit=50,
+                  channel="page")
+    page = data.records(ind.id, p, side=side, organ=organ.code, limit=50, offset=offset)
+    return render(
+        request, "records.html", scope, organ=organ.row, period=p, indicator=ind, page=page,
+        side=side, base=f"/organs/{organ.code}/indicators/{ind.id}/records",
+        path=_organ_nav(scope, organ.code), has_denominator=ind.denominator is not None,
+    )
+
+
+@router.get("/organs/{organ_code}/briefing", response_class=HTMLResponse)
+def briefing_page(
+    request: Request, organ: OrganInScope, scope: StaffScope, period: PeriodQuery = None
+) -> Response:
+    """The briefing (通报) as the case-management office circulates it."""
+    data = scope.ctx.data
+    p = data.normalise_period(period)
+    text = data.briefing(organ.code, p, pick_lang(request), scope.ctx.engine)
+    return render(request, "briefing.html", scope, organ=organ.row, period=p,
+                  periods=_periods(scope, p), markdown=text,
+                  path=_organ_nav(scope, organ.code))
+
+
+# --- prosecutor pages ------------------------------------------------------------------
+
+
+@router.get("/prosecutors/{prosecutor_id}", response_class=HTMLResponse)
+def scorecard(request: Request, p: ProsecutorInScope, period: PeriodQuery = None) -> Response:
+    """A prosecutor's own figures, how each was earned, and the appraisal score if any."""
+    scope, data = p.scope, p.scope.ctx.data
+    per = data.normalise_period(period)
+    organ_row = data.organ(str(p.row["organ_code"]))
+    cards = views.indicator_cards(
+        data, [ind.id for ind in data.indicators() if ind.per_prosecutor], per,
+        prosecutor=p.prosecutor_id, level=int(organ_row["level"]), stored_only=True,
+    )
+    cards = [c for c in cards if c["value"]["value"] is not None or c["value"]["numerator"]]
+    appraisal: dict[str, Any] = {}
+    for organ_code in reversed(data.ancestors(str(p.row["organ_code"]))):
+        found = appraisal_data.find_result(scope.ctx.engine, per, subject_type="prosecutor",
+                                           organ=organ_code, subject=p.prosecutor_id)
+        if found is not None:
+            from kaoping.web.appraisal_pages import result_context
+
+            appraisal = result_context(scope, found[0], found[1], pick_lang(request))
+            break
+    return render(
+        request, "scorecard.html", scope, prosecutor=p.row, organ=organ_row, period=per,
+        periods=_periods(scope, per), cards=cards, appraisal=appraisal,
+        back=str(request.url.path) + f"?period={per}",
+    )
+
+
+@router.get(
+    "/prosecutors/{prosecutor_id}/indicators/{indicator}/records", response_class=HTMLResponse
+)
+def prosecutor_records_page(
+    request: Request,
+    p: ProsecutorInScope,
+    indicator: str,
+    period: PeriodQuery = None,
+    side: Annotated[str, Query(pattern="^(numerator|denominator)$")] = "numerator",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    scope, data = p.scope, p.scope.ctx.data
+    per = data.normalise_period(period)
+    ind = data.definition(indicator)
+    log_drilldown(scope, subject_type="prosecutor", subject=p.prosecutor_id,
+                  organ_code=str(p.row["organ_code"]), indicator=ind.id, period=per,
+                  side=side, offset=offset, limit=50, channel="page")
+    page = data.records(ind.id, per, side=side, prosecutor=p.prosecutor_id, limit=50,
+                        offset=offset)
+    return render(
+        request, "records.html", scope, organ=data.organ(str(p.row["organ_code"])),
+        prosecutor=p.row, period=per, indicator=ind, page=page, side=side,
+        base=f"/prosecutors/{p.prosecutor_id}/indicators/{ind.id}/records", path=[],
+        has_denominator=ind.denominator is not None,
+    )
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, scope: StaffScope) -> Response:
+    """Who listed records of organs in the user's scope."""
+    return render(request, "audit.html", scope, rows=recent_drilldowns(scope, limit=200))
+

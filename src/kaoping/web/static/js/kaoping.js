@@ -1,0 +1,149 @@
+/* kaoping pages: render the ECharts charts described by data attributes, sort tables.
+ * Charts read their data from <script type="application/json" id="chart-data-KIND">, keyed
+ * by the chart element's data-key, so pages carry no inline scripts. */
+(function () {
+  "use strict";
+  var lang = document.body.getAttribute("data-lang") || "zh";
+
+  function scale(unit, v) {
+    if (v === null || v === undefined) { return null; }
+    return unit === "rate" ? Math.round(v * 10000) / 100 : Math.round(v * 100) / 100;
+  }
+  function suffix(unit) { return unit === "rate" ? "%" : ""; }
+  function dataFor(kind) {
+    var el = document.getElementById("chart-data-" + kind);
+    return el ? JSON.parse(el.textContent) : {};
+  }
+
+  function trend(el, series, unit) {
+    var small = el.classList.contains("chart-small");
+    return {
+      animation: false,
+      grid: small ? { left: 4, right: 4, top: 8, bottom: 4, containLabel: false }
+                  : { left: 60, right: 20, top: 20, bottom: 40 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + suffix(unit); } },
+      xAxis: { type: "category", data: series.map(function (p) { return p.period; }), show: !small },
+      yAxis: { type: "value", scale: true, show: !small,
+               axisLabel: { formatter: "{value}" + suffix(unit) } },
+      series: [{ type: "line", smooth: false, symbolSize: small ? 3 : 6,
+                 data: series.map(function (p) { return scale(unit, p.value); }) }]
+    };
+  }
+
+  function bars(el, d, unit) {
+    return {
+      animation: false,
+      grid: { left: 60, right: 20, top: 20, bottom: 90 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + suffix(unit); } },
+      xAxis: { type: "category", data: d.labels, axisLabel: { rotate: 40, interval: 0 } },
+      yAxis: { type: "value", axisLabel: { formatter: "{value}" + suffix(unit) } },
+      series: [{ type: "bar", data: d.values.map(function (v) { return scale(unit, v); }) }]
+    };
+  }
+
+  function histogram(el, d, unit) {
+    var labels = [];
+    for (var i = 0; i + 1 < d.edges.length; i++) {
+      labels.push(scale(unit, d.edges[i]) + "–" + scale(unit, d.edges[i + 1]) + suffix(unit));
+    }
+    return {
+      animation: false,
+      grid: { left: 50, right: 20, top: 20, bottom: 70 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: labels, axisLabel: { rotate: 30, interval: 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: d.counts.map(function (c, i) {
+        return { value: c, itemStyle: { color: i === d.organ_bin ? "#1d4ed8" : "#9aa5b1" } };
+      }) }]
+    };
+  }
+
+  function grades(el, d) {
+    var colors = ["#2e7d32", "#1d4ed8", "#e0a800", "#c62828", "#616e7c"];
+    return {
+      animation: false,
+      grid: { left: 50, right: 20, top: 20, bottom: 40 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: d.labels },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: d.values.map(function (v, i) {
+        return { value: v, itemStyle: { color: colors[Math.min(i, colors.length - 1)] } };
+      }) }]
+    };
+  }
+
+  var builders = { trend: trend, bars: bars, histogram: histogram, grades: grades };
+  var cache = {};
+
+  function drawCharts() {
+    if (!window.echarts) { return; }
+    var els = document.querySelectorAll("[data-chart]");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      var kind = el.getAttribute("data-chart");
+      cache[kind] = cache[kind] || dataFor(kind);
+      var d = cache[kind][el.getAttribute("data-key")];
+      if (!d) { continue; }
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(builders[kind](el, d, el.getAttribute("data-unit")));
+      el.setAttribute("data-rendered", "1");
+      if (kind === "bars") {
+        chart.on("click", function (params) {
+          var codes = cache.bars.league.codes;
+          window.location.href = "/organs/" + codes[params.dataIndex] + window.location.search;
+        });
+      }
+    }
+    document.body.setAttribute("data-charts", "ready");
+  }
+
+  function sortable(table) {
+    var heads = table.querySelectorAll("th");
+    heads.forEach(function (th, col) {
+      th.addEventListener("click", function () {
+        var numeric = th.getAttribute("data-sort") === "num";
+        var asc = !th.classList.contains("asc");
+        heads.forEach(function (h) { h.classList.remove("asc", "desc"); });
+        th.classList.add(asc ? "asc" : "desc");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[col], y = b.cells[col];
+          var xv = x.getAttribute("data-sort-value"), yv = y.getAttribute("data-sort-value");
+          xv = xv === null ? x.textContent.trim() : xv;
+          yv = yv === null ? y.textContent.trim() : yv;
+          var r;
+          if (numeric) {
+            var xn = xv === "" ? Infinity : parseFloat(xv), yn = yv === "" ? Infinity : parseFloat(yv);
+            r = xn === yn ? 0 : (xn < yn ? -1 : 1);
+          } else {
+            r = xv.localeCompare(yv, lang === "zh" ? "zh-CN" : "en");
+          }
+          return asc ? r : -r;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+
+  function wireForms() {
+    // selects that change the page (period, indicator) submit their form at once
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+      sel.addEventListener("change", function () { sel.form.submit(); });
+    });
+    // an object button names its line in the objection form below the score
+    document.querySelectorAll(".object-btn").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var form = document.getElementById("object-form");
+        form.indicator.value = btn.getAttribute("data-indicator");
+        form.reason.focus();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wireForms();
+    drawCharts();
+    document.querySelectorAll("table.sortable").forEach(sortable);
+  });
+})();

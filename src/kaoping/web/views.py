@@ -1,0 +1,151 @@
+"""What a page or an endpoint shows, assembled once for both.
+
+The API returns these structures as JSON and the pages render them, so a page can never
+show a figure the API would not (the browser tests compare the two). Every function takes
+an already-checked :class:`~kaoping.web.scope.Scope` or organ / prosecutor reference:
+access is decided before anything here runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kaoping.web import appraisal_data
+from kaoping.web.data import WebData, definition_dict
+from kaoping.web.scope import OrganRef, Scope
+from kaoping.web.status import status, trend
+
+__all__ = [
+    "distribution",
+    "headline",
+    "indicator_card",
+    "ranking",
+    "warnings",
+]
+
+
+def _card(data: WebData, value: dict[str, Any], level: int | None) -> dict[str, Any]:
+    ind = data.definition(value["indicator"])
+    light = status(ind, value["value"], level, value["flags"])
+    return {"value": value, "status": {"status": light, **trend(ind, value["change"])}}
+
+
+def indicator_card(
+    data: WebData, indicator: str, period: str, *, organ: str | None = None,
+    prosecutor: str | None = None, level: int | None = None,
+) -> dict[str, Any]:
+    """A figure (the ``show --json`` dict) with its traffic light and arrow."""
+    return _card(data, data.value(indicator, period, organ=organ, prosecutor=prosecutor), level)
+
+
+def indicator_cards(
+    data: WebData, ids: Sequence[str], period: str, *, organ: str | None = None,
+    prosecutor: str | None = None, level: int | None = None, stored_only: bool = False,
+) -> list[dict[str, Any]]:
+    """:func:`indicator_card` for several indicators, read together."""
+    values = data.values_many(ids, period, organ=organ, prosecutor=prosecutor,
+                              stored_only=stored_only)
+    return [_card(data, v, level) for v in values]
+
+
+def headline(
+    data: WebData, ids: Sequence[str], period: str, *, organ: str, level: int
+) -> list[dict[str, Any]]:
+    """The overview's headline cards, skipping ids the catalogue does not have."""
+    known = {ind.id for ind in data.indicators()}
+    return indicator_cards(data, [i for i in ids if i in known], period, organ=organ,
+                           level=level)
+
+
+def ranking(
+    data: WebData, organ: OrganRef, indicator: str, period: str
+) -> dict[str, Any]:
+    """The organs directly below ``organ``, ranked, with lights and appraisal grades."""
+    ind = data.definition(indicator)
+    rows = data.league(indicator, period, parent=organ.code)
+    grades = appraisal_data.organ_grades(organ.scope.ctx.engine, [r["subject"] for r in rows],
+                                          period)
+    for r in rows:
+        r["status"] = status(ind, r["value"], r.get("level"), r["flags"])
+        r["grade"] = grades.get(r["subject"])
+    visible = organ.scope.visible([r["subject"] for r in rows])
+    rows = [r for r in rows if r["subject"] in set(visible)]
+    return {"indicator": ind.id, "period": period, "parent": organ.code, "rows": rows}
+
+
+def distribution(
+    data: WebData, organ: OrganRef, indicator: str, period: str, *, bins: int = 10
+) -> dict[str, Any]:
+    """Where the organ stands among all organs of its level, without naming any of them.
+
+    Only counts per bin and quartiles leave the server: a leader may see that 40 organs
+    have a lower rate than his, never which ones (a sibling's figure stays his own).
+    """
+    level = int(organ.row["level"])
+    rows = data.level_values(indicator, period, level=level)
+    values = np.array([r["value"] for r in rows if r["value"] is not None], dtype=float)
+    mine = next((r["value"] for r in rows if r["subject"] == organ.code), None)
+    if mine is None:
+        mine = data.value(indicator, period, organ=organ.code)["value"]
+    if values.size == 0:
+        return {"indicator": indicator, "period": period, "level": level,
+                "organ_code": organ.code, "organ_value": mine, "peers": 0, "edges": [],
+                "counts": [], "quartiles": [None, None, None], "organ_bin": None}
+    lo, hi = float(values.min()), float(values.max())
+    if hi == lo:
+        hi = lo + (abs(lo) * 0.01 or 0.01)
+    counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+    organ_bin = None
+    if mine is not None:
+        organ_bin = int(min(max(np.searchsorted(edges, mine, side="right") - 1, 0), bins - 1))
+    quartiles = [float(q) for q in np.quantile(values, [0.25, 0.5, 0.75])]
+    return {
+        "indicator": indicator, "period": period, "level": level, "organ_code": organ.code,
+        "organ_value": mine, "peers": int(values.size), "edges": [float(e) for e in edges],
+        "counts": [int(c) for c in counts], "quartiles": quartiles, "organ_bin": organ_bin,
+    }
+
+
+def warnings(
+    data: WebData, scope: Scope, organ: OrganRef, period: str, *, below: bool, limit: int
+) -> list[dict[str, Any]]:
+    """Flagged figures of the organ (and, with ``below``, of the organs below it)."""
+    codes = sorted(data.descendants(organ.code)) if below else [organ.code]
+    codes = scope.visible(codes)
+    defs = {ind.id: ind for ind in data.indicators()}
+    out = []
+    for r in data.flagged(codes, period, limit=limit):
+        ind = defs.get(r["indicator"])
+        out.append({
+            "indicator": r["indicator"],
+            "name_zh": ind.name_zh if ind else r["indicator"],
+            "name_en": ind.name_en if ind else r["indicator"],
+            "organ_code": r["subject"], "organ_name_zh": r["name_zh"],
+            "organ_name_en": r["name_en"], "level": r["level"], "period": r["period"],
+            "value": r["value"], "change": r["change"], "change_unit": r["change_unit"],
+            "flags": r["flags"],
+            "unit": str(ind.unit) if ind else None,
+        })
+    return out
+
+
+def describe(data: WebData, indicator: str) -> dict[str, str | None]:
+    """Numerator and denominator in words, zh and en, as ``kaoping explain`` prints them."""
+    from kaoping.engine.explain import MeasureRecords
+
+    ind = data.definition(indicator)
+    out: dict[str, str | None] = {}
+    for role, m in (("numerator", ind.numerator), ("denominator", ind.denominator)):
+        # the wording lives on MeasureRecords; no records are needed to describe a measure
+        side = MeasureRecords(role, m, 0, pd.DataFrame(), None) if m is not None else None
+        for lang in ("zh", "en"):
+            out[f"{role}_{lang}"] = side.describe(lang) if side is not None else None
+    return out
+
+
+def definitions(data: WebData) -> list[dict[str, Any]]:
+    return [definition_dict(ind) for ind in data.indicators()]

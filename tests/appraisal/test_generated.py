@@ -1,0 +1,313 @@
+"""The default schemes on generated data, the CLI workflow, and a briefing whose every number
+is checked against ``kaoping show`` and the appraisal it names.
+
+One warehouse per module (30,000 generated suspects, 2019-2020, the indicators the default
+schemes and the briefing's headline use, computed for 2020): building it is the slow part.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import kaoping
+from kaoping.appraisal import compute_run, load_scheme
+from kaoping.appraisal.compute import ComputedRun
+from kaoping.appraisal.grading import quota_size
+from kaoping.cli import app
+from kaoping.engine.periods import parse_period
+from kaoping.ingest import import_files
+from kaoping.narrative.briefing import HEADLINE, build_briefing
+from kaoping.narrative.numbers import format_change, format_value
+from kaoping.synth import generate_dataset
+from kaoping.warehouse import connect
+
+PROVINCE = "440000"  # Guangdong: about twenty municipal organs below it
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("appraisal")
+    data = root / "data"
+    generate_dataset(data, persons=30_000, years=(2019, 2020), seed=4, fmt="parquet")
+    db = root / "kaoping.duckdb"
+    con = connect(db)
+    try:
+        import_files(con, sorted(data.iterdir()))
+    finally:
+        con.close()
+    ids = set(HEADLINE)
+    for name in ("organs", "prosecutors"):
+        ids |= set(load_scheme(name).indicator_ids())
+    with kaoping.Warehouse(db) as wh:
+        wh.compute(years=[2020], indicators=sorted(ids))
+    return db
+
+
+@pytest.fixture(scope="module")
+def runs(warehouse: Path) -> dict[tuple[str, str], ComputedRun]:
+    return {
+        (name, period): compute_run(warehouse, load_scheme(name), period)
+        for name in ("organs", "prosecutors")
+        for period in ("2020", "2020-H1")
+    }
+
+
+def invoke(*args: str) -> Any:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+# --- the default schemes --------------------------------------------------------------------
+
+
+def test_both_default_schemes_run_for_a_year_and_a_half_year(
+    runs: dict[tuple[str, str], ComputedRun],
+) -> None:
+    for (name, period), run in runs.items():
+        assert run.period == period
+        assert len(run.results) > 100, (name, period)
+        kinds = {r.subject_type for r in run.results}
+        assert kinds == {"organ" if name == "organs" else "prosecutor"}
+        grades = {g.id for g in run.scheme.grades}
+        assert {r.grade for r in run.results} <= grades
+
+
+def test_totals_decompose(runs: dict[tuple[str, str], ComputedRun]) -> None:
+    for run in runs.values():
+        for r in run.results[:200]:
+            dims = math.fsum(d.score for d in r.dimensions)
+            assert r.base == pytest.approx(dims, abs=1e-3)
+            for d in r.dimensions:
+                assert d.score == pytest.approx(math.fsum(i.points for i in d.indicators),
+                                                abs=1e-3)
+                assert d.score <= d.weight + 1e-9
+            expected = max(0.0, r.base + r.bonus - r.deduction + r.correction)
+            assert r.total == pytest.approx(expected, abs=1e-3)
+            assert r.total_low <= r.total + 1e-9 <= r.total_high + 2e-9
+
+
+def test_grades_respect_quotas_and_ranks_are_ties_aware(
+    runs: dict[tuple[str, str], ComputedRun],
+) -> None:
+    for run in runs.values():
+        groups: dict[str, list[Any]] = {}
+        for r in run.results:
+            groups.setdefault(r.group, []).append(r)
+        quotas = {g.id: g.quota for g in run.scheme.grades if g.quota is not None}
+        for members in groups.values():
+            n = len(members)
+            counts = Counter(r.grade for r in members)
+            for grade, quota in quotas.items():
+                assert counts[grade] <= quota_size(quota, n)
+            for r in members:
+                assert r.peers == n
+                better = sum(1 for o in members if round(o.total, 2) > round(r.total, 2))
+                assert r.rank == better + 1
+                ties = [o for o in members if round(o.total, 2) == round(r.total, 2)]
+                assert len({o.grade for o in ties}) == 1  # ties are never split
+
+
+def test_organ_rates_carry_expected_values(runs: dict[tuple[str, str], ComputedRun]) -> None:
+    run = runs[("organs", "2020")]
+    lines = [i for r in run.results for d in r.dimensions for i in d.indicators
+             if i.indicator == "non_arrest_rate" and i.denominator]
+    with_expected = [i for i in lines if i.expected is not None]
+    assert with_expected and len(with_expected) == len(lines)
+    ratios = [i.o_e for i in with_expected if i.o_e is not None]
+    assert ratios and all(r >= 0 for r in ratios)
+
+
+def test_prosecutor_workload_is_weighted(runs: dict[tuple[str, str], ComputedRun]) -> None:
+    run = runs[("prosecutors", "2020")]
+    loads = [r.indicator("weighted_cases").value for r in run.results]
+    assert any(v is not None and v > 0 and not float(v).is_integer() for v in loads)
+
+
+# --- the CLI workflow ----------------------------------------------------------------------
+
+
+def test_cli_run_twice_explain_object_and_audit(warehouse: Path, tmp_path: Path) -> None:
+    db = ["--db", str(warehouse)]
+    app_db = ["--app-db", f"sqlite:///{tmp_path / 'app.db'}"]
+    first = json.loads(invoke("appraise", "--period", "2020-H1", "--organ", PROVINCE,
+                              "--json", *db, *app_db, "--user", "officer").output)
+    assert {"run_id", "content_hash", "subjects"} <= set(first)
+    row = first["subjects"][0]
+    assert {"subject", "total", "rank", "grade"} <= set(row)
+    again = json.loads(invoke("appraise", "--period", "2020-H1", "--organ", PROVINCE,
+                              "--json", *db, *app_db).output)
+    assert again["content_hash"] == first["content_hash"]
+    assert again["subjects"] == first["subjects"]
+    run_id, subject = str(first["run_id"]), row["subject"]
+
+    text = invoke("appraise", "explain", run_id, subject, "--records", "2", *db, *app_db).output
+    assert f"{subject}" in text and "total" in text
+    for dim in ("political_security", "economic_stability", "team"):
+        assert dim in text
+    assert "records:" in text and "kaoping explain non_arrest_rate --organ" in text
+
+    invoke("appraise", "items", "add", subject, "--period", "2020-03", "--category",
+           "wrongful_case", "--points", "3", "--reason", "wrongful case",
+           "--evidence", "file 17", *app_db, "--user", "appraiser")
+    second = json.loads(invoke("appraise", "--period", "2020-H1", "--organ", PROVINCE,
+                               "--json", *db, *app_db, "--user", "officer").output)
+    before = {s["subject"]: s["total"] for s in first["subjects"]}
+    after = {s["subject"]: s["total"] for s in second["subjects"]}
+    assert {s for s in before if before[s] != after[s]} == {subject}
+    assert after[subject] == pytest.approx(max(0.0, before[subject] - 3))
+
+    invoke("appraise", "objections", "lodge", str(second["run_id"]), subject, "--item", "1",
+           "--reason", "overturned on appeal", *app_db, "--user", "organ-head")
+    reviewed = invoke("appraise", "objections", "review", "1", "--accept", "--reason",
+                      "appeal judgment", *db, *app_db, "--user", "reviewer").output
+    assert "accepted" in reviewed and "new run" in reviewed
+    runs_list = json.loads(invoke("appraise", "list", "--json", *app_db).output)
+    newest = runs_list[0]
+    assert newest["supersedes"] == second["run_id"]
+    assert newest["content_hash"] == first["content_hash"]  # the inputs of the first run
+    invoke("appraise", "publish", str(newest["run_id"]), *app_db, "--user", "chief")
+    trail = json.loads(invoke("appraise", "audit", "--json", *app_db).output)
+    steps = [(e["actor"], e["action"]) for e in trail]
+    assert steps == [
+        ("officer", "run.create"), ("appraiser", "item.add"), ("officer", "run.create"),
+        ("organ-head", "objection.lodge"), ("reviewer", "objection.accepted"),
+        ("reviewer", "item.withdraw"), ("reviewer", "run.create"),
+        ("reviewer", "objection.rerun"), ("chief", "run.publish"),
+    ]
+
+
+# --- the briefing ------------------------------------------------------------------------------
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _show(warehouse: Path, indicator: str, period: str) -> dict[str, Any]:
+    out = invoke("show", indicator, "--organ", PROVINCE, "--period", period, "--json",
+                 "--db", str(warehouse)).output
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def _texts(fig: dict[str, Any], lang: Any) -> dict[str, str]:
+    """Every way the briefing may print a number of this figure."""
+    unit = fig["unit"]
+    number_unit = "amount" if unit == "amount" else "count"
+    out = {
+        "value": format_value(fig["value"], unit, lang),
+        "previous": format_value(fig["previous"], unit, lang),
+        "change": format_change(fig["change"], fig["change_unit"], lang) or "—",
+        "numerator": format_value(fig["numerator"], number_unit, lang),
+        "denominator": format_value(fig["denominator"], number_unit, lang),
+    }
+    return out
+
+
+def _numbers(text: str) -> list[str]:
+    return NUMBER.findall(text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_number_of_the_briefing_is_confirmed(
+    warehouse: Path, tmp_path: Path, lang: str
+) -> None:
+    period = "2020-H1"
+    p = parse_period(period)
+    b = build_briefing(warehouse, period, organ=PROVINCE, lang=lang)  # type: ignore[arg-type]
+    lines = b.text.splitlines()
+    period_name = p.label_zh if lang == "zh" else p.label_en
+    shown: dict[str, dict[str, Any]] = {}
+
+    def fig(indicator: str) -> dict[str, str]:
+        if indicator not in shown:
+            shown[indicator] = _show(warehouse, indicator, period)
+        return _texts(shown[indicator], lang)
+
+    appraisals: dict[str, dict[str, Any]] = {}
+    unexplained = []
+    for line in lines:
+        body = line.replace(period_name, "").replace(p.phrase_en, "")
+        if not _numbers(body):
+            continue
+        if m := re.search(r"<!-- kaoping show (\w+) --organ (\d+) --period (\S+) -->", body):
+            assert m[2] == PROVINCE and m[3] == period
+            texts = fig(m[1])
+            sentence = body[: m.start()]
+            allowed = {n for t in texts.values() for n in _numbers(t)}
+            # numbers written in the indicator's own sentence template (the "1" of "1:1.21")
+            ind = kaoping.Warehouse(warehouse).definition(m[1])
+            template = (ind.sentence_zh if lang == "zh" else ind.sentence_en) or ""
+            allowed |= set(_numbers(re.sub(r"\{\w+\}", "", template)))
+            stray = [n for n in _numbers(sentence) if n not in allowed]
+            assert not stray, (line, texts)
+            assert texts["value"] in sentence
+            if shown[m[1]]["change"] is not None and texts["change"] not in sentence:
+                raise AssertionError(f"year-on-year change missing: {line}")
+        elif m := re.search(r"\| `(\w+)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|", body):
+            texts = fig(m[1])
+            assert m[2].strip() == texts["value"], line
+            third, fourth = m[3].strip(), m[4].strip()
+            assert fourth == texts["change"], line
+            if third != texts["previous"]:  # the out-of-range table prints the range there
+                ind = kaoping.Warehouse(warehouse).definition(m[1])
+                rr = ind.reasonable_range
+                assert rr is not None, line
+                bounds = rr.by_level.get(2, rr.default)
+                assert bounds is not None
+                for bound in (bounds.low, bounds.high):
+                    if bound is not None:
+                        assert format_value(bound, ind.unit.value, lang) in third, line
+        elif "--level 3" in body or "--scheme prosecutors" in body:
+            cmd = re.search(r"`kaoping appraise ([^`]+)`", body)
+            assert cmd is not None, line
+            args = cmd[1].split()
+            kind = "prosecutors" if "--scheme" in args else "organs"
+            result = json.loads(invoke("appraise", *args, "--json", "--db", str(warehouse),
+                                       "--app-db", f"sqlite:///{tmp_path / 'a.db'}").output)
+            appraisals[kind] = result
+            assert result["content_hash"][:16] in body, line
+        else:
+            unexplained.append(line)
+    # league rows, grade rows and the counts in the intros are checked against the runs
+    organs, pros = appraisals["organs"], appraisals["prosecutors"]
+    totals = {s["subject"]: s for s in organs["subjects"]}
+    grade_counts = Counter(s["grade"] for s in pros["subjects"])
+    scheme = load_scheme("prosecutors")
+    names = {g.name_zh if lang == "zh" else g.name_en: g.id for g in scheme.grades}
+    organ_grades = {g.id: (g.name_zh if lang == "zh" else g.name_en)
+                    for g in load_scheme("organs").grades}
+    for line in unexplained:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[2] in totals:
+            s = totals[cells[2]]
+            assert cells[0].replace("≈", "").strip() == str(s["rank"]), line
+            assert cells[3] == f"{s['total']:.2f}", line
+            assert cells[4] == organ_grades[s["grade"]], line
+        elif len(cells) == 3 and cells[0] in names:
+            k = grade_counts[names[cells[0]]]
+            assert cells[1] == str(k), line
+            assert cells[2] == f"{k / len(pros['subjects']) * 100:.1f}%", line
+        elif re.search(r"(个下级院|organs below were)", line):
+            assert _numbers(line) == [str(len(organs["subjects"]))], line
+        elif re.search(r"(名检察官|prosecutors were)", line):
+            assert _numbers(line) == [str(len(pros["subjects"]))], line
+        elif re.search(r"(合理区间的|indicators with a reasonable range)", line):
+            cat = kaoping.Warehouse(warehouse).catalogue
+            ranged = [i.id for i in cat.indicators if i.reasonable_range is not None]
+            with_value = [i for i in ranged if _show(warehouse, i, period)["value"] is not None]
+            assert _numbers(line) == [str(len(with_value))], line
+        elif re.match(r"^## \d+\. ", line) and lang == "en":
+            continue
+        else:
+            raise AssertionError(f"a number nobody checked: {line}")
+    assert b.headline, "the briefing leads with figures"
+    assert "appraise" not in b.text or appraisals
