@@ -35,12 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kaoping.catalogue import load_catalogue
 from kaoping.catalogue import expr as E
+from kaoping.catalogue import load_catalogue
 from kaoping.catalogue.models import Aggregation, Direction, Indicator, Measure, Unit
 from kaoping.catalogue.virtual import VIRTUAL_COLUMNS
 from kaoping.engine.hierarchy import build_closure
-from kaoping.engine.periods import Period, PeriodKind, standard_periods
+from kaoping.engine.periods import PeriodKind, standard_periods
 from kaoping.model.schema import TABLES
 from kaoping.warehouse import connect
 
@@ -91,8 +91,9 @@ def _pd(node: E.Expr, df: pd.DataFrame) -> Any:
             return _compare(op, _pd(a, df), _pd(b, df))
         case E.Arith(op=op, left=a, right=b):
             x, y = _pd(a, df), _pd(b, df)
-            return {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y,
-                    "/": lambda: x / y}[op]()
+            return {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y, "/": lambda: x / y}[
+                op
+            ]()
         case E.InList(operand=o, options=opts, negated=neg):
             s = _pd(o, df)
             hit = s.isin([x.value for x in opts]).astype("boolean").mask(s.isna())
@@ -110,8 +111,14 @@ def _bool(x: Any) -> Any:
 
 
 def _compare(op: str, x: Any, y: Any) -> Any:
-    out = {"=": lambda: x == y, "!=": lambda: x != y, "<": lambda: x < y, "<=": lambda: x <= y,
-           ">": lambda: x > y, ">=": lambda: x >= y}[op]()
+    out = {
+        "=": lambda: x == y,
+        "!=": lambda: x != y,
+        "<": lambda: x < y,
+        "<=": lambda: x <= y,
+        ">": lambda: x > y,
+        ">=": lambda: x >= y,
+    }[op]()
     return out.astype("boolean") if isinstance(out, pd.Series) else out
 
 
@@ -142,8 +149,9 @@ def _call(name: str, args: tuple[E.Expr, ...], df: pd.DataFrame) -> Any:
 class PandasBaseline:
     """Every indicator of the catalogue, the plain pandas way."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], years: list[int],
-                 prosecutor_kinds: set[str]) -> None:
+    def __init__(
+        self, tables: dict[str, pd.DataFrame], years: list[int], prosecutor_kinds: set[str]
+    ) -> None:
         self.tables = tables
         organs = tables["organs"]
         self.closure = build_closure(organs)
@@ -154,6 +162,8 @@ class PandasBaseline:
         self.periods = standard_periods(years)
         self.prosecutor_kinds = prosecutor_kinds
         self.years = years
+        self._figures: dict[tuple[Measure, str], dict[str, pd.DataFrame]] = {}
+        self._cells: dict[Measure, pd.DataFrame] = {}
 
     def source(self, m: Measure) -> pd.DataFrame:
         df = self.tables[m.table]
@@ -167,50 +177,72 @@ class PandasBaseline:
         return df
 
     def cells(self, m: Measure) -> pd.DataFrame:
-        """(organ_code, prosecutor_id, ym, total, n[, value]) for the records ``m`` counts."""
+        """(organ_code, prosecutor_id, ym, total[, value]): the records ``m`` counts."""
+        if m not in self._cells:
+            self._cells[m] = self._cells_of(m)
+        return self._cells[m]
+
+    def _cells_of(self, m: Measure) -> pd.DataFrame:
         df = self.source(m)
         mask = df[m.date].notna()
         if m.filter:
             mask &= _bool(_pd(E.parse(m.filter), df)).fillna(False).astype(bool)
         sub = df.loc[mask]
         dates = sub[m.date]
-        out = pd.DataFrame({
-            "organ_code": sub["organ_code"].to_numpy(),
-            "prosecutor_id": (sub["prosecutor_id"].to_numpy() if "prosecutor_id" in sub
-                              else None),
-            "ym": (dates.dt.year * 12 + dates.dt.month - 1).to_numpy(),
-        })
+        out = pd.DataFrame(
+            {
+                "organ_code": sub["organ_code"].to_numpy(),
+                "prosecutor_id": (
+                    sub["prosecutor_id"].to_numpy() if "prosecutor_id" in sub else None
+                ),
+                "ym": (dates.dt.year * 12 + dates.dt.month - 1).to_numpy(),
+            }
+        )
         if m.agg is Aggregation.COUNT:
             out["total"] = 1.0
         else:
             value = _pd(E.parse(m.expr or ""), sub)
             out["value"] = value.to_numpy()
             out = out[out["value"].notna()]
-            out["total"] = out["value"].astype(float) if m.agg is not Aggregation.COUNT_DISTINCT \
-                else 1.0
+            out["total"] = (
+                out["value"].astype(float) if m.agg is not Aggregation.COUNT_DISTINCT else 1.0
+            )
         return out
 
     def figures(self, m: Measure, subject: str) -> dict[str, pd.DataFrame]:
-        """period label -> (subject -> total, n) for the target and previous-year periods."""
+        """period label -> (subject -> total, n) for the target and previous-year periods.
+
+        Cached per measure (indicators share denominators), and the records are first
+        grouped by subject and month, as anyone would before looping over periods.
+        """
+        key = (m, subject)
+        if key not in self._figures:
+            self._figures[key] = self._figures_of(m, subject)
+        return self._figures[key]
+
+    def _figures_of(self, m: Measure, subject: str) -> dict[str, pd.DataFrame]:
         cells = self.cells(m)
-        if subject == "prosecutor":
-            cells = cells[cells["prosecutor_id"].notna()]
-        wanted = list(dict.fromkeys(
-            [*self.periods, *(p.previous() for p in self.periods)]))
+        who = "organ_code" if subject == "organ" else "prosecutor_id"
+        cells = cells[cells[who].notna()]
+        distinct = m.agg is Aggregation.COUNT_DISTINCT
+        if distinct:
+            monthly = cells[[who, "ym", "value"]].drop_duplicates()
+        else:
+            monthly = cells.groupby([who, "ym"], as_index=False).agg(
+                total=("total", "sum"), n=("total", "size")
+            )
+        if subject == "organ":
+            monthly = monthly.merge(self.closure, left_on=who, right_on="descendant")
+            who = "ancestor"
+        wanted = list(dict.fromkeys([*self.periods, *(p.previous() for p in self.periods)]))
         out = {}
         for p in wanted:
-            lo, hi = p.first, p.last
-            in_p = cells[(cells["ym"] >= lo) & (cells["ym"] <= hi)]
-            if subject == "organ":
-                in_p = in_p.merge(self.closure, left_on="organ_code", right_on="descendant")
-                key = "ancestor"
-            else:
-                key = "prosecutor_id"
-            g = in_p.groupby(key)
-            if m.agg is Aggregation.COUNT_DISTINCT:
+            in_p = monthly[(monthly["ym"] >= p.first) & (monthly["ym"] <= p.last)]
+            g = in_p.groupby(who)
+            if distinct:
                 frame = pd.DataFrame({"total": g["value"].nunique(), "n": g.size()})
             else:
-                frame = pd.DataFrame({"total": g["total"].sum(), "n": g.size()})
+                frame = pd.DataFrame({"total": g["total"].sum(), "n": g["n"].sum()})
             out[p.label] = frame.astype(float)
         return out
 
@@ -218,7 +250,8 @@ class PandasBaseline:
         num = self.figures(ind.numerator, subject)
         den = self.figures(ind.denominator, subject) if ind.denominator else None
         ratio = ind.unit not in (Unit.COUNT, Unit.AMOUNT) and (
-            den is not None or ind.numerator.agg is Aggregation.AVG)
+            den is not None or ind.numerator.agg is Aggregation.AVG
+        )
         frames = []
         for p in self.periods:
             if subject == "prosecutor" and p.kind not in self.prosecutor_kinds:
@@ -241,8 +274,11 @@ class PandasBaseline:
             if ind.unit is Unit.RATE:
                 f["change"] = (f["value"] - f["previous"]) * 100
             elif ind.unit in (Unit.COUNT, Unit.AMOUNT):
-                f["change"] = (f["value"] - f["previous"]) / f["previous"].where(
-                    f["previous"] != 0).abs() * 100
+                f["change"] = (
+                    (f["value"] - f["previous"])
+                    / f["previous"].where(f["previous"] != 0).abs()
+                    * 100
+                )
             else:
                 f["change"] = f["value"] - f["previous"]
             frames.append(self._rank(ind, f, subject))
@@ -250,8 +286,13 @@ class PandasBaseline:
         out["indicator"] = ind.id
         return out
 
-    def _pair(self, ind: Indicator, num: dict[str, pd.DataFrame],
-              den: dict[str, pd.DataFrame] | None, label: str) -> pd.DataFrame:
+    def _pair(
+        self,
+        ind: Indicator,
+        num: dict[str, pd.DataFrame],
+        den: dict[str, pd.DataFrame] | None,
+        label: str,
+    ) -> pd.DataFrame:
         n = num[label]
         if den is None and ind.numerator.agg is Aggregation.AVG:
             return pd.DataFrame({"num": n["total"], "den": n["n"]})
@@ -259,8 +300,11 @@ class PandasBaseline:
         frame = pd.DataFrame({"num": numer})
         if den is not None:
             d = den[label]
-            denom = d["total"] / d["n"] if ind.denominator and \
-                ind.denominator.agg is Aggregation.AVG else d["total"]
+            denom = (
+                d["total"] / d["n"]
+                if ind.denominator and ind.denominator.agg is Aggregation.AVG
+                else d["total"]
+            )
             frame = frame.join(pd.DataFrame({"den": denom}), how="outer")
         else:
             frame["den"] = 0.0
@@ -292,12 +336,14 @@ class PandasBaseline:
             score = score.where(f["den"] >= ind.min_denominator)
         f["score"] = score
         f["rank_in_parent"] = f.groupby("parent", dropna=False)["score"].rank(
-            method="min", ascending=False)
+            method="min", ascending=False
+        )
         f["rank_in_level"] = f.groupby("level")["score"].rank(method="min", ascending=False)
         return f
 
-    def run(self, catalogue: list[Indicator], by_prosecutor: Callable[[Indicator], bool]
-            ) -> pd.DataFrame:
+    def run(
+        self, catalogue: list[Indicator], by_prosecutor: Callable[[Indicator], bool]
+    ) -> pd.DataFrame:
         out = [self.indicator(ind, "organ") for ind in catalogue]
         if self.prosecutor_kinds:
             out += [self.indicator(ind, "prosecutor") for ind in catalogue if by_prosecutor(ind)]
@@ -329,31 +375,39 @@ def compare(db: Path, baseline: pd.DataFrame) -> tuple[int, int]:
             "SELECT indicator, subject, period, numerator, value FROM indicator_values "
             "WHERE subject_type = 'organ' AND level <= 2"
         ).df()
-    theirs = baseline.reset_index(names="subject")[["indicator", "subject", "period", "num",
-                                                    "value"]].rename(columns={"value": "theirs"})
+    theirs = baseline.reset_index(names="subject")[
+        ["indicator", "subject", "period", "num", "value"]
+    ].rename(columns={"value": "theirs"})
     both = ours.merge(theirs, on=["indicator", "subject", "period"], how="inner")
     same_num = np.isclose(both["numerator"], both["num"].astype(float), equal_nan=True)
-    same_value = np.isclose(both["value"].astype(float), both["theirs"].astype(float),
-                            equal_nan=True)
+    same_value = np.isclose(
+        both["value"].astype(float), both["theirs"].astype(float), equal_nan=True
+    )
     return len(both), int((~(same_num & same_value)).sum())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--persons", type=int, default=2_000_000)
     parser.add_argument("--years", default="2019-2020")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--prosecutor-periods", default="all",
-                        help="month,quarter,half,year,ytd | all | none")
+    parser.add_argument(
+        "--prosecutor-periods", default="all", help="month,quarter,half,year,ytd | all | none"
+    )
     parser.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit")
     parser.add_argument("--skip-pandas", action="store_true")
     args = parser.parse_args()
     first, _, last = args.years.partition("-")
     years = (int(first), int(last or first))
-    kinds = ([] if args.prosecutor_periods == "none" else
-             [k.value for k in PeriodKind] if args.prosecutor_periods == "all" else
-             args.prosecutor_periods.split(","))
+    kinds = (
+        []
+        if args.prosecutor_periods == "none"
+        else [k.value for k in PeriodKind]
+        if args.prosecutor_periods == "all"
+        else args.prosecutor_periods.split(",")
+    )
     catalogue = load_catalogue().indicators
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -361,22 +415,27 @@ def main() -> None:
         t = time.perf_counter()
         generate(data, args.persons, years, args.seed)
         load_warehouse(db, data)
-        print(f"persons: {args.persons:,}  years: {args.years}  indicators: {len(catalogue)}  "
-              f"(generated and loaded in {time.perf_counter() - t:.0f} s, not timed)")
+        print(
+            f"persons: {args.persons:,}  years: {args.years}  indicators: {len(catalogue)}  "
+            f"(generated and loaded in {time.perf_counter() - t:.0f} s, not timed)"
+        )
 
         from kaoping.engine.compute import compute
 
         con = connect(db)
         con.execute(f"SET memory_limit = '{args.memory_limit}'")
         t = time.perf_counter()
-        summary = compute(con, catalogue, prosecutor_periods=kinds,
-                          years=list(range(years[0], years[1] + 1)))
+        summary = compute(
+            con, catalogue, prosecutor_periods=kinds, years=list(range(years[0], years[1] + 1))
+        )
         ours = time.perf_counter() - t
         con.close()
         kaoping_peak = peak_rss_mb()
         print(f"kaoping_seconds: {ours:.2f}")
-        print(f"kaoping_rows: {summary.rows:,} ({summary.organs:,} organs, "
-              f"{summary.prosecutors:,} prosecutors, {summary.periods} periods per year set)")
+        print(
+            f"kaoping_rows: {summary.rows:,} ({summary.organs:,} organs, "
+            f"{summary.prosecutors:,} prosecutors, {summary.periods} periods per year set)"
+        )
         print(f"kaoping_persons_per_second: {args.persons / ours:,.0f}")
         print(f"kaoping_result_rows_per_second: {summary.rows / ours:,.0f}")
         print(f"kaoping_peak_rss_mb: {kaoping_peak:,.0f}")

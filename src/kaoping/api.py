@@ -141,9 +141,13 @@ class Warehouse:
         row = h.organ(organ_code)
         parent = row["parent_code"]
         return Subject(
-            kind="organ", code=organ_code, organ_code=organ_code, level=int(str(row["level"])),
+            kind="organ",
+            code=organ_code,
+            organ_code=organ_code,
+            level=int(str(row["level"])),
             parent_code=None if parent is None or pd.isna(parent) else str(parent),
-            name_zh=str(row["name_zh"]), name_en=str(row["name_en"]),
+            name_zh=str(row["name_zh"]),
+            name_en=str(row["name_en"]),
             organs=tuple(h.descendants(organ_code)),
         )
 
@@ -158,9 +162,14 @@ class Warehouse:
         organ = self.organ(str(row["organ_code"]))
         name = str(row["display_name"])
         return Subject(
-            kind="prosecutor", code=prosecutor_id, organ_code=organ.code, level=organ.level,
-            parent_code=organ.code, name_zh=f"{organ.name_zh}{name}",
-            name_en=f"{name} ({organ.name_en})", organs=(organ.code,),
+            kind="prosecutor",
+            code=prosecutor_id,
+            organ_code=organ.code,
+            level=organ.level,
+            parent_code=organ.code,
+            name_zh=f"{organ.name_zh}{name}",
+            name_en=f"{name} ({organ.name_en})",
+            organs=(organ.code,),
         )
 
     def subject(self, *, organ: str | None = None, prosecutor: str | None = None) -> Subject:
@@ -202,7 +211,10 @@ class Warehouse:
         )
         kinds = tuple(PeriodKind) if prosecutor_periods is None else tuple(prosecutor_periods)
         return compute(
-            self._connection(write=True), chosen, years=years, progress=progress,
+            self._connection(write=True),
+            chosen,
+            years=years,
+            progress=progress,
             prosecutor_periods=kinds,
         )
 
@@ -305,8 +317,11 @@ class Warehouse:
         if not has_results(self._connection()):
             raise LookupError("no stored results: run `kaoping compute` (or .compute()) first")
         t = self.backend.table(RESULTS_TABLE)
-        conds = [t.indicator == ind.id, t.subject_type == subject_type,
-                 t.period.isin(list(p.equivalent_labels()))]
+        conds = [
+            t.indicator == ind.id,
+            t.subject_type == subject_type,
+            t.period.isin(list(p.equivalent_labels())),
+        ]
         if level is not None:
             conds.append(t.level == level)
         if parent is not None:
@@ -339,6 +354,11 @@ class Warehouse:
             (c, str(h.at[c, "name_zh"]), str(h.at[c, "name_en"])) for c in subject.organs
         )
         return explain(
-            self.backend, value.definition, subject, parse_period(period), value, organs,
+            self.backend,
+            value.definition,
+            subject,
+            parse_period(period),
+            value,
+            organs,
             limit=limit,
         )

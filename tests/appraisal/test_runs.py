@@ -91,6 +91,11 @@ def test_publish_supersedes_and_runs_are_frozen(tiny: Path, app: Engine) -> None
             s.flush()
         s.rollback()
     with session_scope(app) as s:
+        s.get_one(AppraisalRun, first.run_id).published_by = "someone else"
+        with pytest.raises(FrozenRunError, match="published_by"):
+            s.flush()
+        s.rollback()
+    with session_scope(app) as s:
         s.get_one(AppraisalRun, first.run_id).status = "draft"
         with pytest.raises(FrozenRunError, match="cannot become draft"):
             s.flush()

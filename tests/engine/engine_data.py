@@ -37,7 +37,11 @@ ORGANS = [
     ("120101", "120100", 4, "和平区人民检察院", "Heping"),
 ]
 PROSECUTORS = [
-    ("P1", "110101"), ("P2", "110101"), ("P3", "110102"), ("P4", "120101"), ("P5", "110000"),
+    ("P1", "110101"),
+    ("P2", "110101"),
+    ("P3", "110102"),
+    ("P4", "120101"),
+    ("P5", "110000"),
 ]
 CRIMES = [
     ("C1", "盗窃罪", "Theft", "264", 5, False, "life", None),
@@ -60,8 +64,13 @@ def person(
     """A person whose prosecution review concluded on ``concluded`` with ``decision``."""
     row: dict[str, Any] = {c: None for c in TABLES["persons"].column_names}
     row.update(
-        person_id=pid, case_id=case or f"K{pid}", organ_code=organ, prosecutor_id=prosecutor,
-        crime_code=crime, is_minor=minor, prosecution_review_concluded=concluded,
+        person_id=pid,
+        case_id=case or f"K{pid}",
+        organ_code=organ,
+        prosecutor_id=prosecutor,
+        crime_code=crime,
+        is_minor=minor,
+        prosecution_review_concluded=concluded,
         prosecution_decision=decision,
     )
     row.update(extra)
@@ -85,8 +94,9 @@ def build_warehouse(path: Path, persons: Iterable[dict[str, Any]]) -> Path:
         _insert(con, "organs", [(*o, None, False) for o in ORGANS])
         _insert(con, "prosecutors", [(p, o, "ordinary_crime", p) for p, o in PROSECUTORS])
         _insert(con, "crimes", CRIMES)
-        _insert(con, "persons", [tuple(p[c] for c in TABLES["persons"].column_names)
-                                 for p in persons])
+        _insert(
+            con, "persons", [tuple(p[c] for c in TABLES["persons"].column_names) for p in persons]
+        )
     finally:
         con.close()
     return path
@@ -102,11 +112,17 @@ def rate(
 ) -> Indicator:
     """A persons rate indicator built in Python (independent of the default catalogue)."""
     fields: dict[str, Any] = {
-        "id": ind_id, "name_zh": ind_id, "name_en": ind_id, "definition_zh": "定义",
-        "definition_en": "definition", "unit": "rate",
+        "id": ind_id,
+        "name_zh": ind_id,
+        "name_en": ind_id,
+        "definition_zh": "定义",
+        "definition_en": "definition",
+        "unit": "rate",
         "numerator": Measure(table="persons", filter=num_filter, date=date_col),
         "denominator": Measure(table="persons", filter=den_filter, date=date_col),
-        "direction": "higher_is_better", "family": "prosecution_review", "aspect": 4,
+        "direction": "higher_is_better",
+        "family": "prosecution_review",
+        "aspect": 4,
     }
     fields.update(kw)
     return Indicator(**fields)
@@ -114,11 +130,18 @@ def rate(
 
 def count(ind_id: str, num_filter: str | None, **kw: Any) -> Indicator:
     fields: dict[str, Any] = {
-        "id": ind_id, "name_zh": ind_id, "name_en": ind_id, "definition_zh": "定义",
-        "definition_en": "definition", "unit": "count",
-        "numerator": Measure(table="persons", filter=num_filter,
-                             date="prosecution_review_concluded"),
-        "direction": "lower_is_better", "family": "prosecution_review", "aspect": 4,
+        "id": ind_id,
+        "name_zh": ind_id,
+        "name_en": ind_id,
+        "definition_zh": "定义",
+        "definition_en": "definition",
+        "unit": "count",
+        "numerator": Measure(
+            table="persons", filter=num_filter, date="prosecution_review_concluded"
+        ),
+        "direction": "lower_is_better",
+        "family": "prosecution_review",
+        "aspect": 4,
     }
     fields.update(kw)
     return Indicator(**fields)

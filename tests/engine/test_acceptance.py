@@ -14,18 +14,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.engine.engine_data import CONDITIONAL, build_warehouse
 
 import kaoping
 from kaoping.catalogue import load_catalogue
 from kaoping.catalogue.models import Indicator
-from tests.engine.engine_data import CONDITIONAL, build_warehouse
 
-SEED = CONDITIONAL.model_copy(update={
-    "id": "seed_conditional_rate",
-    "sentence_en": "{numerator} minors were conditionally not prosecuted, {value} of minors "
-                   "whose prosecution review was concluded, {change} year-on-year",
-    "sentence_zh": "对{numerator}名未成年人附条件不起诉，占审结未成年人的{value}，同比{change}",
-})
+SEED = CONDITIONAL.model_copy(
+    update={
+        "id": "seed_conditional_rate",
+        "sentence_en": "{numerator} minors were conditionally not prosecuted, {value} of minors "
+        "whose prosecution review was concluded, {change} year-on-year",
+        "sentence_zh": "对{numerator}名未成年人附条件不起诉，占审结未成年人的{value}，同比{change}",
+    }
+)
 
 
 def _minors(con: duckdb.DuckDBPyConnection, tag: str, start: str, total: int, cond: int) -> None:
@@ -54,8 +56,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("indicator", ["seed_conditional_rate",
-                                       "minor_conditional_non_prosecution_rate"])
+@pytest.mark.parametrize(
+    "indicator", ["seed_conditional_rate", "minor_conditional_non_prosecution_rate"]
+)
 def test_value_and_change(warehouse: Path, indicator: str) -> None:
     with kaoping.Warehouse(warehouse, catalogue=[SEED, _default()]) as wh:
         v = wh.indicator(indicator, organ="100000", period="2020-H1")
@@ -69,17 +72,22 @@ def test_value_and_change(warehouse: Path, indicator: str) -> None:
 def test_the_sentences(warehouse: Path) -> None:
     with kaoping.Warehouse(warehouse, catalogue=[SEED, _default()]) as wh:
         v = wh.indicator("seed_conditional_rate", organ="100000", period="2020-H1")
-        default = wh.indicator("minor_conditional_non_prosecution_rate", organ="100000",
-                               period="2020-H1")
+        default = wh.indicator(
+            "minor_conditional_non_prosecution_rate", organ="100000", period="2020-H1"
+        )
     assert v.sentence("en") == (
         "3,709 minors were conditionally not prosecuted, 17.1% of minors whose prosecution "
         "review was concluded, up 5.9 percentage points year-on-year"
     )
-    assert v.sentence("zh") == "对3709名未成年人附条件不起诉，占审结未成年人的17.1%，同比上升5.9个百分点"
+    assert (
+        v.sentence("zh")
+        == "对3709名未成年人附条件不起诉，占审结未成年人的17.1%，同比上升5.9个百分点"
+    )
     # the default catalogue words it its own way, with the same numbers
     assert "3709" in default.sentence("zh") and "同比上升5.9个百分点" in default.sentence("zh")
     assert "17.1%" in default.sentence("en") and "up 5.9 percentage points" in default.sentence(
-        "en")
+        "en"
+    )
 
 
 def test_the_same_by_year_to_date_label(warehouse: Path) -> None:

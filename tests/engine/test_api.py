@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.engine.engine_data import build_warehouse
+from tests.engine.test_compute import INDICATORS, NONPROS, PERSONS
 
 import kaoping
 from kaoping.engine.periods import PeriodError
-from tests.engine.engine_data import build_warehouse
-from tests.engine.test_compute import INDICATORS, NONPROS, PERSONS
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,23 @@ def test_stored_value(wh: kaoping.Warehouse) -> None:
     assert v.subject_name_zh == "北京市第一分院"
     assert v.period_zh == "2020年第一季度"
     d = v.to_dict()
-    assert {"indicator", "organ", "period", "value", "numerator", "denominator", "previous",
-            "change"} <= set(d)
+    assert {
+        "indicator",
+        "organ",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "previous",
+        "change",
+    } <= set(d)
     assert (d["numerator"], d["organ"], d["period"]) == (2, "110100", "2020-Q1")
 
 
 def test_a_range_equal_to_a_stored_period_is_read(wh: kaoping.Warehouse) -> None:
     with wh:
         v = wh.indicator("nonpros", organ="110100", period="2020-01..2020-03")
-    assert (v.period, v.numerator, v.denominator, v.source) == ("2020-01..2020-03", 2, 5,
-                                                                 "stored")
+    assert (v.period, v.numerator, v.denominator, v.source) == ("2020-01..2020-03", 2, 5, "stored")
 
 
 def test_unstored_range_is_computed_on_the_fly(wh: kaoping.Warehouse) -> None:
@@ -70,7 +77,12 @@ def test_prosecutor_value(wh: kaoping.Warehouse) -> None:
         v = wh.indicator("nonpros", prosecutor="P3", period="2020-Q1")
         fly = wh.indicator("nonpros", prosecutor="P3", period="2020-02..2020-03")
     assert (v.subject_type, v.subject, v.organ, v.numerator, v.denominator) == (
-        "prosecutor", "P3", "110102", 1, 2)
+        "prosecutor",
+        "P3",
+        "110102",
+        1,
+        2,
+    )
     assert v.to_dict()["prosecutor"] == "P3"
     assert (fly.numerator, fly.denominator, fly.source) == (0, 1, "on_the_fly")  # x3
 
@@ -80,7 +92,7 @@ def test_values_is_a_league_table(wh: kaoping.Warehouse) -> None:
         table = wh.values("prosecuted", "2020-Q1", level=4)
     assert list(table["subject"]) == ["110102", "110101", "120101"]
     assert list(table["rank_in_level"]) == [1, 2, 2]
-    assert list(table["name_zh"])[0] == "西城区人民检察院"
+    assert table["name_zh"].iloc[0] == "西城区人民检察院"
 
 
 def test_explain_lists_the_records(wh: kaoping.Warehouse) -> None:
@@ -94,7 +106,12 @@ def test_explain_lists_the_records(wh: kaoping.Warehouse) -> None:
     assert [c for c, _, _ in e.organs] == ["110100", "110101", "110102"]
     assert "prosecution_review_concluded" in e.numerator.describe("en")
     assert set(e.numerator.records.columns) == {
-        "person_id", "case_id", "organ_code", "prosecutor_id", "prosecution_review_concluded"}
+        "person_id",
+        "case_id",
+        "organ_code",
+        "prosecutor_id",
+        "prosecution_review_concluded",
+    }
 
 
 def test_explain_pages_and_writes_csv(wh: kaoping.Warehouse, tmp_path: Path) -> None:
@@ -121,8 +138,11 @@ def test_explain_distinct_values(wh: kaoping.Warehouse) -> None:
     [
         ({"indicator": "nonprose", "period": "2020"}, KeyError, "did you mean `nonpros`"),
         ({"indicator": "nonpros", "period": "2020-Q5"}, PeriodError, "2020-Q5"),
-        ({"indicator": "nonpros", "period": "2020", "organ": "11010"}, KeyError,
-         "did you mean .*110101"),
+        (
+            {"indicator": "nonpros", "period": "2020", "organ": "11010"},
+            KeyError,
+            "did you mean .*110101",
+        ),
         ({"indicator": "nonpros", "period": "2020", "prosecutor": "P9"}, KeyError, "P9"),
     ],
 )

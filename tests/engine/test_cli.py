@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.engine.engine_data import build_warehouse
+from tests.engine.test_compute import INDICATORS, PERSONS
 from typer.testing import CliRunner
 
 import kaoping
 from kaoping.cli import app
-from tests.engine.engine_data import build_warehouse
-from tests.engine.test_compute import INDICATORS, PERSONS
 
 runner = CliRunner()
 
@@ -26,9 +26,16 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     catalogue.write_text(
         # the validator rejects the avg-days indicator (it prefers sum over count); the engine
         # computes it all the same, and these tests do not need it
-        yaml.safe_dump({"indicators": [i.model_dump(mode="json", exclude_none=True)
-                                       for i in INDICATORS if i.id != "days"]},
-                       allow_unicode=True),
+        yaml.safe_dump(
+            {
+                "indicators": [
+                    i.model_dump(mode="json", exclude_none=True)
+                    for i in INDICATORS
+                    if i.id != "days"
+                ]
+            },
+            allow_unicode=True,
+        ),
         encoding="utf-8",
     )
     with kaoping.Warehouse(path, catalogue=INDICATORS) as wh:
@@ -43,17 +50,21 @@ def run(setup: tuple[Path, Path], *args: str) -> tuple[int, str]:
 
 
 def test_show_json(setup: tuple[Path, Path]) -> None:
-    code, out = run(setup, "show", "nonpros", "--organ", "110100", "--period", "2020-Q1",
-                    "--json")
+    code, out = run(setup, "show", "nonpros", "--organ", "110100", "--period", "2020-Q1", "--json")
     assert code == 0, out
     data = json.loads(out)
     assert {k: data[k] for k in ("indicator", "organ", "period", "numerator", "denominator")} == {
-        "indicator": "nonpros", "organ": "110100", "period": "2020-Q1", "numerator": 2,
-        "denominator": 5}
+        "indicator": "nonpros",
+        "organ": "110100",
+        "period": "2020-Q1",
+        "numerator": 2,
+        "denominator": 5,
+    }
     assert data["value"] == 0.4 and data["previous"] == 0.5
     assert data["change"] == pytest.approx(-10.0)
     assert {"name_zh", "name_en", "unit", "ci_low", "ci_high", "rank", "peers", "flags"} <= set(
-        data)
+        data
+    )
 
 
 def test_show_panel(setup: tuple[Path, Path]) -> None:
@@ -82,8 +93,19 @@ def test_mistakes_exit_1_with_a_message(
 
 def test_explain(setup: tuple[Path, Path], tmp_path: Path) -> None:
     csv = tmp_path / "records.csv"
-    code, out = run(setup, "explain", "nonpros", "--organ", "110100", "--period", "2020-Q1",
-                    "--limit", "1", "--out", str(csv))
+    code, out = run(
+        setup,
+        "explain",
+        "nonpros",
+        "--organ",
+        "110100",
+        "--period",
+        "2020-Q1",
+        "--limit",
+        "1",
+        "--out",
+        str(csv),
+    )
     assert code == 0, out
     assert "2 / 5 = 40.0%" in out
     assert "numerator: 2 records (first 1 shown)" in out
@@ -94,12 +116,25 @@ def test_explain(setup: tuple[Path, Path], tmp_path: Path) -> None:
 
 def test_compute_command(tmp_path: Path) -> None:
     path = build_warehouse(tmp_path / "w.duckdb", PERSONS)
-    result = runner.invoke(app, ["compute", "--db", str(path), "--years", "2020",
-                                 "-i", "non_prosecution_rate", "-i", "persons_prosecuted"])
+    result = runner.invoke(
+        app,
+        [
+            "compute",
+            "--db",
+            str(path),
+            "--years",
+            "2020",
+            "-i",
+            "non_prosecution_rate",
+            "-i",
+            "persons_prosecuted",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "rows stored" in result.output
-    code = runner.invoke(app, ["show", "persons_prosecuted", "--db", str(path), "--period",
-                               "2020-Q1", "--json"])
+    code = runner.invoke(
+        app, ["show", "persons_prosecuted", "--db", str(path), "--period", "2020-Q1", "--json"]
+    )
     assert json.loads(code.output)["numerator"] == 5  # d1, d3, x3, h1, h2
 
 
@@ -112,8 +147,20 @@ def test_compute_bad_years(tmp_path: Path) -> None:
 
 def test_compute_organs_only(tmp_path: Path) -> None:
     path = build_warehouse(tmp_path / "w.duckdb", PERSONS)
-    result = runner.invoke(app, ["compute", "--db", str(path), "--years", "2020",
-                                 "-i", "persons_prosecuted", "--prosecutor-periods", "none"])
+    result = runner.invoke(
+        app,
+        [
+            "compute",
+            "--db",
+            str(path),
+            "--years",
+            "2020",
+            "-i",
+            "persons_prosecuted",
+            "--prosecutor-periods",
+            "none",
+        ],
+    )
     assert result.exit_code == 0, result.output
     bad = runner.invoke(app, ["compute", "--db", str(path), "--prosecutor-periods", "weekly"])
     assert bad.exit_code == 1 and "unknown kind of period weekly" in bad.output

@@ -42,42 +42,75 @@ ROWS: list[tuple[str, str, str | None, date | None, str | None, str, date | None
     ("e3", "120101", "P4", D(2019, 2, 1), "not_prosecuted", "Ke3", None),
 ]
 PERSONS = [
-    person(pid, organ, concluded, decision, prosecutor=pros, case=case,
-           prosecution_review_received=received)
+    person(
+        pid,
+        organ,
+        concluded,
+        decision,
+        prosecutor=pros,
+        case=case,
+        prosecution_review_received=received,
+    )
     for pid, organ, pros, concluded, decision, case, received in ROWS
 ]
 
 CONCLUDED = "prosecution_decision is not null"
 
 
-def _ind(ind_id: str, unit: str, numerator: Measure, denominator: Measure | None,
-         direction: str, **kw: Any) -> Indicator:
+def _ind(
+    ind_id: str,
+    unit: str,
+    numerator: Measure,
+    denominator: Measure | None,
+    direction: str,
+    **kw: Any,
+) -> Indicator:
     return Indicator(
-        id=ind_id, name_zh=ind_id, name_en=ind_id, definition_zh="定义", definition_en="def",
-        unit=unit, numerator=numerator, denominator=denominator, direction=direction,
-        family="prosecution_review", aspect=4, **kw,
+        id=ind_id,
+        name_zh=ind_id,
+        name_en=ind_id,
+        definition_zh="定义",
+        definition_en="def",
+        unit=unit,
+        numerator=numerator,
+        denominator=denominator,
+        direction=direction,
+        family="prosecution_review",
+        aspect=4,
+        **kw,
     )
 
 
 def _m(filter_: str | None = None, agg: str = "count", expr: str | None = None) -> Measure:
-    return Measure(table="persons", agg=agg, expr=expr, filter=filter_,
-                   date="prosecution_review_concluded")
+    return Measure(
+        table="persons", agg=agg, expr=expr, filter=filter_, date="prosecution_review_concluded"
+    )
 
 
 NONPROS = _ind(
-    "nonpros", "rate", _m("prosecution_decision = 'not_prosecuted'"), _m(CONCLUDED),
-    "higher_is_better", reasonable_range={"default": {"low": 0.1, "high": 0.5}},
-    min_denominator=3, max_yoy_change=20,
+    "nonpros",
+    "rate",
+    _m("prosecution_decision = 'not_prosecuted'"),
+    _m(CONCLUDED),
+    "higher_is_better",
+    reasonable_range={"default": {"low": 0.1, "high": 0.5}},
+    min_denominator=3,
+    max_yoy_change=20,
 )
-PROSECUTED = _ind("prosecuted", "count", _m("prosecution_decision = 'prosecuted'"), None,
-                  "lower_is_better")
-CASES = _ind("cases", "count", _m(CONCLUDED, "count_distinct", "case_id"), None,
-             "lower_is_better")
+PROSECUTED = _ind(
+    "prosecuted", "count", _m("prosecution_decision = 'prosecuted'"), None, "lower_is_better"
+)
+CASES = _ind("cases", "count", _m(CONCLUDED, "count_distinct", "case_id"), None, "lower_is_better")
 DAYS = _ind(
-    "days", "days",
-    _m(f"{CONCLUDED} and prosecution_review_received is not null", "avg",
-       "days_between(prosecution_review_received, prosecution_review_concluded)"),
-    None, "lower_is_better",
+    "days",
+    "days",
+    _m(
+        f"{CONCLUDED} and prosecution_review_received is not null",
+        "avg",
+        "days_between(prosecution_review_received, prosecution_review_concluded)",
+    ),
+    None,
+    "lower_is_better",
 )
 INDICATORS = [NONPROS, PROSECUTED, CASES, DAYS]
 
@@ -108,8 +141,14 @@ def nan(x: Any) -> bool:
 # --- the rate, rolled up ---------------------------------------------------------------
 
 Q1 = {  # organ: (numerator, denominator) of the non-prosecution rate, 2020-Q1
-    "110101": (1, 3), "110102": (1, 2), "110100": (2, 5), "110000": (2, 5),
-    "120101": (0, 2), "120100": (0, 2), "120000": (0, 2), "100000": (2, 7),
+    "110101": (1, 3),
+    "110102": (1, 2),
+    "110100": (2, 5),
+    "110000": (2, 5),
+    "120101": (0, 2),
+    "120100": (0, 2),
+    "120000": (0, 2),
+    "100000": (2, 7),
 }
 
 
@@ -133,8 +172,14 @@ def test_previous_year_and_change_in_points(results: pd.DataFrame) -> None:
 
 
 def test_year_to_date_range(results: pd.DataFrame) -> None:
-    ytd = {"110101": (2, 4), "110102": (1, 3), "110100": (3, 8), "110000": (4, 9),
-           "120101": (0, 2), "100000": (4, 11)}
+    ytd = {
+        "110101": (2, 4),
+        "110102": (1, 3),
+        "110100": (3, 8),
+        "110000": (4, 9),
+        "120101": (0, 2),
+        "100000": (4, 11),
+    }
     for organ, (num, den) in ytd.items():
         r = row(results, "nonpros", organ, "2020-01..2020-07")
         assert (r.numerator, r.denominator, r.period_kind) == (num, den, "ytd")
@@ -144,16 +189,23 @@ def test_year_to_date_range(results: pd.DataFrame) -> None:
 
 def test_a_month_and_a_half(results: pd.DataFrame) -> None:
     assert tuple(row(results, "nonpros", "110000", "2020-06")[["numerator", "denominator"]]) == (
-        1, 1)
+        1,
+        1,
+    )
     assert tuple(row(results, "nonpros", "100000", "2020-H2")[["numerator", "denominator"]]) == (
-        2, 2)
+        2,
+        2,
+    )
 
 
 def _own(organ: str, period: str, decision_filter: Any) -> int:
     p = parse_period(period)
     return sum(
-        1 for pid, o, _, concluded, decision, _, _ in ROWS
-        if o == organ and concluded is not None and p.start_date <= concluded < p.end_date
+        1
+        for pid, o, _, concluded, decision, _, _ in ROWS
+        if o == organ
+        and concluded is not None
+        and p.start_date <= concluded < p.end_date
         and decision_filter(decision)
     )
 
@@ -204,11 +256,13 @@ def test_ranks_ties_and_direction(results: pd.DataFrame) -> None:
     # persons prosecuted in 2020-Q1, lower is better: Xicheng 1, Dongcheng 2, Heping 2
     got = {o: row(results, "prosecuted", o, "2020-Q1") for o in ("110101", "110102", "120101")}
     assert [got[o].numerator for o in ("110101", "110102", "120101")] == [2, 1, 2]
-    assert {o: r.rank_in_level for o, r in got.items()} == {
-        "110102": 1, "110101": 2, "120101": 2}
+    assert {o: r.rank_in_level for o, r in got.items()} == {"110102": 1, "110101": 2, "120101": 2}
     assert {r.peers_in_level for r in got.values()} == {3}
     assert {o: r.percentile for o, r in got.items()} == {
-        "110102": 100.0, "110101": 50.0, "120101": 50.0}
+        "110102": 100.0,
+        "110101": 50.0,
+        "120101": 50.0,
+    }
     assert (got["110102"].rank_in_parent, got["110101"].rank_in_parent) == (1, 2)
     assert (got["110101"].peers_in_parent, got["120101"].peers_in_parent) == (2, 1)
     level2 = {o: row(results, "prosecuted", o, "2020-Q1") for o in ("110000", "120000")}
@@ -285,7 +339,8 @@ def test_rerun_replaces_and_years_replace_only_their_rows(tmp_path: Path) -> Non
         total = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
         assert total == first.rows and partial.years == (2020,)
         stale = con.execute(
-            "SELECT count(*) FROM indicator_values WHERE numerator = -1").fetchall()[0][0]
+            "SELECT count(*) FROM indicator_values WHERE numerator = -1"
+        ).fetchall()[0][0]
         # 2019 kept as it was: every organ, and P1 (e1, January 2019) in the month, Q1, H1,
         # the year and the 11 year-to-date ranges; P4 prosecuted nobody in 2019
         assert stale == len(ORGANS) * 30 + 15
@@ -295,7 +350,9 @@ def test_rerun_replaces_and_years_replace_only_their_rows(tmp_path: Path) -> Non
 
 def test_default_years_leave_out_spill_overs() -> None:
     assert default_years([{2018: 40, 2019: 1000, 2020: 1100}, {2021: 200, 2020: 900}]) == (
-        2019, 2020)
+        2019,
+        2020,
+    )
     assert default_years([]) == ()
 
 
@@ -312,9 +369,13 @@ def test_failed_run_keeps_previous_results(tmp_path: Path) -> None:
 
 
 def test_crime_attributes_reach_persons_measures(tmp_path: Path) -> None:
-    violent = _ind("violent", "count",
-                   _m("crime_serious_violent and prosecution_decision = 'prosecuted'"), None,
-                   "lower_is_better")
+    violent = _ind(
+        "violent",
+        "count",
+        _m("crime_serious_violent and prosecution_decision = 'prosecuted'"),
+        None,
+        "lower_is_better",
+    )
     people = [*PERSONS[:3], person("v1", "110101", D(2020, 2, 1), crime="C2", case="Kv")]
     assert CRIMES[1][0] == "C2" and CRIMES[1][5] is True
     path = build_warehouse(tmp_path / "w.duckdb", people)
@@ -334,7 +395,8 @@ def test_prosecutor_periods_can_be_narrowed(tmp_path: Path) -> None:
             "SELECT DISTINCT period_kind FROM indicator_values WHERE subject_type = 'prosecutor'"
         ).fetchall()
         organs = con.execute(
-            "SELECT count(*) FROM indicator_values WHERE subject_type = 'organ'").fetchall()
+            "SELECT count(*) FROM indicator_values WHERE subject_type = 'organ'"
+        ).fetchall()
         assert sorted(k for (k,) in kinds) == ["quarter", "year"]
         assert organs == [(len(ORGANS) * 30,)]
         compute(con, [PROSECUTED], years=[2020], prosecutor_periods=[])

@@ -43,8 +43,12 @@ def test_parse(text: str, kind: PeriodKind, first: tuple[int, int], last: tuple[
         ("2020-Q3", "2020-Q3", "2020年第三季度", "Q3 2020"),
         ("2020-6", "2020-06", "2020年6月", "June 2020"),
         ("2020-1..2020-9", "2020-01..2020-09", "2020年1-9月", "January to September 2020"),
-        ("2019-11..2020-02", "2019-11..2020-02", "2019年11月至2020年2月",
-         "November 2019 to February 2020"),
+        (
+            "2019-11..2020-02",
+            "2019-11..2020-02",
+            "2019年11月至2020年2月",
+            "November 2019 to February 2020",
+        ),
     ],
 )
 def test_labels(text: str, label: str, zh: str, en: str) -> None:

@@ -8,8 +8,10 @@ import pytest
 
 from kaoping.narrative.sentences import SentenceError, render_sentence
 
-EN = ("{numerator} minors were conditionally not prosecuted, {value} of minors whose "
-      "prosecution review was concluded, {change} year-on-year")
+EN = (
+    "{numerator} minors were conditionally not prosecuted, {value} of minors whose "
+    "prosecution review was concluded, {change} year-on-year"
+)
 ZH = "对{numerator}名未成年人附条件不起诉，占审结未成年人的{value}，同比{change}"
 
 
@@ -45,9 +47,15 @@ def test_the_seed_sentences() -> None:
 
 
 def test_clause_without_comparison_is_dropped() -> None:
-    fig = Fig(previous=None, change=None, sentence_zh="{period}，起诉{value}人，同比{change}。",
-              sentence_en="In {period}, {value} persons were prosecuted, {change} year-on-year.",
-              unit="count", value=1234.0, change_unit="percent")
+    fig = Fig(
+        previous=None,
+        change=None,
+        sentence_zh="{period}，起诉{value}人，同比{change}。",
+        sentence_en="In {period}, {value} persons were prosecuted, {change} year-on-year.",
+        unit="count",
+        value=1234.0,
+        change_unit="percent",
+    )
     assert render_sentence(fig, "zh") == "2020年上半年，起诉1234人。"
     assert render_sentence(fig, "en") == "In the first half of 2020, 1,234 persons were prosecuted."
     assert render_sentence(Fig(change=None), "en") == (

@@ -138,7 +138,8 @@ def _record_lines(rec: IndicatorRecords) -> list[str]:
     out = [f"      records: {rec.arithmetic}"]
     for role, total, ids in rec.sides:
         more = " …" if total > len(ids) else ""
-        out.append(f"        {role}: {total} records: {', '.join(ids)}{more}")
+        listed = f": {', '.join(ids)}{more}" if ids else ""
+        out.append(f"        {role}: {total} records{listed}")
     for c in rec.cases:
         out.append(f"        case {c.case_id}: {c.persons} person(s), {c.case_type}, "
                    f"{c.difficulty}, weight {c.weight:g}")

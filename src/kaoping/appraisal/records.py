@@ -189,6 +189,8 @@ def _guard_runs(session: Session, _context: object, _instances: object) -> None:
 
 def _check_run_change(run: AppraisalRun) -> None:
     state = inspect(run)
+    added = list(state.attrs["status"].history.added or ())
+    publishing = bool(added) and added[0] == "published"
     for attr in state.attrs:
         hist = attr.history
         if not hist.has_changes():
@@ -198,6 +200,8 @@ def _check_run_change(run: AppraisalRun) -> None:
                 f"run {run.id}: `{attr.key}` cannot change once the run is stored; "
                 "make a new run instead"
             )
+        if attr.key in ("published_at", "published_by") and not publishing:
+            raise FrozenRunError(f"run {run.id}: `{attr.key}` is set when it is published")
         if attr.key == "status":
             before = hist.deleted[0] if hist.deleted else None
             after = hist.added[0] if hist.added else None

@@ -123,16 +123,25 @@ def compute(
     chosen_years = _years(years)
     kinds = _kinds(prosecutor_periods)
     with _warehouse(db, catalogue) as wh:
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                   MofNCompleteColumn(), TimeElapsedColumn())
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=console, transient=False) as bar:
             task = bar.add_task("starting", total=None)
 
             def progress(description: str, step: int, total: int) -> None:
                 bar.update(task, description=description, completed=step, total=total)
 
-            summary = wh.compute(years=chosen_years, indicators=indicator, progress=progress,
-                                 prosecutor_periods=kinds)
+            summary = wh.compute(
+                years=chosen_years,
+                indicators=indicator,
+                progress=progress,
+                prosecutor_periods=kinds,
+            )
             bar.update(task, description="done", completed=bar.tasks[0].total or 0)
     table = Table(title=f"kaoping compute → {wh.path}", show_header=False)
     table.add_row("years", ", ".join(str(y) for y in summary.years))
@@ -173,15 +182,19 @@ def _panel(v: IndicatorValue, stale: bool) -> Panel:
         lines.append(f"95% interval {v.ci_low * 100:.1f}% – {v.ci_high * 100:.1f}%")
     lines.append(f"previous year {_fmt(v, v.previous)}   change {_change_text(v)}")
     if v.rank is not None:
-        lines.append(f"rank {v.rank} of {v.peers} under the same parent; "
-                     f"{v.rank_in_level} of {v.peers_in_level} in the level")
+        lines.append(
+            f"rank {v.rank} of {v.peers} under the same parent; "
+            f"{v.rank_in_level} of {v.peers_in_level} in the level"
+        )
     elif v.source == "on_the_fly":
         lines.append("[dim]computed on the fly from the records (period not stored): no rank[/]")
     if v.flags:
         lines.append("[yellow]flags: " + ", ".join(v.flags) + "[/]")
     if stale:
-        lines.append("[yellow]the stored results were computed with other definitions: "
-                     "run `kaoping compute`[/]")
+        lines.append(
+            "[yellow]the stored results were computed with other definitions: "
+            "run `kaoping compute`[/]"
+        )
     lines += ["", v.sentence("zh"), v.sentence("en")]
     title = f"{v.subject_name_zh} · {v.period_zh}  ({v.subject} · {v.period})"
     return Panel("\n".join(lines), title=title, expand=False)
@@ -233,8 +246,7 @@ def explain(
 ) -> None:
     """List the records behind a figure and its definition, so it can be recounted by hand."""
     with _warehouse(db, catalogue) as wh:
-        e = wh.explain(indicator, organ=organ, prosecutor=prosecutor, period=period,
-                       limit=limit)
+        e = wh.explain(indicator, organ=organ, prosecutor=prosecutor, period=period, limit=limit)
         written = e.to_csv(out, wh.backend) if out is not None else None
     ind, v = e.indicator, e.value
     console.rule(f"[bold]{ind.name_zh} / {ind.name_en}[/] ({ind.id})")

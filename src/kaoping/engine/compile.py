@@ -179,8 +179,7 @@ def _aggregates(mc: MeasureColumns, t: ir.Table) -> dict[str, ir.Value]:
         return {mc.key: value.sum(where=where).fill_null(0)}
     if m.agg is Aggregation.AVG:
         total, n = mc.columns
-        return {total: value.sum(where=where).fill_null(0),
-                n: t.count(where=where).cast("float64")}
+        return {total: value.sum(where=where).fill_null(0), n: t.count(where=where).cast("float64")}
     raise ValueError(f"{m.agg} is not additive; use distinct_parts")
 
 

@@ -39,9 +39,9 @@ from kaoping.engine.compile import (
     make_plan,
     month_cube,
 )
+from kaoping.engine.distinct import distinct_by_period
 from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
 from kaoping.engine.periods import Period, PeriodKind, standard_periods
-from kaoping.engine.distinct import distinct_by_period
 from kaoping.engine.rank import ranked
 from kaoping.engine.stats import avg_as_ratio, decorate, is_ratio, score
 
@@ -174,15 +174,11 @@ def _join_figures(base: ir.Table, per: ir.Table, cols: Sequence[str]) -> ir.Tabl
     ``base`` holds subject, period and previous_period; ``per`` subject, period and cols.
     """
     cur = per.select(__s=per["subject"], __p=per["period"], **{c: per[c] for c in cols})
-    prev = per.select(
-        __s=per["subject"], __p=per["period"], **{c + _PREV: per[c] for c in cols}
-    )
+    prev = per.select(__s=per["subject"], __p=per["period"], **{c + _PREV: per[c] for c in cols})
     j = base.left_join(cur, [base["subject"] == cur["__s"], base["period"] == cur["__p"]])
     j = j.select(*base.columns, **{c: j[c].fill_null(0.0) for c in cols})
     k = j.left_join(prev, [j["subject"] == prev["__s"], j["previous_period"] == prev["__p"]])
-    out: ir.Table = k.select(
-        *j.columns, **{c + _PREV: k[c + _PREV].fill_null(0.0) for c in cols}
-    )
+    out: ir.Table = k.select(*j.columns, **{c + _PREV: k[c + _PREV].fill_null(0.0) for c in cols})
     return out
 
 
@@ -303,8 +299,9 @@ class _Run:
                 self.remainders[mc.key] = self.temp.keep(f"drest_{mc.key}", several)
 
     def years(self) -> tuple[dict[tuple[str, str], set[int]], tuple[int, ...]]:
-        counts = {(g.table, g.date): data_years(self.backend, g.table, g.date)
-                  for g in self.plan.groups}
+        counts = {
+            (g.table, g.date): data_years(self.backend, g.table, g.date) for g in self.plan.groups
+        }
         target = self.requested_years or default_years(counts.values())
         return {k: set(v) for k, v in counts.items()}, target
 
@@ -331,8 +328,7 @@ class _Run:
         rest = self.remainders[key]
         if closure is not None:
             r = rest.join(closure, rest["organ_code"] == closure["descendant"])
-            r = r.select(subject=r["ancestor"], year=r["year"], month=r["month"],
-                         value=r["value"])
+            r = r.select(subject=r["ancestor"], year=r["year"], month=r["month"], value=r["value"])
         else:
             r = rest.filter(rest[subject].notnull())
             r = r.select(subject=r[subject], year=r["year"], month=r["month"], value=r["value"])
@@ -346,9 +342,7 @@ class _Run:
         cols = sorted(part.columns)
         own = _sums(part.table, ["organ_code", "year", "month"], cols)
         j = own.join(closure, own["organ_code"] == closure["descendant"])
-        rolled = _sums(
-            j, {"organ": j["ancestor"], "year": j["year"], "month": j["month"]}, cols
-        )
+        rolled = _sums(j, {"organ": j["ancestor"], "year": j["year"], "month": j["month"]}, cols)
         pieces = [self._period_sums(rolled, "organ", cols, membership)]
         for key in cols:
             if key in self.remainders:
@@ -356,9 +350,7 @@ class _Run:
                 pieces.append(distinct_by_period(rows, membership, key))
         return self._combine(pieces, cols), cols
 
-    def organ_base(
-        self, hierarchy: Hierarchy, membership: ir.Table, info: ir.Table
-    ) -> ir.Table:
+    def organ_base(self, hierarchy: Hierarchy, membership: ir.Table, info: ir.Table) -> ir.Table:
         """Every organ x target period (zeros where there are no records), with figures.
 
         Each cube is rolled up on its own and joined onto the grid of organs and periods
@@ -369,8 +361,10 @@ class _Run:
         closure = hierarchy.closure_table()
         o = hierarchy.organ_table()
         base = o.select(
-            subject_type=ibis.literal("organ"), subject=o["organ_code"],
-            organ_code=o["organ_code"], level=o["level"].cast("int32"),
+            subject_type=ibis.literal("organ"),
+            subject=o["organ_code"],
+            organ_code=o["organ_code"],
+            level=o["level"].cast("int32"),
             parent_code=o["parent_code"],
         ).cross_join(info)
         for part in self.parts:
@@ -387,8 +381,10 @@ class _Run:
         o = hierarchy.organ_table()
         j = p.join(o, p["organ_code"] == o["organ_code"])
         subjects = j.select(
-            subject_type=ibis.literal("prosecutor"), subject=j["prosecutor_id"],
-            organ_code=j["organ_code"], level=j["level"].cast("int32"),
+            subject_type=ibis.literal("prosecutor"),
+            subject=j["prosecutor_id"],
+            organ_code=j["organ_code"],
+            level=j["level"].cast("int32"),
             parent_code=j["organ_code"],
         )
         return self.temp.keep("prosecutors", subjects)
@@ -458,10 +454,17 @@ class _Run:
         if ind.denominator is None and not is_ratio(ind):
             pden = ibis.null("float64")
         t = base.select(
-            "subject_type", "subject", "organ_code", "level", "parent_code", "period",
-            "period_kind", "year",
+            "subject_type",
+            "subject",
+            "organ_code",
+            "level",
+            "parent_code",
+            "period",
+            "period_kind",
+            "year",
             indicator=ibis.literal(ind.id),
-            numerator=num.cast("float64"), denominator=den.cast("float64"),
+            numerator=num.cast("float64"),
+            denominator=den.cast("float64"),
             previous_numerator=pnum.cast("float64"),
             previous_denominator=pden.cast("float64"),
             has_previous=has_prev,
@@ -471,7 +474,9 @@ class _Run:
         return decorate(ranked(score(t, ind)), ind)
 
     def _previous_years(
-        self, ind: Indicator, group_years: dict[tuple[str, str], set[int]],
+        self,
+        ind: Indicator,
+        group_years: dict[tuple[str, str], set[int]],
         target: Sequence[int],
     ) -> set[int]:
         """Target years whose previous year has records for every measure of ``ind``."""
@@ -507,9 +512,11 @@ class _Run:
             membership = _membership(tuple(dict.fromkeys(periods + earlier)))
             info = _period_info(periods)
             kinds = self.prosecutor_kinds
-            pros_membership = _membership(
-                tuple(dict.fromkeys(p for p in periods + earlier if p.kind in kinds))
-            ) if kinds else None
+            pros_membership = (
+                _membership(tuple(dict.fromkeys(p for p in periods + earlier if p.kind in kinds)))
+                if kinds
+                else None
+            )
             pros_info = _period_info([p for p in periods if p.kind in kinds]) if kinds else None
 
             self.step("organs: roll-up and periods")
@@ -531,16 +538,16 @@ class _Run:
                     prev_years = self._previous_years(ind, group_years, target)
                     parts.append(self.indicator_rows(organ_base, ind, prev_years, sparse=False))
                     if pros_base is not None and ind in pros:
-                        parts.append(
-                            self.indicator_rows(pros_base, ind, prev_years, sparse=True)
-                        )
+                        parts.append(self.indicator_rows(pros_base, ind, prev_years, sparse=True))
                 staging.insert(ibis.union(*parts, distinct=False))
 
             self.step("writing results")
             rows = staging.commit(
                 replace_years=self.requested_years,
                 run={
-                    "run_id": run_id, "started_at": started, "years": list(target),
+                    "run_id": run_id,
+                    "started_at": started,
+                    "years": list(target),
                     "indicators": len(self.plan.indicators),
                     "catalogue_digest": catalogue_digest(self.plan.indicators),
                     "summary": {"steps": self.timings},
@@ -555,9 +562,15 @@ class _Run:
             self.temp.drop()
             self.con.execute(f"SET preserve_insertion_order = {str(keep_order).lower()}")
         return ComputeSummary(
-            run_id=run_id, years=tuple(target), indicators=len(self.plan.indicators),
-            organs=len(hierarchy.organs), prosecutors=int(n_pros), periods=len(periods),
-            rows=rows, seconds=time.perf_counter() - self._t0, steps=tuple(self.timings[:-1]),
+            run_id=run_id,
+            years=tuple(target),
+            indicators=len(self.plan.indicators),
+            organs=len(hierarchy.organs),
+            prosecutors=int(n_pros),
+            periods=len(periods),
+            rows=rows,
+            seconds=time.perf_counter() - self._t0,
+            steps=tuple(self.timings[:-1]),
         )
 
 

@@ -18,7 +18,6 @@ import pandas as pd
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
 from kaoping.engine.periods import Period
 from kaoping.engine.records import subject_records
-from kaoping.engine.stats import avg_as_ratio
 from kaoping.engine.values import IndicatorValue, Subject
 from kaoping.narrative.numbers import format_value
 
@@ -97,12 +96,20 @@ class Explanation:
         for side in (self.numerator, self.denominator):
             if side is None:
                 continue
-            frame = backend.execute(side.query)
+            frame = _dates(backend.execute(side.query))
             frame.insert(0, "role", side.role)
             frames.append(frame)
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         out.to_csv(path, index=False)
         return len(out)
+
+
+def _dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as dates (2020-01-15), not midnight timestamps."""
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].dt.date
+    return frame
 
 
 def _plain(x: float | None) -> str:
@@ -124,7 +131,7 @@ def _side(
         order = [measure.date, *[c for c in rows.columns if c != measure.date][:1]]
     rows = rows.order_by(order)
     total = int(backend.execute(rows.count()))
-    head = backend.execute(rows.limit(limit)) if limit > 0 else backend.execute(rows.limit(0))
+    head = _dates(backend.execute(rows.limit(limit)))
     return MeasureRecords(role, measure, total, head, rows)
 
 
@@ -139,13 +146,11 @@ def explain(
     limit: int = 50,
 ) -> Explanation:
     """Collect the records behind ``value`` (which the caller has read or computed)."""
-    num_role = "numerator"
+    # an avg numerator without a denominator is a sum over a count of the same records,
+    # so its one list of records (with their values) serves both
     den_m = indicator.denominator
-    numerator = _side(backend, num_role, indicator.numerator, subject, period, limit)
+    numerator = _side(backend, "numerator", indicator.numerator, subject, period, limit)
     denominator = None
     if den_m is not None:
         denominator = _side(backend, "denominator", den_m, subject, period, limit)
-    elif avg_as_ratio(indicator):
-        # the count of an avg measure is the number of its records: same list
-        denominator = None
     return Explanation(indicator, subject, period, value, organs, numerator, denominator)

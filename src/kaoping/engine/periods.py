@@ -36,8 +36,18 @@ __all__ = [
 VALID_FORMS = "2020, 2020-H1, 2020-Q3, 2020-06, 2020-01..2020-09"
 
 _MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 _QUARTERS_ZH = ("一", "二", "三", "四")
 

@@ -22,8 +22,13 @@ if TYPE_CHECKING:
 
 __all__ = ["RANK_COLUMNS", "ranked"]
 
-RANK_COLUMNS = ("rank_in_parent", "peers_in_parent", "rank_in_level", "peers_in_level",
-                "percentile")
+RANK_COLUMNS = (
+    "rank_in_parent",
+    "peers_in_parent",
+    "rank_in_level",
+    "peers_in_level",
+    "percentile",
+)
 
 
 def ranked(t: ir.Table) -> ir.Table:
@@ -46,7 +51,10 @@ def ranked(t: ir.Table) -> ir.Table:
     rest = t.filter(~t.rankable)
     none = ibis.null("int64")
     without = rest.mutate(
-        rank_in_parent=none, peers_in_parent=none, rank_in_level=none, peers_in_level=none,
+        rank_in_parent=none,
+        peers_in_parent=none,
+        rank_in_level=none,
+        peers_in_level=none,
         percentile=ibis.null("float64"),
     )
     out: ir.Table = ibis.union(with_ranks, without, distinct=False)

@@ -98,8 +98,8 @@ def _change(indicator: Indicator, value: Any, previous: Any) -> Any:
         return (value - previous) * 100
     if indicator.unit in (Unit.COUNT, Unit.AMOUNT):
         return ibis.ifelse(
-        previous != 0, (value - previous) / previous.abs() * 100, ibis.null("float64")
-    )
+            previous != 0, (value - previous) / previous.abs() * 100, ibis.null("float64")
+        )
     return value - previous
 
 

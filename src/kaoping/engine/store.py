@@ -46,8 +46,10 @@ RESULTS_COLUMNS: dict[str, tuple[str, str]] = {
     "organ_code": ("VARCHAR", "the organ; for a prosecutor, the prosecutor's organ"),
     "level": ("INTEGER", "the organ's level (1-4); for a prosecutor, the level of the organ"),
     "parent_code": ("VARCHAR", "the organ one level up; for a prosecutor, the organ"),
-    "period": ("VARCHAR", "canonical period label: 2020, 2020-H1, 2020-Q3, 2020-06, "
-               "2020-01..2020-09"),
+    "period": (
+        "VARCHAR",
+        "canonical period label: 2020, 2020-H1, 2020-Q3, 2020-06, 2020-01..2020-09",
+    ),
     "period_kind": ("VARCHAR", "month, quarter, half, year, ytd"),
     "year": ("INTEGER", "the year the period ends in"),
     "numerator": ("DOUBLE", "the numerator (for counts and amounts, the value)"),
@@ -57,19 +59,28 @@ RESULTS_COLUMNS: dict[str, tuple[str, str]] = {
     "previous_denominator": ("DOUBLE", "denominator of the same period a year earlier"),
     "previous": ("DOUBLE", "value of the same period a year earlier; NULL without data"),
     "change": ("DOUBLE", "year-on-year change in change_unit"),
-    "change_unit": ("VARCHAR", "percentage_points (rates), percent (counts, amounts), "
-                    "difference (ratios), days"),
+    "change_unit": (
+        "VARCHAR",
+        "percentage_points (rates), percent (counts, amounts), difference (ratios), days",
+    ),
     "ci_low": ("DOUBLE", "95% Wilson interval, lower bound (rates only)"),
     "ci_high": ("DOUBLE", "95% Wilson interval, upper bound (rates only)"),
-    "rank_in_parent": ("BIGINT", "rank among the organs with the same parent (prosecutors: "
-                       "among the prosecutors of the organ); 1 = best; ties share a rank"),
+    "rank_in_parent": (
+        "BIGINT",
+        "rank among the organs with the same parent (prosecutors: "
+        "among the prosecutors of the organ); 1 = best; ties share a rank",
+    ),
     "peers_in_parent": ("BIGINT", "number of ranked subjects in that group"),
-    "rank_in_level": ("BIGINT", "rank among all organs of the level (prosecutors: all "
-                      "prosecutors of organs of that level)"),
+    "rank_in_level": (
+        "BIGINT",
+        "rank among all organs of the level (prosecutors: all prosecutors of organs of that level)",
+    ),
     "peers_in_level": ("BIGINT", "number of ranked subjects in that group"),
     "percentile": ("DOUBLE", "100 = best of its level, 0 = worst"),
-    "flags": ("VARCHAR", "comma-separated: out_of_range, yoy_swing, small_denominator; "
-              "'' when none"),
+    "flags": (
+        "VARCHAR",
+        "comma-separated: out_of_range, yoy_swing, small_denominator; '' when none",
+    ),
 }
 
 _IBIS_TYPES = {
@@ -183,8 +194,13 @@ class Staging:
             con.execute(
                 f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    run["run_id"], run["started_at"], datetime.now(), json.dumps(run["years"]),
-                    run["indicators"], rows, run["catalogue_digest"],
+                    run["run_id"],
+                    run["started_at"],
+                    datetime.now(),
+                    json.dumps(run["years"]),
+                    run["indicators"],
+                    rows,
+                    run["catalogue_digest"],
                     json.dumps(run["summary"]),
                 ],
             )

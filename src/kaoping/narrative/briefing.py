@@ -58,29 +58,44 @@ _T: dict[str, tuple[str, str]] = {
     "s5": ("检察官考评等次分布", "Prosecutors' grades"),
     "thin": ("（样本较少，仅供参考）", " (few cases; for reference only)"),
     "no_headline": ("本期无主要业务数据。", "No headline figure has data for this period."),
-    "in_range": ("本期设有合理区间的{n}项指标均在合理区间内。",
-                 "All {n} indicators with a reasonable range are within it this period."),
-    "no_range": ("本期没有可与合理区间比较的指标数据。",
-                 "No indicator with a reasonable range has a value this period."),
+    "in_range": (
+        "本期设有合理区间的{n}项指标均在合理区间内。",
+        "All {n} indicators with a reasonable range are within it this period.",
+    ),
+    "no_range": (
+        "本期没有可与合理区间比较的指标数据。",
+        "No indicator with a reasonable range has a value this period.",
+    ),
     "no_movers": ("本期无可比较的同比数据。", "No year-on-year comparison is available."),
     "movers_note": ("样本较少的指标不列入。", "Indicators with few cases are left out."),
-    "league_intro": ("{n}个下级院参加考评，各院得分和等次如下。",
-                     "{n} organs below were appraised; their totals and grades follow."),
-    "tie_note": ("标“≈”的院与相邻名次的得分区间重叠，名次差异在统计上不显著。",
-                 "≈ marks organs whose score interval overlaps a neighbour's: their order "
-                 "is not statistically meaningful."),
+    "league_intro": (
+        "{n}个下级院参加考评，各院得分和等次如下。",
+        "{n} organs below were appraised; their totals and grades follow.",
+    ),
+    "tie_note": (
+        "标“≈”的院与相邻名次的得分区间重叠，名次差异在统计上不显著。",
+        "≈ marks organs whose score interval overlaps a neighbour's: their order "
+        "is not statistically meaningful.",
+    ),
     "no_pros": ("本期没有可考评的检察官。", "No prosecutor had cases to appraise this period."),
-    "pros_intro": ("{n}名检察官参加考评，等次分布如下。",
-                   "{n} prosecutors were appraised; their grades are distributed as follows."),
-    "source": ("数据来源：kaoping 数据仓库，指标按现行指标目录计算；每个数字可用所附命令复核。",
-               "Source: the kaoping warehouse, indicators as the catalogue defines them; "
-               "each figure can be checked with the command beside it."),
-    "stored": ("考评结果：第{run}号考评（{status}），内容哈希 {hash}。",
-               "Appraisal: run {run} ({status}), content hash {hash}."),
-    "transient": ("考评结果：按默认方案为本通报计算（未保存），内容哈希 {hash}；"
-                  "复核命令：`{cmd}`。",
-                  "Appraisal: computed for this briefing with the default scheme (not "
-                  "stored), content hash {hash}; reproduce with `{cmd}`."),
+    "pros_intro": (
+        "{n}名检察官参加考评，等次分布如下。",
+        "{n} prosecutors were appraised; their grades are distributed as follows.",
+    ),
+    "source": (
+        "数据来源：kaoping 数据仓库，指标按现行指标目录计算；每个数字可用所附命令复核。",
+        "Source: the kaoping warehouse, indicators as the catalogue defines them; "
+        "each figure can be checked with the command beside it.",
+    ),
+    "stored": (
+        "考评结果：第{run}号考评（{status}），内容哈希 {hash}。",
+        "Appraisal: run {run} ({status}), content hash {hash}.",
+    ),
+    "transient": (
+        "考评结果：按默认方案为本通报计算（未保存），内容哈希 {hash}；复核命令：`{cmd}`。",
+        "Appraisal: computed for this briefing with the default scheme (not "
+        "stored), content hash {hash}; reproduce with `{cmd}`.",
+    ),
 }
 _STATUS_ZH = {"draft": "草稿", "published": "已发布"}
 _NUMERALS_ZH = "一二三四五六七八九"
@@ -139,10 +154,14 @@ def _thin(v: IndicatorValue) -> bool:
 def _movers(values: Sequence[IndicatorValue]) -> list[IndicatorValue]:
     """The largest year-on-year changes: rates (in points) first, then counts (in percent)."""
     usable = [v for v in values if v.change is not None and not _thin(v) and v.change != 0]
-    rates = sorted((v for v in usable if v.change_unit == "percentage_points"),
-                   key=lambda v: (-abs(v.change or 0), v.indicator))
-    counts = sorted((v for v in usable if v.change_unit == "percent"),
-                    key=lambda v: (-abs(v.change or 0), v.indicator))
+    rates = sorted(
+        (v for v in usable if v.change_unit == "percentage_points"),
+        key=lambda v: (-abs(v.change or 0), v.indicator),
+    )
+    counts = sorted(
+        (v for v in usable if v.change_unit == "percent"),
+        key=lambda v: (-abs(v.change or 0), v.indicator),
+    )
     return rates[:MAX_MOVERS] + counts[:MAX_MOVERS]
 
 
@@ -163,8 +182,13 @@ def _range(ind: Indicator, level: int, lang: Lang) -> str:
 
 
 def _grade_table(
-    warehouse: Path, period: str, organ: str, kind: str, level: int | None,
-    app_engine: Engine | None, catalogue: Catalogue,
+    warehouse: Path,
+    period: str,
+    organ: str,
+    kind: str,
+    level: int | None,
+    app_engine: Engine | None,
+    catalogue: Catalogue,
 ) -> GradeTable | None:
     from kaoping.appraisal.errors import AppraisalError
     from kaoping.appraisal.load import default_scheme
@@ -175,8 +199,15 @@ def _grade_table(
         run = find_run(app_engine, period, subject_type=kind, organ=organ, level=level)
     if run is not None:
         scheme = run.scheme
-        return GradeTable(kind, run.results, _grade_names(scheme), run.run_id, run.status,
-                          run.content_hash, f"kaoping appraise show {run.run_id}")
+        return GradeTable(
+            kind,
+            run.results,
+            _grade_names(scheme),
+            run.run_id,
+            run.status,
+            run.content_hash,
+            f"kaoping appraise show {run.run_id}",
+        )
     scheme = default_scheme(kind, catalogue)
     cmd = f"kaoping appraise --organ {organ} --period {period}"
     if kind == "organ":
@@ -189,8 +220,9 @@ def _grade_table(
         computed = _compute(warehouse, scheme, period, organ, catalogue)
     except AppraisalError:
         return None  # nobody to appraise below this organ
-    return GradeTable(kind, computed.results, _grade_names(scheme), None, "transient",
-                      computed.content_hash, cmd)
+    return GradeTable(
+        kind, computed.results, _grade_names(scheme), None, "transient", computed.content_hash, cmd
+    )
 
 
 def _compute(
@@ -247,12 +279,19 @@ def _out_of_range(b: Briefing, values: Sequence[IndicatorValue], level: int) -> 
     if not b.out_of_range:
         key = "in_range" if ranged else "no_range"
         return [*lines, _t(key, b.lang, n=len(ranged)), ""]
-    head = (("指标", "代码", "本期", "合理区间", "同比") if b.lang == "zh"
-            else ("Indicator", "Id", "Value", "Reasonable range", "Year-on-year"))
+    head = (
+        ("指标", "代码", "本期", "合理区间", "同比")
+        if b.lang == "zh"
+        else ("Indicator", "Id", "Value", "Reasonable range", "Year-on-year")
+    )
     rows = [
-        (_name(v, b.lang) + (_t("thin", b.lang) if _thin(v) else ""), f"`{v.indicator}`",
-         format_value(v.value, v.unit, b.lang), _range(v.definition, level, b.lang),
-         _change(v, b.lang))
+        (
+            _name(v, b.lang) + (_t("thin", b.lang) if _thin(v) else ""),
+            f"`{v.indicator}`",
+            format_value(v.value, v.unit, b.lang),
+            _range(v.definition, level, b.lang),
+            _change(v, b.lang),
+        )
         for v in b.out_of_range
     ]
     return [*lines, *_table(head, rows), ""]
@@ -262,11 +301,19 @@ def _movers_section(b: Briefing) -> list[str]:
     lines = [f"## {_t('s3', b.lang)}", ""]
     if not b.movers:
         return [*lines, _t("no_movers", b.lang), ""]
-    head = (("指标", "代码", "本期", "去年同期", "同比") if b.lang == "zh"
-            else ("Indicator", "Id", "Value", "A year earlier", "Year-on-year"))
+    head = (
+        ("指标", "代码", "本期", "去年同期", "同比")
+        if b.lang == "zh"
+        else ("Indicator", "Id", "Value", "A year earlier", "Year-on-year")
+    )
     rows = [
-        (_name(v, b.lang), f"`{v.indicator}`", format_value(v.value, v.unit, b.lang),
-         format_value(v.previous, v.unit, b.lang), _change(v, b.lang))
+        (
+            _name(v, b.lang),
+            f"`{v.indicator}`",
+            format_value(v.value, v.unit, b.lang),
+            format_value(v.previous, v.unit, b.lang),
+            _change(v, b.lang),
+        )
         for v in b.movers
     ]
     return [*lines, *_table(head, rows), "", _t("movers_note", b.lang), ""]
@@ -292,14 +339,24 @@ def _league(b: Briefing) -> list[str]:
         return []
     lines = [f"## {_t('s4', b.lang)}", "", _t("league_intro", b.lang, n=len(t.results)), ""]
     ordered = sorted(t.results, key=lambda r: (-r.total, r.subject))
-    head = (("名次", "院", "代码", "总分", "等次") if b.lang == "zh"
-            else ("Rank", "Organ", "Code", "Total", "Grade"))
+    head = (
+        ("名次", "院", "代码", "总分", "等次")
+        if b.lang == "zh"
+        else ("Rank", "Organ", "Code", "Total", "Grade")
+    )
     rows = []
     ranks = _overall_ranks(ordered)
     for r in ordered:
         mark = " ≈" if r.indistinct_from else ""
-        rows.append((f"{ranks[r.subject]}{mark}", r.name_zh if b.lang == "zh" else r.name_en,
-                     r.subject, f"{r.total:.2f}", _grade_label(t, r.grade, b.lang)))
+        rows.append(
+            (
+                f"{ranks[r.subject]}{mark}",
+                r.name_zh if b.lang == "zh" else r.name_en,
+                r.subject,
+                f"{r.total:.2f}",
+                _grade_label(t, r.grade, b.lang),
+            )
+        )
     lines += _table(head, rows)
     if any(r.indistinct_from for r in ordered):
         lines += ["", _t("tie_note", b.lang)]
@@ -354,15 +411,20 @@ def build_briefing(
     b.out_of_range = [v for v in values if "out_of_range" in v.flags]
     b.movers = _movers(values)
     if has_below:
-        b.league = _grade_table(path, p.label, subject.code, "organ", subject.level + 1,
-                                app_engine, cat)
-    b.prosecutors = _grade_table(path, p.label, subject.code, "prosecutor", None, app_engine,
-                                 cat)
+        b.league = _grade_table(
+            path, p.label, subject.code, "organ", subject.level + 1, app_engine, cat
+        )
+    b.prosecutors = _grade_table(path, p.label, subject.code, "prosecutor", None, app_engine, cat)
     name = subject.name_zh if lang == "zh" else subject.name_en
     period_name = p.label_zh if lang == "zh" else p.label_en
     lines = [f"# {_t('title', lang, organ=name, period=period_name)}", ""]
-    sections = [_headline(b), _out_of_range(b, values, subject.level), _movers_section(b),
-                _league(b), _prosecutors(b)]
+    sections = [
+        _headline(b),
+        _out_of_range(b, values, subject.level),
+        _movers_section(b),
+        _league(b),
+        _prosecutors(b),
+    ]
     for i, section in enumerate(s for s in sections if s):
         number = f"{_NUMERALS_ZH[i]}、" if lang == "zh" else f"{i + 1}. "
         lines += [section[0].replace("## ", f"## {number}", 1), *section[1:]]
@@ -381,5 +443,6 @@ def write_briefing(
     catalogue: Catalogue | None = None,
 ) -> str:
     """The briefing's Markdown text (see :func:`build_briefing`)."""
-    return build_briefing(warehouse, period, organ=organ, lang=lang, app_engine=app_engine,
-                          catalogue=catalogue).text
+    return build_briefing(
+        warehouse, period, organ=organ, lang=lang, app_engine=app_engine, catalogue=catalogue
+    ).text
