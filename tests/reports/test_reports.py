@@ -26,10 +26,13 @@ from kaoping.narrative.numbers import format_value
 from .conftest import PERIOD, PROVINCE, Built, show
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-    reason="poppler-utils is not installed (scripts/install-system-deps.sh installs it)",
-)
+
+
+@pytest.fixture(autouse=True)
+def _poppler_is_installed() -> None:
+    # the independent PDF reader is part of the test set-up, not optional: fail loudly
+    for tool in ("pdftotext", "pdftoppm", "pdffonts"):
+        assert shutil.which(tool), f"{tool} missing: run scripts/install-system-deps.sh"
 
 
 def _names(warehouse: Path, organ: str) -> tuple[str, str]:
@@ -241,7 +244,6 @@ def _pdftext(path: Path) -> str:
     return out.replace("\n", "")
 
 
-@needs_poppler
 def test_pdf_text_is_legible_chinese(reports: Built, warehouse: Path, child_organ: str) -> None:
     text = _pdftext(reports["pdf", "zh"])
     name_zh, _ = _names(warehouse, PROVINCE)
@@ -259,10 +261,7 @@ def test_pdf_text_is_legible_chinese(reports: Built, warehouse: Path, child_orga
     assert "\ufffd" not in text and "□" not in text
 
 
-@needs_poppler
 def test_pdf_embeds_the_cjk_font(reports: Built) -> None:
-    if shutil.which("pdffonts") is None:
-        pytest.skip("pdffonts is not installed")
     fonts = subprocess.run(
         ["pdffonts", str(reports["pdf", "zh"])], check=True, capture_output=True, text=True
     ).stdout
@@ -270,14 +269,12 @@ def test_pdf_embeds_the_cjk_font(reports: Built) -> None:
     assert cjk and all(" yes yes yes " in line for line in cjk)
 
 
-@needs_poppler
 def test_pdf_english(reports: Built, warehouse: Path) -> None:
     text = _pdftext(reports["pdf", "en"])
     assert "Non-arrest rate" in text and "1. Headline figures" in text
     assert "percentage points" in text
 
 
-@needs_poppler
 def test_pdf_first_page_renders(reports: Built) -> None:
     """Keep a PNG of page 1 as an artefact, and check it is not blank."""
     from PIL import Image

@@ -216,3 +216,24 @@ def test_briefing_is_markdown_for_staff(
     assert "kaoping show non_arrest_rate" in body["markdown"]  # every figure is traceable
     assert client.get(f"/api/organs/{g}/briefing",
                       headers=auth["prosecutor"]).status_code == 403
+
+
+def test_report_downloads_are_real_files_of_the_organ(
+    client: TestClient, auth: dict[str, dict[str, str]], subjects: Subjects
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    base = f"/api/organs/{subjects.province_a}/report?period=2020-H1"
+    xlsx = client.get(f"{base}&format=xlsx", headers=auth["officer_a"])
+    assert xlsx.status_code == 200, xlsx.text[:300]
+    assert "attachment" in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    texts = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert subjects.province_a in texts  # the organ's own row is there
+    pdf = client.get(f"{base}&format=pdf&lang=en", headers=auth["officer_a"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    bad = client.get(f"{base}&format=odt", headers=auth["officer_a"])
+    assert bad.status_code == 422 and "format" in bad.text

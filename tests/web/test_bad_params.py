@@ -29,6 +29,7 @@ BAD_QUERY: dict[str, list[tuple[str, int | tuple[int, ...]]]] = {
     "indicator": [("no_such_indicator", 404), ("bad id!", (404, 422))],
     "status": [("maybe", 422)],
     "lang": [("fr", 422)],
+    "format": [("odt", 422), ("", 422)],
     "subject": [("x" * 80, 422)],
 }
 

@@ -29,10 +29,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
 from kaoping.engine import store
+from kaoping.engine.blocks import (
+    PREV,
+    Temp,
+    conform,
+    join_figures,
+    period_months,
+    period_table,
+    sums,
+)
 from kaoping.engine.compile import (
     Plan,
     distinct_parts,
@@ -41,7 +48,7 @@ from kaoping.engine.compile import (
 )
 from kaoping.engine.distinct import distinct_by_period
 from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
-from kaoping.engine.periods import Period, PeriodKind, standard_periods
+from kaoping.engine.periods import PeriodKind, standard_periods
 from kaoping.engine.rank import ranked
 from kaoping.engine.stats import avg_as_ratio, decorate, is_ratio, score
 
@@ -71,7 +78,6 @@ BATCH_SIZE = 6
 #: December arrests of persons prosecuted the next year) and is not computed by default
 SPILL_OVER_SHARE = 0.25
 
-_PREV = "__prev"
 _KEYS = ("subject", "period")
 
 
@@ -136,89 +142,6 @@ def default_years(counts: Iterable[dict[int, int]]) -> tuple[int, ...]:
     return tuple(sorted(y for y, n in total.items() if n >= SPILL_OVER_SHARE * busiest))
 
 
-class _Temp:
-    """Temporary tables of one run, dropped at the end whatever happens."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, backend: Any) -> None:
-        self.con, self.backend = con, backend
-        self.prefix = f"__kaoping_{uuid.uuid4().hex[:8]}_"
-        self.names: list[str] = []
-
-    def keep(self, name: str, expr: ir.Table) -> ir.Table:
-        """Materialise ``expr`` (a query used more than once, or a plan worth cutting)."""
-        full = f"{self.prefix}{len(self.names)}_{name}"
-        table: ir.Table = self.backend.create_table(full, expr, temp=True)
-        self.names.append(full)
-        return table
-
-    def drop(self) -> None:
-        # ibis's drop_table is broken with sqlglot 30, so the cleanup speaks DuckDB
-        for name in self.names:
-            self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
-        self.names.clear()
-
-
-def _sums(t: ir.Table, keys: Sequence[str] | dict[str, Any], cols: Iterable[str]) -> ir.Table:
-    aggs = {c: t[c].sum() for c in cols}
-    if isinstance(keys, dict):
-        out: ir.Table = t.group_by(**keys).aggregate(**aggs)
-    else:
-        out = t.group_by(list(keys)).aggregate(**aggs)
-    return out
-
-
-def _join_figures(base: ir.Table, per: ir.Table, cols: Sequence[str]) -> ir.Table:
-    """``base`` with the figures ``cols`` of ``per`` for its period and, suffixed
-    ``__prev``, for the same period a year earlier (0 where ``per`` has no row).
-
-    ``base`` holds subject, period and previous_period; ``per`` subject, period and cols.
-    """
-    cur = per.select(__s=per["subject"], __p=per["period"], **{c: per[c] for c in cols})
-    prev = per.select(__s=per["subject"], __p=per["period"], **{c + _PREV: per[c] for c in cols})
-    j = base.left_join(cur, [base["subject"] == cur["__s"], base["period"] == cur["__p"]])
-    j = j.select(*base.columns, **{c: j[c].fill_null(0.0) for c in cols})
-    k = j.left_join(prev, [j["subject"] == prev["__s"], j["previous_period"] == prev["__p"]])
-    out: ir.Table = k.select(*j.columns, **{c + _PREV: k[c + _PREV].fill_null(0.0) for c in cols})
-    return out
-
-
-def _conform(t: ir.Table, keys: Sequence[str], cols: Sequence[str]) -> ir.Table:
-    """``t`` with exactly ``keys`` + ``cols``, zero for the columns it lacks."""
-    import ibis
-
-    present = set(t.columns)
-    zero = ibis.literal(0.0, type="float64")
-    out: ir.Table = t.select(
-        *keys, **{c: (t[c].cast("float64") if c in present else zero) for c in cols}
-    )
-    return out
-
-
-def _membership(periods: Sequence[Period]) -> ir.Table:
-    """(period, year, month, first): the months of each period, and where it starts."""
-    import ibis
-
-    rows = [(p.label, y, m, p.first) for p in periods for (y, m) in p.months]
-    frame = pd.DataFrame(rows, columns=["period", "year", "month", "first"]).astype(
-        {"year": "int32", "month": "int32", "first": "int64"}
-    )
-    return ibis.memtable(frame)
-
-
-def _period_info(periods: Sequence[Period]) -> ir.Table:
-    import ibis
-
-    frame = pd.DataFrame(
-        {
-            "period": [p.label for p in periods],
-            "period_kind": [str(p.kind) for p in periods],
-            "year": pd.Series([p.year for p in periods], dtype="int32"),
-            "previous_period": [p.previous().label for p in periods],
-        }
-    )
-    return ibis.memtable(frame)
-
-
 @dataclass(frozen=True)
 class _Part:
     """A materialised monthly cube and the measure columns it holds."""
@@ -255,7 +178,7 @@ class _Run:
         self.batches = list(_batches(self.plan.indicators))
         self.requested_years = tuple(sorted(set(years))) if years else None
         self.progress = progress
-        self.temp = _Temp(con, self.backend)
+        self.temp = Temp(con, self.backend)
         self.timings: list[tuple[str, float]] = []
         self.parts: list[_Part] = []
         #: count_distinct column -> distinct (cell, value) rows found in several cells
@@ -307,21 +230,21 @@ class _Run:
 
     # --- 2. organs --------------------------------------------------------------------
 
-    def _period_sums(
+    def _periodsums(
         self, cells: ir.Table, subject: str, cols: Sequence[str], membership: ir.Table
     ) -> ir.Table:
         """(subject, period, cols): monthly cells summed over each period's months."""
         j = cells.join(membership, ["year", "month"])
-        return _sums(j, {"subject": j[subject], "period": j["period"]}, cols)
+        return sums(j, {"subject": j[subject], "period": j["period"]}, cols)
 
     def _combine(self, parts: list[ir.Table], cols: Sequence[str]) -> ir.Table:
         """Union of (subject, period, some of cols) tables, summed: an outer join by sums."""
         import ibis
 
         if len(parts) == 1:
-            return _conform(parts[0], _KEYS, cols)
-        conformed = [_conform(p, _KEYS, cols) for p in parts]
-        return _sums(ibis.union(*conformed, distinct=False), list(_KEYS), cols)
+            return conform(parts[0], _KEYS, cols)
+        conformed = [conform(p, _KEYS, cols) for p in parts]
+        return sums(ibis.union(*conformed, distinct=False), list(_KEYS), cols)
 
     def _remainder(self, key: str, subject: str, closure: ir.Table | None) -> ir.Table:
         """The distinct (subject, year, month, value) rows of a count_distinct remainder."""
@@ -340,10 +263,10 @@ class _Run:
     ) -> tuple[ir.Table, list[str]]:
         """One cube rolled up the hierarchy and summed per period: (subject, period, cols)."""
         cols = sorted(part.columns)
-        own = _sums(part.table, ["organ_code", "year", "month"], cols)
+        own = sums(part.table, ["organ_code", "year", "month"], cols)
         j = own.join(closure, own["organ_code"] == closure["descendant"])
-        rolled = _sums(j, {"organ": j["ancestor"], "year": j["year"], "month": j["month"]}, cols)
-        pieces = [self._period_sums(rolled, "organ", cols, membership)]
+        rolled = sums(j, {"organ": j["ancestor"], "year": j["year"], "month": j["month"]}, cols)
+        pieces = [self._periodsums(rolled, "organ", cols, membership)]
         for key in cols:
             if key in self.remainders:
                 rows = self._remainder(key, "organ_code", closure)
@@ -369,7 +292,7 @@ class _Run:
         ).cross_join(info)
         for part in self.parts:
             per, cols = self.organ_part(part, closure, membership)
-            base = _join_figures(base, self.temp.keep("organ_part", per), cols)
+            base = join_figures(base, self.temp.keep("organ_part", per), cols)
         return self.temp.keep("organ_base", base)
 
     # --- 3. prosecutors ---------------------------------------------------------------
@@ -400,14 +323,14 @@ class _Run:
             if not mine:
                 continue
             cells = part.table.filter(part.table["prosecutor_id"].notnull())
-            pieces.append(self._period_sums(cells, "prosecutor_id", mine, membership))
+            pieces.append(self._periodsums(cells, "prosecutor_id", mine, membership))
             for key in mine:
                 if key in self.remainders:
                     rows = self._remainder(key, "prosecutor_id", None)
                     pieces.append(distinct_by_period(rows, membership, key))
         wide = self.temp.keep("prosecutor_periods", self._combine(pieces, cols))
         keys = wide.join(info, "period").select("subject", "period").join(subjects, "subject")
-        base = _join_figures(keys.join(info, "period"), wide, cols)
+        base = join_figures(keys.join(info, "period"), wide, cols)
         return self.temp.keep("prosecutor_base", base)
 
     # --- 4. indicators ----------------------------------------------------------------
@@ -447,7 +370,7 @@ class _Run:
         import ibis
 
         num, den = self._num_den(base, ind, "")
-        pnum, pden = self._num_den(base, ind, _PREV)
+        pnum, pden = self._num_den(base, ind, PREV)
         has_prev = (
             base["year"].isin(sorted(previous_years)) if previous_years else ibis.literal(False)
         )
@@ -509,15 +432,15 @@ class _Run:
             periods = standard_periods(target)
             # the previous years' periods are summed too, for the year-on-year comparison
             earlier = standard_periods(y - 1 for y in target)
-            membership = _membership(tuple(dict.fromkeys(periods + earlier)))
-            info = _period_info(periods)
+            membership = period_months(tuple(dict.fromkeys(periods + earlier)))
+            info = period_table(periods)
             kinds = self.prosecutor_kinds
             pros_membership = (
-                _membership(tuple(dict.fromkeys(p for p in periods + earlier if p.kind in kinds)))
+                period_months(tuple(dict.fromkeys(p for p in periods + earlier if p.kind in kinds)))
                 if kinds
                 else None
             )
-            pros_info = _period_info([p for p in periods if p.kind in kinds]) if kinds else None
+            pros_info = period_table([p for p in periods if p.kind in kinds]) if kinds else None
 
             self.step("organs: roll-up and periods")
             organ_base = self.organ_base(hierarchy, membership, info)

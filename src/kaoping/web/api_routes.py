@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from kaoping.web import auth, views
 from kaoping.web.audit import log_drilldown, recent_drilldowns
@@ -309,6 +310,32 @@ def organ_briefing(
     p = _period(scope, period)
     return {"organ": organ.code, "period": p, "lang": lang,
             "markdown": scope.ctx.data.briefing(organ.code, p, lang, scope.ctx.engine)}
+
+
+@router.get(
+    "/organs/{organ_code}/report",
+    response_class=Response,
+    tags=["figures"],
+    responses={200: {"content": {"application/pdf": {}}, "description": "the report file"}},
+)
+def organ_report(
+    organ: OrganInScope,
+    scope: StaffScope,
+    period: PeriodQuery = None,
+    format: Annotated[
+        Literal["xlsx", "docx", "pdf"], Query(description="xlsx tables, docx or pdf briefing")
+    ] = "xlsx",
+    lang: Annotated[Literal["zh", "en"], Query(description="language of the text")] = "zh",
+) -> Response:
+    """The organ's report as a file to download: the statistical tables (xlsx) or the
+    briefing (docx, pdf), the same as `kaoping report` (officers, leaders, admins)."""
+    p = _period(scope, period)
+    body, media_type, filename = scope.ctx.data.report(organ.code, p, format, lang,
+                                                       scope.ctx.engine)
+    quoted = quote(filename)
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename=report.{format}; "
+                               f"filename*=UTF-8''{quoted}"})
 
 
 # --- figures of a prosecutor -----------------------------------------------------------

@@ -455,6 +455,25 @@ class WebData:
             row["flags"] = _flags(f)
         return out
 
+    def report(self, organ: str, period: str, fmt: str, lang: str,
+               app_engine: Any) -> tuple[bytes, str, str]:
+        """A report file (kaoping.reports): its bytes, media type and file name."""
+        from kaoping.reports import MEDIA_TYPES, ReportDataError, default_filename, render
+        from kaoping.reports.data import gather_from
+
+        language = "en" if lang == "en" else "zh"
+        kind = fmt if fmt in ("xlsx", "docx", "pdf") else "xlsx"
+        with self.open() as wh:
+            try:
+                gathered = gather_from(wh, organ, period)
+            except ReportDataError as exc:
+                raise NotFound(str(exc)) from None
+            catalogue = wh.catalogue
+        # rendering takes seconds and reads through its own connections: outside the lock
+        body = render(gathered, kind, language, catalogue=catalogue,  # type: ignore[arg-type]
+                      app_engine=app_engine)
+        return body, MEDIA_TYPES[kind], default_filename(gathered, kind, language)  # type: ignore[arg-type]
+
     def briefing(self, organ: str, period: str, lang: str, app_engine: Any) -> str:
         """The narrative briefing's Markdown (kaoping.narrative.briefing), same figures."""
         from kaoping.narrative.briefing import write_briefing

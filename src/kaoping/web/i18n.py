@@ -110,6 +110,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "all_indicators": ("全部指标", "All indicators"),
     "family": ("类别", "Family"),
     "briefing": ("数据通报", "Briefing"),
+    "download": ("下载", "Download"),
     "own_figures": ("个人办案数据", "Own figures"),
     "level": ("层级", "Level"),
     "none": ("无", "none"),
