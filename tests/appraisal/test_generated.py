@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers import build_warehouse
 from typer.testing import CliRunner
 
 import kaoping
@@ -23,11 +24,8 @@ from kaoping.appraisal.compute import ComputedRun
 from kaoping.appraisal.grading import quota_size
 from kaoping.cli import app
 from kaoping.engine.periods import parse_period
-from kaoping.ingest import import_files
 from kaoping.narrative.briefing import HEADLINE, build_briefing
 from kaoping.narrative.numbers import format_change, format_value
-from kaoping.synth import generate_dataset
-from kaoping.warehouse import connect
 
 PROVINCE = "440000"  # Guangdong: about twenty municipal organs below it
 runner = CliRunner()
@@ -35,21 +33,11 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("appraisal")
-    data = root / "data"
-    generate_dataset(data, persons=30_000, years=(2019, 2020), seed=4, fmt="parquet")
-    db = root / "kaoping.duckdb"
-    con = connect(db)
-    try:
-        import_files(con, sorted(data.iterdir()))
-    finally:
-        con.close()
     ids = set(HEADLINE)
     for name in ("organs", "prosecutors"):
         ids |= set(load_scheme(name).indicator_ids())
-    with kaoping.Warehouse(db) as wh:
-        wh.compute(years=[2020], indicators=sorted(ids))
-    return db
+    return build_warehouse(tmp_path_factory.mktemp("appraisal"), persons=30_000, seed=4,
+                           indicators=sorted(ids))
 
 
 @pytest.fixture(scope="module")

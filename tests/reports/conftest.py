@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers import build_warehouse
 from typer.testing import CliRunner
 
 import kaoping
 from kaoping.cli import app
-from kaoping.ingest import import_files
-from kaoping.synth import generate_dataset
-from kaoping.warehouse import connect
 
 PROVINCE = "440000"  # Guangdong: about twenty municipal organs below it
 PERIOD = "2020-H1"
@@ -39,18 +37,8 @@ INDICATORS = (
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("reports")
-    data = root / "data"
-    generate_dataset(data, persons=30_000, years=(2019, 2020), seed=20200630, fmt="parquet")
-    db = root / "kaoping.duckdb"
-    con = connect(db)
-    try:
-        import_files(con, sorted(data.iterdir()))
-    finally:
-        con.close()
-    with kaoping.Warehouse(db) as wh:
-        wh.compute(years=[2020], indicators=list(INDICATORS))
-    return db
+    return build_warehouse(tmp_path_factory.mktemp("reports"), persons=30_000, seed=20200630,
+                           indicators=INDICATORS)
 
 
 @dataclass

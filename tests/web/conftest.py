@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.helpers import build_warehouse
 
 PASSWORD = "test-password-1"
 SECRET = "web-tests-secret-not-for-production"
@@ -62,21 +63,8 @@ class Subjects:
 
 
 def _build(root: Path) -> None:
-    import kaoping
-    from kaoping.ingest import import_files
-    from kaoping.synth import generate_dataset
-    from kaoping.warehouse import connect
-
-    paths = generate_dataset(root / "data", persons=PERSONS, years=(2019, 2020), seed=SEED,
-                             fmt="parquet")
-    con = connect(root / "web.duckdb")
-    try:
-        import_files(con, list(paths.values()))
-    finally:
-        con.close()
-    with kaoping.Warehouse(root / "web.duckdb") as wh:
-        known = [i for i in COMPUTED if i in wh.catalogue]
-        wh.compute(years=(2019, 2020), indicators=known)
+    build_warehouse(root, persons=PERSONS, seed=SEED, indicators=COMPUTED, years=(2019, 2020),
+                    db_name="web.duckdb")
     (root / "subjects.json").write_text(json.dumps(asdict(_subjects(root / "web.duckdb"))))
     (root / "done").write_text("ok")
 

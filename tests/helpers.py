@@ -1,0 +1,39 @@
+"""What several test packages share: a real warehouse built from generated data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def build_warehouse(
+    root: Path,
+    *,
+    persons: int,
+    seed: int,
+    indicators: Iterable[str] | None = None,
+    years: tuple[int, ...] = (2020,),
+    db_name: str = "kaoping.duckdb",
+) -> Path:
+    """Generate a dataset under ``root``, import it the way users do, compute ``indicators``.
+
+    The import goes through ``kaoping.ingest`` (not a raw copy) so that every suite built on
+    it also exercises the validated path real exports take.
+    """
+    import kaoping
+    from kaoping.ingest import import_files
+    from kaoping.synth import generate_dataset
+    from kaoping.warehouse import connect
+
+    paths = generate_dataset(root / "data", persons=persons, years=(2019, 2020), seed=seed,
+                             fmt="parquet")
+    db = root / db_name
+    con = connect(db)
+    try:
+        import_files(con, list(paths.values()))
+    finally:
+        con.close()
+    with kaoping.Warehouse(db) as wh:
+        chosen = None if indicators is None else [i for i in indicators if i in wh.catalogue]
+        wh.compute(years=list(years), indicators=chosen)
+    return db
