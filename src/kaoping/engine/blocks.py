@@ -31,19 +31,26 @@ class Temp:
         self.con, self.backend = con, backend
         self.prefix = f"__kaoping_{uuid.uuid4().hex[:8]}_"
         self.names: list[str] = []
+        self.made = 0
 
     def keep(self, name: str, expr: ir.Table) -> ir.Table:
         """Materialise ``expr`` (a query used more than once, or a plan worth cutting)."""
-        full = f"{self.prefix}{len(self.names)}_{name}"
+        full = f"{self.prefix}{self.made}_{name}"
+        self.made += 1
         table: ir.Table = self.backend.create_table(full, expr, temp=True)
         self.names.append(full)
         return table
 
-    def drop(self) -> None:
+    def mark(self) -> int:
+        """A point to :meth:`drop` back to (the tables kept after it go)."""
+        return len(self.names)
+
+    def drop(self, since: int = 0) -> None:
+        """Drop the tables kept since ``since`` (all by default), freeing their memory."""
         # ibis's drop_table is broken with sqlglot 30, so the cleanup speaks DuckDB
-        for name in self.names:
+        for name in self.names[since:]:
             self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
-        self.names.clear()
+        del self.names[since:]
 
 
 def sums(t: ir.Table, keys: Sequence[str] | dict[str, Any], cols: Iterable[str]) -> ir.Table:

@@ -451,6 +451,7 @@ class _Run:
                 ids = ", ".join(i.id for i in batch)
                 self.step(f"{batch[0].family}: {ids}")
                 parts = []
+                mark = self.temp.mark()
                 pros = [i for i in batch if self.plan.by_prosecutor(i)]
                 pros_base = None
                 if pros and pros_membership is not None and pros_info is not None:
@@ -463,6 +464,7 @@ class _Run:
                     if pros_base is not None and ind in pros:
                         parts.append(self.indicator_rows(pros_base, ind, prev_years, sparse=True))
                 staging.insert(ibis.union(*parts, distinct=False))
+                self.temp.drop(since=mark)  # this batch's prosecutor tables
 
             self.step("writing results")
             rows = staging.commit(
