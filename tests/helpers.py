@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kaoping.model.schema import TABLES
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Sequence[Any]],
+                columns: Sequence[str] | None = None) -> None:
+    """Insert hand-built rows; ``columns`` default to the data model's, in its order."""
+    cols = list(columns if columns is not None else TABLES[table].column_names)
+    frame = pd.DataFrame(list(rows), columns=cols)
+    if frame.empty:
+        return
+    names = ", ".join(f'"{c}"' for c in cols)
+    con.register("__rows", frame)
+    try:
+        con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM __rows')
+    finally:
+        con.unregister("__rows")
 
 
 def build_warehouse(

@@ -24,8 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pandas as pd
+from tests.helpers import insert_rows
 
 from kaoping.catalogue.models import Catalogue, Indicator, Measure
 from kaoping.engine.store import RESULTS_COLUMNS, ensure_tables
@@ -119,32 +118,21 @@ def value_row(indicator: str, subject: str, value: float | None, *,
     return row
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[Any],
-            columns: list[str]) -> None:
-    if not rows:
-        return
-    frame = pd.DataFrame(rows, columns=columns)
-    con.register("__rows", frame)
-    cols = ", ".join(f'"{c}"' for c in columns)
-    con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM __rows')
-    con.unregister("__rows")
-
-
 def build_warehouse(path: Path, persons: Iterable[dict[str, Any]],
                     values: Iterable[dict[str, Any]]) -> Path:
     con = connect(path)
     try:
         ensure_tables(con)
-        _insert(con, "organs", [(*o, None, False) for o in ORGANS],
+        insert_rows(con, "organs", [(*o, None, False) for o in ORGANS],
                 list(TABLES["organs"].column_names))
-        _insert(con, "prosecutors",
+        insert_rows(con, "prosecutors",
                 [(p, o, "ordinary_crime", f"检察官{p}") for p, o in PROSECUTORS],
                 list(TABLES["prosecutors"].column_names))
-        _insert(con, "crimes", CRIMES, list(TABLES["crimes"].column_names))
+        insert_rows(con, "crimes", CRIMES, list(TABLES["crimes"].column_names))
         cols = list(TABLES["persons"].column_names)
-        _insert(con, "persons", [[p[c] for c in cols] for p in persons], cols)
+        insert_rows(con, "persons", [[p[c] for c in cols] for p in persons], cols)
         vcols = list(RESULTS_COLUMNS)
-        _insert(con, "indicator_values", [[v[c] for c in vcols] for v in values], vcols)
+        insert_rows(con, "indicator_values", [[v[c] for c in vcols] for v in values], vcols)
     finally:
         con.close()
     return path

@@ -19,8 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pandas as pd
+from tests.helpers import insert_rows
 
 from kaoping.catalogue.models import Indicator, Measure
 from kaoping.model.schema import TABLES
@@ -77,24 +76,14 @@ def person(
     return row
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Any]) -> None:
-    cols = TABLES[table].column_names
-    frame = pd.DataFrame(list(rows), columns=list(cols))
-    if frame.empty:
-        return
-    con.register("__rows", frame)
-    con.execute(f'INSERT INTO "{table}" SELECT * FROM __rows')
-    con.unregister("__rows")
-
-
 def build_warehouse(path: Path, persons: Iterable[dict[str, Any]]) -> Path:
     """A warehouse at ``path`` holding the test tree and ``persons``."""
     con = connect(path)
     try:
-        _insert(con, "organs", [(*o, None, False) for o in ORGANS])
-        _insert(con, "prosecutors", [(p, o, "ordinary_crime", p) for p, o in PROSECUTORS])
-        _insert(con, "crimes", CRIMES)
-        _insert(
+        insert_rows(con, "organs", [(*o, None, False) for o in ORGANS])
+        insert_rows(con, "prosecutors", [(p, o, "ordinary_crime", p) for p, o in PROSECUTORS])
+        insert_rows(con, "crimes", CRIMES)
+        insert_rows(
             con, "persons", [tuple(p[c] for c in TABLES["persons"].column_names) for p in persons]
         )
     finally:

@@ -208,6 +208,15 @@ def organ_indicator(
     return organ.scope.ctx.data.value(indicator, p, organ=organ.code)
 
 
+def _history(scope: Scope, indicator: str, subject_type: str, subject: str,
+             kind: Kind) -> dict[str, Any]:
+    """The HistoryOut body of an organ or a prosecutor: stored values, oldest first."""
+    points = scope.ctx.data.history(indicator, subject_type=subject_type, subject=subject,
+                                    kind=kind.value)
+    return {"indicator": indicator, "subject_type": subject_type, "subject": subject,
+            "kind": kind.value, "points": points}
+
+
 @router.get(
     "/organs/{organ_code}/indicators/{indicator}/history",
     response_model=HistoryOut,
@@ -217,11 +226,7 @@ def organ_history(
     organ: OrganInScope, indicator: IndicatorPath, kind: Kind = Kind.quarter
 ) -> dict[str, Any]:
     """The stored values over time, one point per period of ``kind``, oldest first."""
-    points = organ.scope.ctx.data.history(
-        indicator, subject_type="organ", subject=organ.code, kind=kind.value
-    )
-    return {"indicator": indicator, "subject_type": "organ", "subject": organ.code,
-            "kind": kind.value, "points": points}
+    return _history(organ.scope, indicator, "organ", organ.code, kind)
 
 
 @router.get(
@@ -368,11 +373,7 @@ def prosecutor_indicator(
 def prosecutor_history(
     p: ProsecutorInScope, indicator: IndicatorPath, kind: Kind = Kind.quarter
 ) -> dict[str, Any]:
-    points = p.scope.ctx.data.history(
-        indicator, subject_type="prosecutor", subject=p.prosecutor_id, kind=kind.value
-    )
-    return {"indicator": indicator, "subject_type": "prosecutor", "subject": p.prosecutor_id,
-            "kind": kind.value, "points": points}
+    return _history(p.scope, indicator, "prosecutor", p.prosecutor_id, kind)
 
 
 @router.get(
