@@ -12,8 +12,9 @@ The tree::
         └── 120100 Tianjin branch (3)
             └── 120101 Heping (4)
 
-Indicator values are written straight into ``indicator_values`` (the engine has its own
-tests); persons are written for the parts the appraisal reads from records itself (case
+Indicator values are written straight into an ``indicator_values`` table of the view's
+columns, in place of the view ``kaoping compute`` makes (the engine has its own tests);
+persons are written for the parts the appraisal reads from records itself (case
 weighting, expected values from the case mix).
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 from tests.helpers import insert_rows
 
 from kaoping.catalogue.models import Catalogue, Indicator, Measure
-from kaoping.engine.store import RESULTS_COLUMNS, ensure_tables
+from kaoping.engine.store import RESULTS_COLUMNS, RESULTS_TABLE
 from kaoping.model.schema import TABLES
 from kaoping.warehouse import connect
 
@@ -122,7 +123,8 @@ def build_warehouse(path: Path, persons: Iterable[dict[str, Any]],
                     values: Iterable[dict[str, Any]]) -> Path:
     con = connect(path)
     try:
-        ensure_tables(con)
+        columns = ", ".join(f'"{c}" {t}' for c, (t, _) in RESULTS_COLUMNS.items())
+        con.execute(f"CREATE TABLE {RESULTS_TABLE} ({columns})")
         insert_rows(con, "organs", [(*o, None, False) for o in ORGANS],
                 list(TABLES["organs"].column_names))
         insert_rows(con, "prosecutors",
@@ -132,7 +134,7 @@ def build_warehouse(path: Path, persons: Iterable[dict[str, Any]],
         cols = list(TABLES["persons"].column_names)
         insert_rows(con, "persons", [[p[c] for c in cols] for p in persons], cols)
         vcols = list(RESULTS_COLUMNS)
-        insert_rows(con, "indicator_values", [[v[c] for c in vcols] for v in values], vcols)
+        insert_rows(con, RESULTS_TABLE, [[v[c] for c in vcols] for v in values], vcols)
     finally:
         con.close()
     return path

@@ -334,7 +334,8 @@ def test_rerun_replaces_and_years_replace_only_their_rows(tmp_path: Path) -> Non
         again = compute(con, [PROSECUTED], years=[2019, 2020])
         assert first.rows == again.rows
         assert con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0] == first.rows
-        con.execute("UPDATE indicator_values SET numerator = -1 WHERE year = 2019")
+        # the figures are stored in indicator_figures; indicator_values is a view on them
+        con.execute("UPDATE indicator_figures SET numerator = -1 WHERE pid // 100 = 2019")
         partial = compute(con, [PROSECUTED], years=[2020])
         total = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
         assert total == first.rows and partial.years == (2020,)
@@ -365,7 +366,7 @@ def test_failed_run_keeps_previous_results(tmp_path: Path) -> None:
             compute(con, [PROSECUTED, broken], years=[2020])
         assert con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0] == good.rows
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        assert "indicator_values__staging" not in tables
+        assert not [t for t in tables if "staging" in t]
 
 
 def test_crime_attributes_reach_persons_measures(tmp_path: Path) -> None:
@@ -403,3 +404,39 @@ def test_prosecutor_periods_can_be_narrowed(tmp_path: Path) -> None:
         assert con.execute(
             "SELECT count(*) FROM indicator_values WHERE subject_type = 'prosecutor'"
         ).fetchall() == [(0,)]
+
+
+# --- the view -------------------------------------------------------------------------
+
+
+def test_results_view_has_the_documented_columns(computed: Path) -> None:
+    from kaoping.engine.store import RESULTS_COLUMNS
+
+    with duckdb.connect(str(computed), read_only=True) as con:
+        kinds = dict(
+            con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables"
+            ).fetchall()
+        )
+        described = con.execute("DESCRIBE indicator_values").fetchall()
+    assert kinds["indicator_values"] == "VIEW" and kinds["indicator_figures"] == "BASE TABLE"
+    assert [(r[0], r[1]) for r in described] == [(c, t) for c, (t, _) in RESULTS_COLUMNS.items()]
+
+
+def test_a_slice_read_ranks_like_the_whole_table(
+    computed: Path, results: pd.DataFrame
+) -> None:
+    # ranks are windows of the view: a filtered read must rank among the same peers as
+    # an unfiltered one (the filter goes below the window only on partition columns)
+    cols = ["rank_in_parent", "peers_in_parent", "rank_in_level", "peers_in_level", "percentile"]
+    with duckdb.connect(str(computed), read_only=True) as con:
+        for ind, subject in (("prosecuted", "110101"), ("nonpros", "110101")):
+            one = con.execute(
+                f"SELECT {', '.join(cols)} FROM indicator_values WHERE indicator = ? "
+                "AND period = '2020-Q1' AND subject = ?",
+                [ind, subject],
+            ).fetchall()[0]
+            whole = row(results, ind, subject, "2020-Q1")
+            assert one == tuple(whole[c] for c in cols)
+    # by hand: three level-4 organs prosecuted in 2020-Q1 (2, 1, 2; lower is better)
+    assert row(results, "prosecuted", "110101", "2020-Q1")["peers_in_level"] == 3

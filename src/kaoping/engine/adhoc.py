@@ -3,7 +3,8 @@
 ``kaoping compute`` stores the standard periods; a reader may ask for any month range
 (``2019-11..2020-02``). Rather than refuse, the figure is computed from the records of the
 subject's organs -- the same definition, the same derivation of value, change, interval
-and flags (:func:`kaoping.engine.stats.derive`) -- only without ranks, which need every
+and flags (:func:`kaoping.engine.stats.derive`, the expression behind the
+``indicator_values`` view) -- only without ranks, which need every
 peer.
 """
 
@@ -16,7 +17,7 @@ import pandas as pd
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
 from kaoping.engine.periods import Period
 from kaoping.engine.records import measure_figures
-from kaoping.engine.stats import avg_as_ratio, derive
+from kaoping.engine.stats import avg_as_ratio, derive, params_frame
 from kaoping.engine.values import Subject
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def compute_one(
     (num, den), (pnum, pden) = _pairs(backend, indicator, subject, [period, period.previous()])
     frame = pd.DataFrame(
         {
+            "indicator": [indicator.id],
             "period": [period.label],
             "level": pd.Series([subject.level], dtype="int32"),
             "numerator": pd.Series([num], dtype="float64"),
@@ -74,6 +76,7 @@ def compute_one(
             "has_previous": [has_previous],
         }
     )
-    derived = derive(ibis.memtable(frame), indicator)
+    frame = frame.merge(params_frame([indicator]), on=["indicator", "level"], how="left")
+    derived = derive(ibis.memtable(frame))
     row: dict[str, Any] = backend.execute(derived).iloc[0].to_dict()
     return row

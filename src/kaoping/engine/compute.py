@@ -31,26 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
 from kaoping.engine import store
-from kaoping.engine.blocks import (
-    PREV,
-    Temp,
-    conform,
-    join_figures,
-    period_months,
-    period_table,
-    sums,
-)
-from kaoping.engine.compile import (
-    Plan,
-    distinct_parts,
-    make_plan,
-    month_cube,
-)
+from kaoping.engine.blocks import PREV, Temp, conform, period_months, sums
+from kaoping.engine.compile import Plan, distinct_parts, make_plan, month_cube
 from kaoping.engine.distinct import distinct_by_period
 from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
-from kaoping.engine.periods import PeriodKind, standard_periods
-from kaoping.engine.rank import ranked
-from kaoping.engine.stats import avg_as_ratio, decorate, is_ratio, score
+from kaoping.engine.periods import Period, PeriodKind, standard_periods
+from kaoping.engine.periodsums import KIND_CODES, period_ids, standard_sums
+from kaoping.engine.stats import avg_as_ratio, is_ratio, params_frame
 
 if TYPE_CHECKING:
     import duckdb
@@ -228,112 +215,159 @@ class _Run:
         target = self.requested_years or default_years(counts.values())
         return {k: set(v) for k, v in counts.items()}, target
 
-    # --- 2. organs --------------------------------------------------------------------
+    # --- 2. figures per subject and period ----------------------------------------------
 
-    def _periodsums(
-        self, cells: ir.Table, subject: str, cols: Sequence[str], membership: ir.Table
+    def _period_figures(
+        self, cells: ir.Table, cols: Sequence[str], ids: ir.Table, remainders: list[ir.Table]
     ) -> ir.Table:
-        """(subject, period, cols): monthly cells summed over each period's months."""
-        j = cells.join(membership, ["year", "month"])
-        return sums(j, {"subject": j[subject], "period": j["period"]}, cols)
+        """(subject, pid, cols, cols__prev): monthly ``cells`` summed per standard period,
+        with the same period a year earlier, for the target periods of ``ids``.
 
-    def _combine(self, parts: list[ir.Table], cols: Sequence[str]) -> ir.Table:
-        """Union of (subject, period, some of cols) tables, summed: an outer join by sums."""
-        import ibis
-
-        if len(parts) == 1:
-            return conform(parts[0], _KEYS, cols)
-        conformed = [conform(p, _KEYS, cols) for p in parts]
-        return sums(ibis.union(*conformed, distinct=False), list(_KEYS), cols)
-
-    def _remainder(self, key: str, subject: str, closure: ir.Table | None) -> ir.Table:
-        """The distinct (subject, year, month, value) rows of a count_distinct remainder."""
-        rest = self.remainders[key]
-        if closure is not None:
-            r = rest.join(closure, rest["organ_code"] == closure["descendant"])
-            r = r.select(subject=r["ancestor"], year=r["year"], month=r["month"], value=r["value"])
-        else:
-            r = rest.filter(rest[subject].notnull())
-            r = r.select(subject=r[subject], year=r["year"], month=r["month"], value=r["value"])
-        out: ir.Table = r.distinct()
-        return out
-
-    def organ_part(
-        self, part: _Part, closure: ir.Table, membership: ir.Table
-    ) -> tuple[ir.Table, list[str]]:
-        """One cube rolled up the hierarchy and summed per period: (subject, period, cols)."""
-        cols = sorted(part.columns)
-        own = sums(part.table, ["organ_code", "year", "month"], cols)
-        j = own.join(closure, own["organ_code"] == closure["descendant"])
-        rolled = sums(j, {"organ": j["ancestor"], "year": j["year"], "month": j["month"]}, cols)
-        pieces = [self._periodsums(rolled, "organ", cols, membership)]
-        for key in cols:
-            if key in self.remainders:
-                rows = self._remainder(key, "organ_code", closure)
-                pieces.append(distinct_by_period(rows, membership, key))
-        return self._combine(pieces, cols), cols
-
-    def organ_base(self, hierarchy: Hierarchy, membership: ir.Table, info: ir.Table) -> ir.Table:
-        """Every organ x target period (zeros where there are no records), with figures.
-
-        Each cube is rolled up on its own and joined onto the grid of organs and periods
-        by its own columns, so no wide zero-padded table is ever built.
+        ``cells`` holds subject, year, month and ``cols`` (several rows per cell are
+        summed); ``remainders`` are exact distinct counts (subject, pid, one of cols).
         """
         import ibis
 
-        closure = hierarchy.closure_table()
-        o = hierarchy.organ_table()
-        base = o.select(
-            subject_type=ibis.literal("organ"),
-            subject=o["organ_code"],
-            organ_code=o["organ_code"],
-            level=o["level"].cast("int32"),
-            parent_code=o["parent_code"],
-        ).cross_join(info)
-        for part in self.parts:
-            per, cols = self.organ_part(part, closure, membership)
-            base = join_figures(base, self.temp.keep("organ_part", per), cols)
-        return self.temp.keep("organ_base", base)
+        per = standard_sums(cells, "subject", cols, self.temp.keep)
+        keys = ids.select("pid", "year", "kind", "k")
+        j = per.join(keys, ["year", "kind", "k"])
+        summed = j.select("subject", "pid", *cols)
+        if remainders:
+            # the exact distinct counts touch a column or two: added by an outer join on
+            # those columns, not a union padded to every column
+            keys_ = sorted({c for r in remainders for c in r.columns} - {"subject", "pid"})
+            conformed = [conform(r, ("subject", "pid"), keys_) for r in remainders]
+            rest = sums(ibis.union(*conformed, distinct=False), ["subject", "pid"], keys_)
+            rest = rest.select(
+                __s=rest["subject"], __p=rest["pid"], **{c + "__r": rest[c] for c in keys_}
+            )
+            o = summed.outer_join(
+                rest, [summed["subject"] == rest["__s"], summed["pid"] == rest["__p"]]
+            )
+            summed = o.select(
+                subject=o["subject"].fill_null(o["__s"]),
+                pid=o["pid"].fill_null(o["__p"]),
+                **{
+                    c: o[c].fill_null(0.0) + o[c + "__r"].fill_null(0.0)
+                    if c in keys_
+                    else o[c].fill_null(0.0)
+                    for c in cols
+                },
+            )
+        figures = self.temp.keep("periods", summed)
+        target = ids.filter(ids["target"]).select("pid", "prev_pid")
+        cur = figures.join(target.select("pid"), "pid")
+        # the previous year's figures, keyed by the target period they are compared with:
+        # an outer join, because a subject may have records a year ago and none now
+        prev = figures.join(target, figures["pid"] == target["prev_pid"])
+        prev = prev.select(
+            __s=prev["subject"], __p=prev["pid_right"], **{c + PREV: prev[c] for c in cols}
+        )
+        k = cur.outer_join(prev, [cur["subject"] == prev["__s"], cur["pid"] == prev["__p"]])
+        out: ir.Table = k.select(
+            subject=k["subject"].fill_null(k["__s"]),
+            pid=k["pid"].fill_null(k["__p"]),
+            **{c: k[c].fill_null(0.0) for c in cols},
+            **{c + PREV: k[c + PREV].fill_null(0.0) for c in cols},
+        )
+        return out
 
-    # --- 3. prosecutors ---------------------------------------------------------------
+    def _remainders(
+        self, cols: Sequence[str], membership: ir.Table, subjects: ir.Table, by: str
+    ) -> list[ir.Table]:
+        """Exact distinct counts (subject, pid, key) of the count_distinct columns in cols.
 
-    def prosecutor_subjects(self, hierarchy: Hierarchy) -> ir.Table:
+        ``subjects`` maps the remainder's column ``by`` to the subject (the closure for
+        organs, the prosecutors' integer keys for prosecutors).
+        """
+        out = []
+        for key in cols:
+            if key not in self.remainders:
+                continue
+            rest = self.remainders[key]
+            r = rest.join(subjects.view(), by)
+            r = r.select(subject=r["subject"], year=r["year"], month=r["month"], value=r["value"])
+            counted = distinct_by_period(r.distinct(), membership, key)
+            out.append(counted.rename(pid="period"))
+        return out
+
+    def _cells(self, cols: Sequence[str], key: str, subjects: ir.Table | None) -> ir.Table:
+        """The cubes holding ``cols``, as one table of (subject, year, month, cols).
+
+        Organs (``subjects`` None) take every cell by organ; prosecutors the cells with a
+        prosecutor, keyed by the integer of ``subjects`` (cheaper to group and join on).
+        """
         import ibis
 
-        p = self.backend.table("prosecutors")
-        o = hierarchy.organ_table()
-        j = p.join(o, p["organ_code"] == o["organ_code"])
-        subjects = j.select(
-            subject_type=ibis.literal("prosecutor"),
-            subject=j["prosecutor_id"],
-            organ_code=j["organ_code"],
-            level=j["level"].cast("int32"),
-            parent_code=j["organ_code"],
-        )
-        return self.temp.keep("prosecutors", subjects)
-
-    def prosecutor_base(
-        self, cols: Sequence[str], subjects: ir.Table, membership: ir.Table, info: ir.Table
-    ) -> ir.Table:
-        """The (prosecutor, target period) pairs with records, with the figures ``cols``."""
         wanted = set(cols)
-        pieces: list[ir.Table] = []
+        pieces = []
         for part in self.parts:
             mine = sorted(part.columns & wanted)
             if not mine:
                 continue
-            cells = part.table.filter(part.table["prosecutor_id"].notnull())
-            pieces.append(self._periodsums(cells, "prosecutor_id", mine, membership))
-            for key in mine:
-                if key in self.remainders:
-                    rows = self._remainder(key, "prosecutor_id", None)
-                    pieces.append(distinct_by_period(rows, membership, key))
-        wide = self.temp.keep("prosecutor_periods", self._combine(pieces, cols))
-        keys = wide.join(info, "period").select("subject", "period").join(subjects, "subject")
-        base = join_figures(keys.join(info, "period"), wide, cols)
-        return self.temp.keep("prosecutor_base", base)
+            t = part.table
+            if subjects is None:
+                t = sums(t, [key, "year", "month"], mine)
+                t = t.select(
+                    subject=t[key], year=t["year"], month=t["month"], **{c: t[c] for c in mine}
+                )
+            else:
+                t = t.join(subjects.view(), key)
+                t = t.select("subject", "year", "month", *mine)
+            pieces.append(conform(t, ("subject", "year", "month"), cols))
+        out: ir.Table = pieces[0] if len(pieces) == 1 else ibis.union(*pieces, distinct=False)
+        return out
 
-    # --- 4. indicators ----------------------------------------------------------------
+    def organ_base(
+        self,
+        hierarchy: Hierarchy,
+        ids: ir.Table,
+        membership: ir.Table,
+        cols: Sequence[str],
+        keys: ir.Table,
+    ) -> ir.Table:
+        """Every organ x target period (zeros where there are no records), with figures.
+
+        The cubes are rolled up the hierarchy -- an organ's cell is the sum of its own and
+        its descendants' cells, so a rate is recomputed from summed numerators and
+        denominators, never averaged -- then summed per period. ``keys`` maps subject
+        (the organ_code) to subject_key.
+        """
+        closure = hierarchy.closure_table()
+        own = self.temp.keep(
+            "organ_cells",
+            sums(self._cells(cols, "organ_code", None), ["subject", "year", "month"], cols),
+        )
+        j = own.join(closure, own["subject"] == closure["descendant"])
+        rolled = sums(j, {"subject": j["ancestor"], "year": j["year"], "month": j["month"]}, cols)
+        ancestors = closure.select(organ_code=closure["descendant"], subject=closure["ancestor"])
+        per = self.temp.keep(
+            "organ_periods",
+            self._period_figures(
+                rolled, cols, ids, self._remainders(cols, membership, ancestors, "organ_code")
+            ),
+        )
+        target = ids.filter(ids["target"]).select("pid")
+        grid = keys.cross_join(target)
+        return self.temp.keep("organ_base", _join_on_grid(grid, per, cols))
+
+    def prosecutor_base(
+        self, cols: Sequence[str], ids: ir.Table, membership: ir.Table, subjects: ir.Table
+    ) -> ir.Table:
+        """The (prosecutor, target period) pairs with records, with the figures ``cols``.
+
+        ``subjects`` maps prosecutor_id to an integer ``subject``.
+        """
+        cells = self._cells(cols, "prosecutor_id", subjects)
+        rest = self._remainders(cols, membership, subjects, "prosecutor_id")
+        per = self.temp.keep("prosecutor_periods", self._period_figures(cells, cols, ids, rest))
+        kinds = [str(k) for k in self.prosecutor_kinds]
+        target = ids.filter(ids["target"] & ids["period_kind"].isin(kinds))
+        if set(self.prosecutor_kinds) != set(KIND_CODES):
+            per = per.semi_join(target.select("pid").view(), "pid")
+        return per.rename(subject_key="subject")
+
+    # --- 3. indicators ----------------------------------------------------------------
 
     def _figure(self, base: ir.Table, m: Measure, suffix: str) -> Any:
         import ibis
@@ -363,38 +397,26 @@ class _Run:
                     out.update(dict.fromkeys(self.plan.columns_of(m).columns))
         return list(out)
 
-    def indicator_rows(
-        self, base: ir.Table, ind: Indicator, previous_years: set[int], sparse: bool
-    ) -> ir.Table:
-        """The result rows of one indicator for the subjects of ``base``, ranked."""
+    def figure_rows(self, base: ir.Table, ind: Indicator, sparse: bool) -> ir.Table:
+        """The stored figures of one indicator for the subjects of ``base``."""
         import ibis
 
         num, den = self._num_den(base, ind, "")
         pnum, pden = self._num_den(base, ind, PREV)
-        has_prev = (
-            base["year"].isin(sorted(previous_years)) if previous_years else ibis.literal(False)
-        )
         if ind.denominator is None and not is_ratio(ind):
             pden = ibis.null("float64")
         t = base.select(
-            "subject_type",
-            "subject",
-            "organ_code",
-            "level",
-            "parent_code",
-            "period",
-            "period_kind",
-            "year",
             indicator=ibis.literal(ind.id),
+            subject_key=base["subject_key"],
+            pid=base["pid"],
             numerator=num.cast("float64"),
             denominator=den.cast("float64"),
             previous_numerator=pnum.cast("float64"),
             previous_denominator=pden.cast("float64"),
-            has_previous=has_prev,
         )
         if sparse:
             t = t.filter((t["numerator"] != 0) | (t["denominator"] != 0).fill_null(False))
-        return decorate(ranked(score(t, ind)), ind)
+        return t
 
     def _previous_years(
         self,
@@ -408,6 +430,52 @@ class _Run:
             if m is not None:
                 ok &= {y + 1 for y in group_years[(m.table, m.date)]}
         return ok
+
+    def dimensions(
+        self,
+        hierarchy: Hierarchy,
+        periods: Sequence[Period],
+        group_years: dict[tuple[str, str], set[int]],
+        target: Sequence[int],
+    ) -> store.Dimensions:
+        import pandas as pd
+
+        o = hierarchy.organs
+        organs = pd.DataFrame(
+            {
+                "subject_type": "organ",
+                "subject": o["organ_code"],
+                "organ_code": o["organ_code"],
+                "level": o["level"].astype("int32"),
+                "parent_code": o["parent_code"],
+            }
+        )
+        p = self.backend.execute(
+            self.backend.table("prosecutors").select("prosecutor_id", "organ_code")
+        )
+        p = p.merge(o[["organ_code", "level"]], on="organ_code", how="inner")
+        prosecutors = pd.DataFrame(
+            {
+                "subject_type": "prosecutor",
+                "subject": p["prosecutor_id"],
+                "organ_code": p["organ_code"],
+                "level": p["level"].astype("int32"),
+                "parent_code": p["organ_code"],
+            }
+        )
+        years = [
+            {"indicator": ind.id, "year": y, "has_previous": y in ok}
+            for ind in self.plan.indicators
+            for ok in [self._previous_years(ind, group_years, target)]
+            for y in target
+        ]
+        subjects = pd.concat([organs, prosecutors], ignore_index=True)
+        return store.Dimensions(
+            subjects=store.subject_keys(self.con, subjects),
+            periods=period_ids(periods)[["pid", "period", "period_kind", "year"]],
+            params=params_frame(self.plan.indicators),
+            years=pd.DataFrame(years, columns=["indicator", "year", "has_previous"]),
+        )
 
     # --- the whole run ----------------------------------------------------------------
 
@@ -432,42 +500,52 @@ class _Run:
             periods = standard_periods(target)
             # the previous years' periods are summed too, for the year-on-year comparison
             earlier = standard_periods(y - 1 for y in target)
-            membership = period_months(tuple(dict.fromkeys(periods + earlier)))
-            info = period_table(periods)
-            kinds = self.prosecutor_kinds
-            pros_membership = (
-                period_months(tuple(dict.fromkeys(p for p in periods + earlier if p.kind in kinds)))
-                if kinds
-                else None
-            )
-            pros_info = period_table([p for p in periods if p.kind in kinds]) if kinds else None
+            every = tuple(dict.fromkeys(periods + earlier))
+            frame = period_ids(every)
+            frame["target"] = frame["period"].isin({p.label for p in periods})
+            ids = self.temp.keep("period_ids", ibis.memtable(frame))
+            membership = period_months(every).rename(label="period")
+            membership = membership.join(
+                ids.select(period=ids["pid"], label=ids["period"]), "label"
+            ).drop("label")
 
             self.step("organs: roll-up and periods")
-            organ_base = self.organ_base(hierarchy, membership, info)
-            subjects = self.prosecutor_subjects(hierarchy)
+            dims = self.dimensions(hierarchy, periods, group_years, target)
+            subj = dims.subjects
+            organ_keys = subj[subj["subject_type"] == "organ"]
+            keys = ibis.memtable(organ_keys[["subject", "subject_key"]])
+            every_col = sorted({c for part in self.parts for c in part.columns})
+            organ_base = self.organ_base(hierarchy, ids, membership, every_col, keys)
+            pros_keys = subj[subj["subject_type"] == "prosecutor"]
+            subjects = self.temp.keep(
+                "prosecutor_keys",
+                ibis.memtable(
+                    pros_keys[["subject", "subject_key"]].rename(
+                        columns={"subject": "prosecutor_id", "subject_key": "subject"}
+                    )
+                ),
+            )
 
             staging = store.Staging(self.con, self.backend)
             for batch in self.batches:
-                ids = ", ".join(i.id for i in batch)
-                self.step(f"{batch[0].family}: {ids}")
+                ids_text = ", ".join(i.id for i in batch)
+                self.step(f"{batch[0].family}: {ids_text}")
                 parts = []
                 mark = self.temp.mark()
                 pros = [i for i in batch if self.plan.by_prosecutor(i)]
                 pros_base = None
-                if pros and pros_membership is not None and pros_info is not None:
-                    pros_base = self.prosecutor_base(
-                        self._columns(pros), subjects, pros_membership, pros_info
-                    )
+                if pros and self.prosecutor_kinds:
+                    pros_base = self.prosecutor_base(self._columns(pros), ids, membership, subjects)
                 for ind in batch:
-                    prev_years = self._previous_years(ind, group_years, target)
-                    parts.append(self.indicator_rows(organ_base, ind, prev_years, sparse=False))
+                    parts.append(self.figure_rows(organ_base, ind, sparse=False))
                     if pros_base is not None and ind in pros:
-                        parts.append(self.indicator_rows(pros_base, ind, prev_years, sparse=True))
+                        parts.append(self.figure_rows(pros_base, ind, sparse=True))
                 staging.insert(ibis.union(*parts, distinct=False))
                 self.temp.drop(since=mark)  # this batch's prosecutor tables
 
             self.step("writing results")
             rows = staging.commit(
+                dims,
                 replace_years=self.requested_years,
                 run={
                     "run_id": run_id,
@@ -479,7 +557,7 @@ class _Run:
                 },
             )
             staging = None
-            n_pros = self.backend.execute(subjects.count())
+            n_pros = int((dims.subjects["subject_type"] == "prosecutor").sum())
             self.step("done")
         finally:
             if staging is not None:
@@ -491,12 +569,21 @@ class _Run:
             years=tuple(target),
             indicators=len(self.plan.indicators),
             organs=len(hierarchy.organs),
-            prosecutors=int(n_pros),
+            prosecutors=n_pros,
             periods=len(periods),
             rows=rows,
             seconds=time.perf_counter() - self._t0,
             steps=tuple(self.timings[:-1]),
         )
+
+
+def _join_on_grid(base: ir.Table, per: ir.Table, cols: Sequence[str]) -> ir.Table:
+    """``base`` (subject, pid, ...) with the figures of ``per``, zero where it has none."""
+    every = [*cols, *(c + PREV for c in cols)]
+    p = per.select(__s=per["subject"], __p=per["pid"], **{c: per[c] for c in every})
+    j = base.left_join(p, [base["subject"] == p["__s"], base["pid"] == p["__p"]])
+    out: ir.Table = j.select(*base.columns, **{c: j[c].fill_null(0.0) for c in every})
+    return out
 
 
 def compute(

@@ -4,13 +4,16 @@ Peers share the indicator, the kind of subject and the period, and either the pa
 (``rank_in_parent``: organs under the same organ; prosecutors of the same organ) or the
 level (``rank_in_level`` and ``percentile``: every organ of the level; prosecutors of
 every organ of that level). Rank 1 is the best whatever the direction (the ``score`` of
-:func:`kaoping.engine.stats.score` is higher-is-better); ties share the lowest rank;
+:func:`kaoping.engine.stats.derive` is higher-is-better); ties share the lowest rank;
 values flagged unreliable (small denominator) or missing are not ranked and do not count
 as peers.
 
-Ranking is a sort, the dearest step of the computation, so only the rankable rows go
-through the windows -- at month level most of a prosecutor's rates have too small a
-denominator to be ranked, and skip them.
+Ranks are taken when the figures are read, not stored: they are window functions in the
+``indicator_values`` view (:mod:`kaoping.engine.store`). Every window is partitioned by
+indicator, kind of subject, period and level, so a reader who asks for one indicator and
+period (as every reader does) ranks only that slice -- DuckDB pushes such filters below
+the windows -- while a computation is spared sorting a hundred million prosecutor rows
+nobody may ever look at.
 """
 
 from __future__ import annotations
@@ -32,30 +35,29 @@ RANK_COLUMNS = (
 
 
 def ranked(t: ir.Table) -> ir.Table:
-    """``t`` (one indicator, one kind of subject) with the rank columns added.
+    """``t`` with the rank columns added.
 
-    ``t`` holds period, parent_code, level, subject, score and rankable.
+    ``t`` holds indicator, subject_type, period, level, parent_code, subject, score and
+    rankable (see :func:`kaoping.engine.stats.derive`).
     """
     import ibis
 
-    r = t.filter(t.rankable)
-    by_parent = ibis.window(group_by=[r.period, r.parent_code], order_by=ibis.desc(r.score))
-    by_level = ibis.window(group_by=[r.period, r.level], order_by=ibis.desc(r.score))
-    with_ranks = r.mutate(
-        rank_in_parent=(ibis.rank().over(by_parent) + 1).cast("int64"),
-        peers_in_parent=r.subject.count().over(by_parent).cast("int64"),
-        rank_in_level=(ibis.rank().over(by_level) + 1).cast("int64"),
-        peers_in_level=r.subject.count().over(by_level).cast("int64"),
-        percentile=((1 - ibis.percent_rank().over(by_level)) * 100).cast("float64"),
-    )
-    rest = t.filter(~t.rankable)
+    slice_ = [t.indicator, t.subject_type, t.period, t.level, t.rankable]
+    by_parent = ibis.window(group_by=[*slice_, t.parent_code], order_by=ibis.desc(t.score))
+    by_level = ibis.window(group_by=slice_, order_by=ibis.desc(t.score))
+    whole_parent = ibis.window(group_by=[*slice_, t.parent_code])
+    whole_level = ibis.window(group_by=slice_)
+    ok = t.rankable
     none = ibis.null("int64")
-    without = rest.mutate(
-        rank_in_parent=none,
-        peers_in_parent=none,
-        rank_in_level=none,
-        peers_in_level=none,
-        percentile=ibis.null("float64"),
+    out: ir.Table = t.mutate(
+        rank_in_parent=ibis.ifelse(ok, (ibis.rank().over(by_parent) + 1).cast("int64"), none),
+        peers_in_parent=ibis.ifelse(ok, t.subject.count().over(whole_parent).cast("int64"), none),
+        rank_in_level=ibis.ifelse(ok, (ibis.rank().over(by_level) + 1).cast("int64"), none),
+        peers_in_level=ibis.ifelse(ok, t.subject.count().over(whole_level).cast("int64"), none),
+        percentile=ibis.ifelse(
+            ok,
+            ((1 - ibis.percent_rank().over(by_level)) * 100).cast("float64"),
+            ibis.null("float64"),
+        ),
     )
-    out: ir.Table = ibis.union(with_ranks, without, distinct=False)
     return out

@@ -1,9 +1,11 @@
 """From numerator and denominator to what a briefing prints: value, change, interval, flags.
 
-All of it is written as Ibis column expressions over a table that holds, per subject and
-period, ``numerator``, ``denominator``, ``previous_numerator``, ``previous_denominator``,
-``has_previous`` and ``level``. The same function serves the full computation and the
-one-off figure ``show`` computes on the fly, so both always agree.
+The stored figures of a computation are numerators and denominators (this period's and
+the same period's a year earlier); everything else is derived from them by :func:`derive`,
+an Ibis expression over those figures joined to the indicator's parameters (one row per
+indicator and level, :func:`params_frame`). The same expression defines the
+``indicator_values`` view over the stored figures and the one-off figure ``show``
+computes on the fly, so the two always agree.
 
 Conventions (docs/engine.md states them for users):
 
@@ -23,7 +25,10 @@ Conventions (docs/engine.md states them for users):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from kaoping.catalogue.models import Aggregation, Direction, Indicator, Range, Unit
 
@@ -32,14 +37,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FLAGS",
+    "LEVELS",
+    "PARAMS_COLUMNS",
     "Z95",
     "avg_as_ratio",
     "change_unit",
-    "decorate",
     "derive",
     "is_ratio",
-    "score",
-    "small_denominator",
+    "params_frame",
 ]
 
 #: The two-sided 95% normal quantile used by the Wilson interval.
@@ -47,12 +52,30 @@ Z95 = 1.959963984540054
 
 FLAGS = ("out_of_range", "yoy_swing", "small_denominator")
 
+#: the levels of the hierarchy; a reasonable range may differ by level
+LEVELS = (1, 2, 3, 4)
+
 _CHANGE_UNITS = {
     Unit.RATE: "percentage_points",
     Unit.COUNT: "percent",
     Unit.AMOUNT: "percent",
     Unit.RATIO: "difference",
     Unit.DAYS: "days",
+}
+
+#: column -> (DuckDB type, meaning) of the parameter table, one row per indicator and level
+PARAMS_COLUMNS: dict[str, tuple[str, str]] = {
+    "indicator": ("VARCHAR", "indicator id"),
+    "level": ("INTEGER", "organ level 1-4 (prosecutors take their organ's)"),
+    "ratio": ("BOOLEAN", "the value is numerator / denominator (else the numerator)"),
+    "change_unit": ("VARCHAR", "percentage_points, percent, difference, days"),
+    "wilson": ("BOOLEAN", "the value is a rate with a Wilson interval"),
+    "direction": ("VARCHAR", "higher_is_better, lower_is_better, within_range"),
+    "has_range": ("BOOLEAN", "the indicator has a reasonable range"),
+    "low": ("DOUBLE", "lower bound of the reasonable range at this level"),
+    "high": ("DOUBLE", "upper bound of the reasonable range at this level"),
+    "min_denominator": ("DOUBLE", "below it a rate is flagged and not ranked (0: never)"),
+    "max_yoy_change": ("DOUBLE", "a larger year-on-year change is flagged"),
 }
 
 
@@ -81,26 +104,74 @@ def avg_as_ratio(indicator: Indicator) -> bool:
     )
 
 
+def _bound(indicator: Indicator, level: int, which: str) -> float | None:
+    """The range bound for a level: ``by_level`` overrides the default."""
+    rr = indicator.reasonable_range
+    if rr is None:
+        return None
+    r: Range | None = rr.by_level.get(level, rr.default)
+    return None if r is None else getattr(r, which)
+
+
+def params_frame(indicators: Iterable[Indicator]) -> pd.DataFrame:
+    """The parameters :func:`derive` needs, one row per indicator and level."""
+    rows = []
+    for ind in indicators:
+        ratio = is_ratio(ind)
+        for level in LEVELS:
+            rows.append(
+                {
+                    "indicator": ind.id,
+                    "level": level,
+                    "ratio": ratio,
+                    "change_unit": change_unit(ind),
+                    "wilson": ind.unit is Unit.RATE and ratio,
+                    "direction": str(ind.direction),
+                    "has_range": ind.reasonable_range is not None,
+                    "low": _bound(ind, level, "low"),
+                    "high": _bound(ind, level, "high"),
+                    "min_denominator": float(ind.min_denominator) if ratio else 0.0,
+                    "max_yoy_change": ind.max_yoy_change,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(PARAMS_COLUMNS))
+    return frame.astype(
+        {
+            "level": "int32",
+            "ratio": "bool",
+            "wilson": "bool",
+            "has_range": "bool",
+            "low": "float64",
+            "high": "float64",
+            "min_denominator": "float64",
+            "max_yoy_change": "float64",
+        }
+    )
+
+
 def _ratio(num: Any, den: Any) -> Any:
     import ibis
 
     return ibis.ifelse(den > 0, num / den, ibis.null("float64"))
 
 
-def _value(indicator: Indicator, num: Any, den: Any) -> Any:
-    return _ratio(num, den) if is_ratio(indicator) else num.cast("float64")
-
-
-def _change(indicator: Indicator, value: Any, previous: Any) -> Any:
+def _value(ratio: Any, num: Any, den: Any) -> Any:
     import ibis
 
-    if indicator.unit is Unit.RATE:
-        return (value - previous) * 100
-    if indicator.unit in (Unit.COUNT, Unit.AMOUNT):
-        return ibis.ifelse(
-            previous != 0, (value - previous) / previous.abs() * 100, ibis.null("float64")
-        )
-    return value - previous
+    return ibis.ifelse(ratio, _ratio(num, den), num.cast("float64"))
+
+
+def _change(unit: Any, value: Any, previous: Any) -> Any:
+    import ibis
+
+    percent = ibis.ifelse(
+        previous != 0, (value - previous) / previous.abs() * 100, ibis.null("float64")
+    )
+    return ibis.cases(
+        (unit == "percentage_points", (value - previous) * 100),
+        (unit == "percent", percent),
+        else_=value - previous,
+    )
 
 
 def _wilson(x: Any, n: Any) -> tuple[Any, Any]:
@@ -120,119 +191,67 @@ def _wilson(x: Any, n: Any) -> tuple[Any, Any]:
     return low, high
 
 
-def _bound(indicator: Indicator, level: Any, which: str) -> Any:
-    """The range bound for the subject's level: by_level overrides the default."""
-    import ibis
-
-    rr = indicator.reasonable_range
-
-    def pick(r: Range | None) -> float | None:
-        return None if r is None else getattr(r, which)
-
-    if rr is None:
-        return ibis.null("float64")
-    default = pick(rr.default)
-    cases = [(level == lvl, pick(r)) for lvl, r in sorted(rr.by_level.items())]
-    if not cases or all(v == default for _, v in cases):
-        return ibis.literal(default, type="float64")
-    return ibis.cases(
-        *((cond, ibis.literal(v, type="float64")) for cond, v in cases),
-        else_=ibis.literal(default, type="float64"),
-    )
-
-
-def _score(indicator: Indicator, value: Any, low: Any, high: Any) -> Any:
+def _score(t: ir.Table, value: Any) -> Any:
     """Higher is better: what ranks order by (missing = not ranked)."""
     import ibis
 
-    if indicator.direction is Direction.HIGHER_IS_BETTER:
-        return value
-    if indicator.direction is Direction.LOWER_IS_BETTER:
-        return -value
-    if indicator.reasonable_range is None:
-        return ibis.null("float64")
+    low, high = t["low"], t["high"]
     # within a range: 0 inside it, minus the distance to the nearer bound outside it
     below = ibis.ifelse(low.notnull() & (value < low), low - value, 0.0)
     above = ibis.ifelse(high.notnull() & (value > high), value - high, 0.0)
-    return ibis.ifelse(value.notnull(), -(below + above), ibis.null("float64"))
+    within = ibis.ifelse(value.notnull() & t["has_range"], -(below + above), ibis.null("float64"))
+    return ibis.cases(
+        (t["direction"] == str(Direction.HIGHER_IS_BETTER), value),
+        (t["direction"] == str(Direction.LOWER_IS_BETTER), -value),
+        else_=within,
+    ).cast("float64")
 
 
-def _flags(indicator: Indicator, value: Any, change: Any, den: Any, low: Any, high: Any) -> Any:
-    """Comma-separated flag names ('' when none): cheap to store and to search."""
-    import ibis
+def derive(t: ir.Table) -> ir.Table:
+    """Add value, previous, change, ci_low, ci_high, flags, ``score`` and ``rankable``.
 
-    none = ibis.null("string")
-    out_of_range = (value < low).fill_null(False) | (value > high).fill_null(False)
-    items = [ibis.ifelse(out_of_range, "out_of_range", none)]
-    if indicator.max_yoy_change is not None:
-        swing = (change.abs() > indicator.max_yoy_change).fill_null(False)
-        items.append(ibis.ifelse(swing, "yoy_swing", none))
-    if indicator.min_denominator > 0 and is_ratio(indicator):
-        items.append(ibis.ifelse(small_denominator(indicator, den), "small_denominator", none))
-    return ibis.literal(",").join(items).fill_null("")
-
-
-def small_denominator(indicator: Indicator, den: Any) -> Any:
-    """True where the denominator is below the indicator's ``min_denominator``."""
-    import ibis
-
-    if indicator.min_denominator <= 0 or not is_ratio(indicator):
-        return ibis.literal(False)
-    return (den < indicator.min_denominator).fill_null(False)
-
-
-def _range(indicator: Indicator, t: ir.Table) -> tuple[Any, Any]:
-    return _bound(indicator, t["level"], "low"), _bound(indicator, t["level"], "high")
-
-
-def score(t: ir.Table, indicator: Indicator) -> ir.Table:
-    """Add ``value``, ``score`` (higher is better; what ranks order by) and ``rankable``.
-
-    ``t`` holds numerator, denominator and level. Kept apart from :func:`decorate` so
-    that the rank windows carry as few columns as possible.
-    """
-    value = _value(indicator, t["numerator"], t["denominator"])
-    low, high = _range(indicator, t)
-    with_value = t.mutate(value=value)
-    v = with_value["value"]
-    sc = _score(indicator, v, low, high).cast("float64")
-    out: ir.Table = with_value.mutate(
-        score=sc, rankable=sc.notnull() & ~small_denominator(indicator, t["denominator"])
-    )
-    return out
-
-
-def decorate(t: ir.Table, indicator: Indicator) -> ir.Table:
-    """Add previous, change, change_unit, ci_low, ci_high and flags to a scored table.
-
-    ``t`` holds value (see :func:`score`), numerator, denominator, previous_numerator,
-    previous_denominator, has_previous and level.
+    ``t`` holds numerator, denominator, previous_numerator, previous_denominator,
+    has_previous and the columns of :data:`PARAMS_COLUMNS` (the indicator's parameters
+    for the subject's level). ``score`` is higher-is-better, what ranks order by;
+    ``rankable`` is false for missing values and small denominators.
     """
     import ibis
 
-    num, den, value = t["numerator"], t["denominator"], t["value"]
-    prev = ibis.ifelse(
-        t["has_previous"],
-        _value(indicator, t["previous_numerator"], t["previous_denominator"]),
+    num, den = t["numerator"], t["denominator"]
+    ratio = t["ratio"]
+    value = _value(ratio, num, den)
+    previous = ibis.ifelse(
+        t["has_previous"].fill_null(False),
+        _value(ratio, t["previous_numerator"], t["previous_denominator"]),
         ibis.null("float64"),
     )
-    change = _change(indicator, value, prev).cast("float64")
-    if indicator.unit is Unit.RATE and is_ratio(indicator):
-        ci_low, ci_high = _wilson(num, den)
-    else:
-        ci_low = ci_high = ibis.null("float64")
-    low, high = _range(indicator, t)
+    change = _change(t["change_unit"], value, previous).cast("float64")
+    ci_low, ci_high = _wilson(num, den)
+    none = ibis.null("float64")
+    small = ratio & (t["min_denominator"] > 0) & (den < t["min_denominator"]).fill_null(False)
+    out_of_range = (value < t["low"]).fill_null(False) | (value > t["high"]).fill_null(False)
+    swing = (change.abs() > t["max_yoy_change"]).fill_null(False)
+    nothing = ibis.null("string")
+    flags = (
+        ibis.literal(",")
+        .join(
+            [
+                ibis.ifelse(out_of_range, "out_of_range", nothing),
+                ibis.ifelse(swing, "yoy_swing", nothing),
+                ibis.ifelse(small, "small_denominator", nothing),
+            ]
+        )
+        .fill_null("")
+    )
+    score = _score(t, value)
     out: ir.Table = t.mutate(
-        previous=prev,
+        value=value,
+        previous=previous,
         change=change,
-        change_unit=ibis.literal(change_unit(indicator)),
-        ci_low=ci_low,
-        ci_high=ci_high,
-        flags=_flags(indicator, value, change, den, low, high),
+        ci_low=ibis.ifelse(t["wilson"], ci_low, none),
+        ci_high=ibis.ifelse(t["wilson"], ci_high, none),
+        flags=flags,
+        score=score,
+        rankable=score.notnull() & ~small,
     )
     return out
-
-
-def derive(t: ir.Table, indicator: Indicator) -> ir.Table:
-    """Everything :func:`score` and :func:`decorate` add, in one go (no ranks)."""
-    return decorate(score(t, indicator), indicator)

@@ -1,0 +1,114 @@
+"""Monthly figures summed over the standard periods: months, quarters, halves, years, YTD.
+
+The computation stores every month, quarter, half, year and year-to-date range. Joining
+each month to every period it belongs to and summing would multiply the rows by about
+ten (a January is in its month, quarter, half, year and eleven year-to-date ranges), and
+the same again for the previous year. Instead the periods are built from one another:
+quarters are sums of months, halves of quarters, years of halves, and the year-to-date
+ranges a running sum of the months -- about a fifth of the work. Every period is then
+named by an integer id (:func:`period_ids`), so the year-on-year pairing is a join on
+integers rather than on labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kaoping.engine.blocks import sums
+from kaoping.engine.periods import Period, PeriodKind
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = ["KIND_CODES", "period_id", "period_ids", "standard_sums"]
+
+#: the kinds of standard period, as small integers
+KIND_CODES: dict[PeriodKind, int] = {
+    PeriodKind.MONTH: 0,
+    PeriodKind.QUARTER: 1,
+    PeriodKind.HALF: 2,
+    PeriodKind.YEAR: 3,
+    PeriodKind.YTD: 4,
+}
+
+
+def period_id(p: Period) -> int:
+    """The integer that names a standard period in stored figures, the same in every run.
+
+    ``year * 100 + kind * 13 + k``, with ``k`` the period's last month: 2020-Q3 is
+    202028, the year 2020 is 202051, so ``pid // 100`` is the year.
+    """
+    if p.kind not in KIND_CODES:
+        raise ValueError(f"{p.label} is not a standard period")
+    return p.year * 100 + KIND_CODES[p.kind] * 13 + p.end[1]
+
+
+def period_ids(periods: Sequence[Period]) -> pd.DataFrame:
+    """(pid, period, period_kind, year, kind, k, prev_pid) for standard ``periods``.
+
+    ``k`` is the period's last month, which with its year and kind names it; ``prev_pid``
+    is the id of the same period a year earlier.
+    """
+    rows = [
+        (
+            period_id(p),
+            p.label,
+            str(p.kind),
+            p.year,
+            KIND_CODES[p.kind],
+            p.end[1],
+            period_id(p.previous()),
+        )
+        for p in periods
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["pid", "period", "period_kind", "year", "kind", "k", "prev_pid"]
+    )
+    return frame.astype(
+        {"pid": "int32", "year": "int32", "kind": "int32", "k": "int32", "prev_pid": "int32"}
+    )
+
+
+def standard_sums(cells: ir.Table, key: str, cols: Sequence[str], keep: Any) -> ir.Table:
+    """(``key``, year, kind, k, cols): ``cells`` summed over every standard period.
+
+    ``cells`` holds ``key``, year, month and ``cols``; ``keep`` materialises an
+    expression used more than once (:meth:`kaoping.engine.blocks.Temp.keep`).
+    """
+    import ibis
+
+    def shaped(t: ir.Table, kind: int, k: Any) -> ir.Table:
+        out: ir.Table = t.select(
+            key,
+            "year",
+            kind=ibis.literal(kind, type="int32"),
+            k=k.cast("int32"),
+            **{c: t[c] for c in cols},
+        )
+        return out
+
+    m = keep("months", sums(cells, [key, "year", "month"], cols))
+    q = keep(
+        "quarters", sums(m, {key: m[key], "year": m["year"], "k": (m["month"] + 2) // 3 * 3}, cols)
+    )
+    h = sums(q, {key: q[key], "year": q["year"], "k": (q["k"] + 5) // 6 * 6}, cols)
+    y = sums(h, [key, "year"], cols)
+    months = ibis.memtable(pd.DataFrame({"month": pd.Series(range(1, 13), dtype="int32")}))
+    grid = m.select(key, "year").distinct().cross_join(months)
+    g = grid.left_join(m, [key, "year", "month"])
+    g = g.select(key, "year", "month", **{c: g[c].fill_null(0.0) for c in cols})
+    w = ibis.cumulative_window(group_by=[g[key], g["year"]], order_by=g["month"])
+    ytd = g.select(key, "year", "month", **{c: g[c].sum().over(w) for c in cols})
+    ytd = ytd.filter(ytd["month"] >= 2)
+    pieces = [
+        shaped(m, KIND_CODES[PeriodKind.MONTH], m["month"]),
+        shaped(q, KIND_CODES[PeriodKind.QUARTER], q["k"]),
+        shaped(h, KIND_CODES[PeriodKind.HALF], h["k"]),
+        shaped(y, KIND_CODES[PeriodKind.YEAR], ibis.literal(12)),
+        shaped(ytd, KIND_CODES[PeriodKind.YTD], ytd["month"]),
+    ]
+    out: ir.Table = ibis.union(*pieces, distinct=False)
+    return out
