@@ -157,7 +157,12 @@ def test_reads_are_read_only_and_compute_reopens(warehouse: Path) -> None:
     with kaoping.Warehouse(warehouse, catalogue=[NONPROS]) as wh:
         wh.indicator("nonpros", period="2020")
         assert wh.stale  # computed with four indicators, read with one
-        summary = wh.compute(years=[2020])
+        # the stored 2019 figures were computed from four indicators: replacing 2020 alone
+        # with one would mix definitions, so it is refused and nothing stored changes
+        with pytest.raises(ValueError, match="other definitions.*leave out --years"):
+            wh.compute(years=[2020])
+        assert wh.stale and wh.indicator("nonpros", period="2020").numerator == 5
+        summary = wh.compute()
         assert summary.indicators == 1 and not wh.stale
         assert wh.indicator("nonpros", period="2020").numerator == 5
 

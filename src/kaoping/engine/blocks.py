@@ -10,15 +10,11 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from kaoping.engine.periods import Period
-
 if TYPE_CHECKING:
     import duckdb
     import ibis.expr.types as ir
 
-__all__ = ["PREV", "Temp", "conform", "join_figures", "period_months", "period_table", "sums"]
+__all__ = ["PREV", "Temp", "conform", "sums"]
 
 #: suffix of the columns that hold the same period a year earlier
 PREV = "__prev"
@@ -45,12 +41,24 @@ class Temp:
         """A point to :meth:`drop` back to (the tables kept after it go)."""
         return len(self.names)
 
-    def drop(self, since: int = 0) -> None:
-        """Drop the tables kept since ``since`` (all by default), freeing their memory."""
-        # ibis's drop_table is broken with sqlglot 30, so the cleanup speaks DuckDB
+    def drop(self, since: int = 0, but: Sequence[ir.Table] = ()) -> None:
+        """Drop the tables kept since ``since`` (all by default) except ``but``, freeing
+        their memory."""
+        spared = {t.op().name for t in but}
         for name in self.names[since:]:
-            self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
-        del self.names[since:]
+            if name not in spared:
+                self._drop(name)
+        self.names[since:] = [n for n in self.names[since:] if n in spared]
+
+    def forget(self, table: ir.Table) -> None:
+        """Drop one kept table now."""
+        name = table.op().name
+        self._drop(name)
+        self.names.remove(name)
+
+    def _drop(self, name: str) -> None:
+        # ibis's drop_table is broken with sqlglot 30, so the cleanup speaks DuckDB
+        self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
 
 def sums(t: ir.Table, keys: Sequence[str] | dict[str, Any], cols: Iterable[str]) -> ir.Table:
@@ -59,21 +67,6 @@ def sums(t: ir.Table, keys: Sequence[str] | dict[str, Any], cols: Iterable[str])
         out: ir.Table = t.group_by(**keys).aggregate(**aggs)
     else:
         out = t.group_by(list(keys)).aggregate(**aggs)
-    return out
-
-
-def join_figures(base: ir.Table, per: ir.Table, cols: Sequence[str]) -> ir.Table:
-    """``base`` with the figures ``cols`` of ``per`` for its period and, suffixed
-    ``__prev``, for the same period a year earlier (0 where ``per`` has no row).
-
-    ``base`` holds subject, period and previous_period; ``per`` subject, period and cols.
-    """
-    cur = per.select(__s=per["subject"], __p=per["period"], **{c: per[c] for c in cols})
-    prev = per.select(__s=per["subject"], __p=per["period"], **{c + PREV: per[c] for c in cols})
-    j = base.left_join(cur, [base["subject"] == cur["__s"], base["period"] == cur["__p"]])
-    j = j.select(*base.columns, **{c: j[c].fill_null(0.0) for c in cols})
-    k = j.left_join(prev, [j["subject"] == prev["__s"], j["previous_period"] == prev["__p"]])
-    out: ir.Table = k.select(*j.columns, **{c + PREV: k[c + PREV].fill_null(0.0) for c in cols})
     return out
 
 
@@ -87,28 +80,3 @@ def conform(t: ir.Table, keys: Sequence[str], cols: Sequence[str]) -> ir.Table:
         *keys, **{c: (t[c].cast("float64") if c in present else zero) for c in cols}
     )
     return out
-
-
-def period_months(periods: Sequence[Period]) -> ir.Table:
-    """(period, year, month, first): the months of each period, and where it starts."""
-    import ibis
-
-    rows = [(p.label, y, m, p.first) for p in periods for (y, m) in p.months]
-    frame = pd.DataFrame(rows, columns=["period", "year", "month", "first"]).astype(
-        {"year": "int32", "month": "int32", "first": "int64"}
-    )
-    return ibis.memtable(frame)
-
-
-def period_table(periods: Sequence[Period]) -> ir.Table:
-    import ibis
-
-    frame = pd.DataFrame(
-        {
-            "period": [p.label for p in periods],
-            "period_kind": [str(p.kind) for p in periods],
-            "year": pd.Series([p.year for p in periods], dtype="int32"),
-            "previous_period": [p.previous().label for p in periods],
-        }
-    )
-    return ibis.memtable(frame)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from kaoping.catalogue.expr import VIRTUAL_COLUMNS, columns, parse, to_ibis, with_virtual_columns
@@ -31,9 +31,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CELL",
     "MeasureColumns",
+    "Part",
     "Plan",
     "SourceGroup",
     "distinct_parts",
+    "distinct_rows",
     "make_plan",
     "month_cube",
     "record_filter",
@@ -86,6 +88,32 @@ class SourceGroup:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One monthly cube of the computation, and one stored table of figures.
+
+    Either the additive measures of a source group (``distinct`` None) or one
+    ``count_distinct`` measure of it, which needs a cube of its own.
+    """
+
+    group: SourceGroup
+    distinct: MeasureColumns | None = None
+
+    @property
+    def name(self) -> str:
+        if self.distinct is None:
+            return f"{self.group.table} by {self.group.date}"
+        m = self.distinct.measure
+        return f"{self.group.table}: distinct {m.expr} by {self.group.date}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The figure columns of the cube, sorted."""
+        if self.distinct is not None:
+            return (self.distinct.key,)
+        return tuple(sorted(c for mc in self.group.additive for c in mc.columns))
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every distinct measure of a set of indicators, grouped by (table, date column)."""
 
@@ -96,6 +124,26 @@ class Plan:
     @property
     def cube_columns(self) -> tuple[str, ...]:
         return tuple(c for mc in self.measures.values() for c in mc.columns)
+
+    @cached_property
+    def parts(self) -> tuple[Part, ...]:
+        """The cubes, in a fixed order: per group its additive cube, then its distinct ones."""
+        out: list[Part] = []
+        for g in self.groups:
+            if g.additive:
+                out.append(Part(g))
+            out.extend(Part(g, mc) for mc in g.distinct)
+        return tuple(out)
+
+    def parts_of(self, indicator: Indicator) -> tuple[int, ...]:
+        """The indices (in :attr:`parts`) of the cubes that hold ``indicator``'s measures."""
+        cols = {
+            c
+            for m in (indicator.numerator, indicator.denominator)
+            if m is not None
+            for c in self.measures[m].columns
+        }
+        return tuple(i for i, part in enumerate(self.parts) if cols & set(part.columns))
 
     def columns_of(self, measure: Measure) -> MeasureColumns:
         return self.measures[measure]
@@ -211,23 +259,27 @@ def month_cube(backend: TableSource, group: SourceGroup) -> ir.Table | None:
     return cube
 
 
-def distinct_parts(
-    backend: TableSource, group: SourceGroup, mc: MeasureColumns
-) -> tuple[ir.Table, ir.Table]:
-    """Split a ``count_distinct`` measure into an additive cube and a small exact remainder.
-
-    A value (say a case id) that appears in exactly one cell (organ, prosecutor, month) is
-    counted in a subject's period exactly when that cell is -- so those values are
-    additive, and are summed like counts: the first table returned is their cube (the
-    cell columns and ``mc.key``). The values found in several cells are few (a case whose
-    suspects concluded in different months); the second table returns their distinct
-    (cell, ``value``) rows, for an exact distinct count per subject and period.
-    """
+def distinct_rows(backend: TableSource, group: SourceGroup, mc: MeasureColumns) -> ir.Table:
+    """The distinct (cell, ``value``) pairs of a ``count_distinct`` measure."""
     m = mc.measure
     t = source_table(backend, group.table, [m])
-    value = _value(m, t)
     keys = _cell_keys(t, group.date, group.has_prosecutor)
-    rows = t.filter(record_filter(m, t)).select(**keys, value=value).distinct()
+    rows: ir.Table = t.filter(record_filter(m, t)).select(**keys, value=_value(m, t)).distinct()
+    return rows
+
+
+def distinct_parts(rows: ir.Table, mc: MeasureColumns) -> tuple[ir.Table, ir.Table]:
+    """Split a ``count_distinct`` measure into an additive cube and an exact remainder.
+
+    ``rows`` is :func:`distinct_rows` (materialise it: it is read three times). A value
+    (say a case id) that appears in exactly one cell (organ, prosecutor, month) is
+    counted in a subject's period exactly when that cell is -- so those values are
+    additive, and are summed like counts: the first table returned is their cube (the
+    cell columns and ``mc.key``). The values found in several cells (a case whose
+    suspects concluded in different months) are returned as their distinct (cell,
+    ``value``) rows, for an exact distinct count per subject and period
+    (:mod:`kaoping.engine.distinct`).
+    """
     cells = rows.group_by("value").aggregate(__cells=rows.count())
     single = cells.filter(cells["__cells"] == 1).select("value")
     several = cells.filter(cells["__cells"] > 1).select("value")

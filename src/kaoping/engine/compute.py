@@ -8,7 +8,7 @@ The steps, each an Ibis query (no Python loop ever touches a record):
 2. **Organs.** The cubes are summed per organ and month, joined to the ancestor closure and
    summed per ancestor -- so an organ covers its own records and every organ below it,
    and a rate is always recomputed from summed numerators and denominators, never
-   averaged -- then joined to the period membership (which months make up which period,
+   averaged -- then joined to the period masks (which months make up which period,
    and which make up the same period a year earlier) and summed per period.
 3. **Indicators, in batches.** Per batch of indicators the prosecutors' figures are summed
    per period from the cubes (only the measures the batch needs), the numerator and
@@ -24,20 +24,27 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from kaoping.catalogue.models import Aggregation, Indicator, Measure
+from kaoping.catalogue.models import Indicator
 from kaoping.engine import store
-from kaoping.engine.blocks import PREV, Temp, conform, period_months, sums
-from kaoping.engine.compile import Plan, distinct_parts, make_plan, month_cube
-from kaoping.engine.distinct import distinct_by_period
+from kaoping.engine.blocks import Temp, conform, sums
+from kaoping.engine.compile import (
+    Part,
+    Plan,
+    distinct_parts,
+    distinct_rows,
+    make_plan,
+    month_cube,
+)
+from kaoping.engine.distinct import distinct_by_period, period_masks
 from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
 from kaoping.engine.periods import Period, PeriodKind, standard_periods
 from kaoping.engine.periodsums import KIND_CODES, period_ids, standard_sums
-from kaoping.engine.stats import avg_as_ratio, is_ratio, params_frame
+from kaoping.engine.stats import params_frame
 
 if TYPE_CHECKING:
     import duckdb
@@ -45,7 +52,6 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 __all__ = [
-    "BATCH_SIZE",
     "ComputeSummary",
     "ProgressCallback",
     "catalogue_digest",
@@ -57,9 +63,6 @@ __all__ = [
 
 #: called before each step with (description, step number from 0, number of steps)
 ProgressCallback = Callable[[str, int, int], None]
-
-#: indicators computed together; bounds the rows a rank window holds at once
-BATCH_SIZE = 6
 
 #: a year with fewer records than this share of the busiest year is a spill-over (e.g.
 #: December arrests of persons prosecuted the next year) and is not computed by default
@@ -130,21 +133,15 @@ def default_years(counts: Iterable[dict[int, int]]) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class _Part:
-    """A materialised monthly cube and the measure columns it holds."""
+class _Cube:
+    """A part of the plan and its materialised monthly cube."""
 
+    part: Part
     table: ir.Table
-    columns: frozenset[str]
 
-
-def _batches(indicators: Sequence[Indicator]) -> Iterator[list[Indicator]]:
-    """Indicators in batches of one family (split when large), for progress and memory."""
-    by_family: dict[str, list[Indicator]] = {}
-    for ind in indicators:
-        by_family.setdefault(ind.family, []).append(ind)
-    for members in by_family.values():
-        for i in range(0, len(members), BATCH_SIZE):
-            yield members[i : i + BATCH_SIZE]
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.part.columns
 
 
 class _Run:
@@ -162,12 +159,11 @@ class _Run:
         self.con = con
         self.backend = ibis_connection(con)
         self.plan: Plan = make_plan(indicators)
-        self.batches = list(_batches(self.plan.indicators))
         self.requested_years = tuple(sorted(set(years))) if years else None
         self.progress = progress
         self.temp = Temp(con, self.backend)
         self.timings: list[tuple[str, float]] = []
-        self.parts: list[_Part] = []
+        self.cubes: list[_Cube] = []
         #: count_distinct column -> distinct (cell, value) rows found in several cells
         self.remainders: dict[str, ir.Table] = {}
         self._step = 0
@@ -178,8 +174,8 @@ class _Run:
 
     @property
     def total_steps(self) -> int:
-        distinct = sum(len(g.distinct) for g in self.plan.groups)
-        return 2 + len(self.plan.groups) + distinct + len(self.batches) + 1
+        """hierarchy, a cube per part, figures per part, writing (then "done")."""
+        return 1 + 2 * len(self.plan.parts) + 1
 
     def step(self, description: str) -> None:
         now = time.perf_counter()
@@ -194,19 +190,21 @@ class _Run:
     # --- 1. cubes ---------------------------------------------------------------------
 
     def build_cubes(self) -> None:
-        for i, group in enumerate(self.plan.groups):
-            self.step(f"{group.table} by {group.date}")
-            cube = month_cube(self.backend, group)
-            if cube is not None:
-                cols = frozenset(c for mc in group.additive for c in mc.columns)
-                self.parts.append(_Part(self.temp.keep(f"cube{i}", cube), cols))
-            for mc in group.distinct:
-                self.step(f"{group.table}: distinct {mc.measure.expr} by {group.date}")
-                simple, several = distinct_parts(self.backend, group, mc)
-                self.parts.append(
-                    _Part(self.temp.keep(f"dcube_{mc.key}", simple), frozenset([mc.key]))
-                )
-                self.remainders[mc.key] = self.temp.keep(f"drest_{mc.key}", several)
+        """One grouped aggregation of the records per part (and the exact remainders of
+        the distinct counts)."""
+        for i, part in enumerate(self.plan.parts):
+            self.step(part.name)
+            if part.distinct is None:
+                cube = month_cube(self.backend, part.group)
+                if cube is None:  # pragma: no cover - a part is made for additive measures
+                    raise AssertionError(part.name)
+            else:
+                rows = distinct_rows(self.backend, part.group, part.distinct)
+                rows = self.temp.keep(f"drows{i}", rows)
+                cube, several = distinct_parts(rows, part.distinct)
+                key = part.distinct.key
+                self.remainders[key] = self.temp.keep(f"drest_{key}", several)
+            self.cubes.append(_Cube(part, self.temp.keep(f"cube{i}", cube)))
 
     def years(self) -> tuple[dict[tuple[str, str], set[int]], tuple[int, ...]]:
         counts = {
@@ -220,8 +218,7 @@ class _Run:
     def _period_figures(
         self, cells: ir.Table, cols: Sequence[str], ids: ir.Table, remainders: list[ir.Table]
     ) -> ir.Table:
-        """(subject, pid, cols, cols__prev): monthly ``cells`` summed per standard period,
-        with the same period a year earlier, for the target periods of ``ids``.
+        """(subject, pid, cols): monthly ``cells`` summed per standard period of ``ids``.
 
         ``cells`` holds subject, year, month and ``cols`` (several rows per cell are
         summed); ``remainders`` are exact distinct counts (subject, pid, one of cols).
@@ -232,48 +229,33 @@ class _Run:
         keys = ids.select("pid", "year", "kind", "k")
         j = per.join(keys, ["year", "kind", "k"])
         summed = j.select("subject", "pid", *cols)
-        if remainders:
-            # the exact distinct counts touch a column or two: added by an outer join on
-            # those columns, not a union padded to every column
-            keys_ = sorted({c for r in remainders for c in r.columns} - {"subject", "pid"})
-            conformed = [conform(r, ("subject", "pid"), keys_) for r in remainders]
-            rest = sums(ibis.union(*conformed, distinct=False), ["subject", "pid"], keys_)
-            rest = rest.select(
-                __s=rest["subject"], __p=rest["pid"], **{c + "__r": rest[c] for c in keys_}
-            )
-            o = summed.outer_join(
-                rest, [summed["subject"] == rest["__s"], summed["pid"] == rest["__p"]]
-            )
-            summed = o.select(
-                subject=o["subject"].fill_null(o["__s"]),
-                pid=o["pid"].fill_null(o["__p"]),
-                **{
-                    c: o[c].fill_null(0.0) + o[c + "__r"].fill_null(0.0)
-                    if c in keys_
-                    else o[c].fill_null(0.0)
-                    for c in cols
-                },
-            )
-        figures = self.temp.keep("periods", summed)
-        target = ids.filter(ids["target"]).select("pid", "prev_pid")
-        cur = figures.join(target.select("pid"), "pid")
-        # the previous year's figures, keyed by the target period they are compared with:
-        # an outer join, because a subject may have records a year ago and none now
-        prev = figures.join(target, figures["pid"] == target["prev_pid"])
-        prev = prev.select(
-            __s=prev["subject"], __p=prev["pid_right"], **{c + PREV: prev[c] for c in cols}
+        if not remainders:
+            return summed
+        # the exact distinct counts touch a column or two: added by an outer join on
+        # those columns, not a union padded to every column
+        keys_ = sorted({c for r in remainders for c in r.columns} - {"subject", "pid"})
+        conformed = [conform(r, ("subject", "pid"), keys_) for r in remainders]
+        rest = sums(ibis.union(*conformed, distinct=False), ["subject", "pid"], keys_)
+        rest = rest.select(
+            __s=rest["subject"], __p=rest["pid"], **{c + "__r": rest[c] for c in keys_}
         )
-        k = cur.outer_join(prev, [cur["subject"] == prev["__s"], cur["pid"] == prev["__p"]])
-        out: ir.Table = k.select(
-            subject=k["subject"].fill_null(k["__s"]),
-            pid=k["pid"].fill_null(k["__p"]),
-            **{c: k[c].fill_null(0.0) for c in cols},
-            **{c + PREV: k[c + PREV].fill_null(0.0) for c in cols},
+        o = summed.outer_join(
+            rest, [summed["subject"] == rest["__s"], summed["pid"] == rest["__p"]]
+        )
+        out: ir.Table = o.select(
+            subject=o["subject"].fill_null(o["__s"]),
+            pid=o["pid"].fill_null(o["__p"]),
+            **{
+                c: o[c].fill_null(0.0) + o[c + "__r"].fill_null(0.0)
+                if c in keys_
+                else o[c].fill_null(0.0)
+                for c in cols
+            },
         )
         return out
 
     def _remainders(
-        self, cols: Sequence[str], membership: ir.Table, subjects: ir.Table, by: str
+        self, cols: Sequence[str], masks: ir.Table, subjects: ir.Table, by: str
     ) -> list[ir.Table]:
         """Exact distinct counts (subject, pid, key) of the count_distinct columns in cols.
 
@@ -287,136 +269,51 @@ class _Run:
             rest = self.remainders[key]
             r = rest.join(subjects.view(), by)
             r = r.select(subject=r["subject"], year=r["year"], month=r["month"], value=r["value"])
-            counted = distinct_by_period(r.distinct(), membership, key)
+            counted = distinct_by_period(r, masks, key)
             out.append(counted.rename(pid="period"))
         return out
 
-    def _cells(self, cols: Sequence[str], key: str, subjects: ir.Table | None) -> ir.Table:
-        """The cubes holding ``cols``, as one table of (subject, year, month, cols).
-
-        Organs (``subjects`` None) take every cell by organ; prosecutors the cells with a
-        prosecutor, keyed by the integer of ``subjects`` (cheaper to group and join on).
-        """
-        import ibis
-
-        wanted = set(cols)
-        pieces = []
-        for part in self.parts:
-            mine = sorted(part.columns & wanted)
-            if not mine:
-                continue
-            t = part.table
-            if subjects is None:
-                t = sums(t, [key, "year", "month"], mine)
-                t = t.select(
-                    subject=t[key], year=t["year"], month=t["month"], **{c: t[c] for c in mine}
-                )
-            else:
-                t = t.join(subjects.view(), key)
-                t = t.select("subject", "year", "month", *mine)
-            pieces.append(conform(t, ("subject", "year", "month"), cols))
-        out: ir.Table = pieces[0] if len(pieces) == 1 else ibis.union(*pieces, distinct=False)
-        return out
-
-    def organ_base(
-        self,
-        hierarchy: Hierarchy,
-        ids: ir.Table,
-        membership: ir.Table,
-        cols: Sequence[str],
-        keys: ir.Table,
+    def organ_figures(
+        self, part: _Cube, closure: ir.Table, ids: ir.Table, masks: ir.Table, keys: ir.Table
     ) -> ir.Table:
-        """Every organ x target period (zeros where there are no records), with figures.
+        """Every organ x period of ``ids`` (zeros where there are no records), with the
+        figures of ``part``.
 
-        The cubes are rolled up the hierarchy -- an organ's cell is the sum of its own and
+        The cube is rolled up the hierarchy -- an organ's cell is the sum of its own and
         its descendants' cells, so a rate is recomputed from summed numerators and
         denominators, never averaged -- then summed per period. ``keys`` maps subject
         (the organ_code) to subject_key.
         """
-        closure = hierarchy.closure_table()
-        own = self.temp.keep(
-            "organ_cells",
-            sums(self._cells(cols, "organ_code", None), ["subject", "year", "month"], cols),
-        )
-        j = own.join(closure, own["subject"] == closure["descendant"])
+        cols = list(part.columns)
+        own = sums(part.table, ["organ_code", "year", "month"], cols)
+        j = own.join(closure, own["organ_code"] == closure["descendant"])
         rolled = sums(j, {"subject": j["ancestor"], "year": j["year"], "month": j["month"]}, cols)
         ancestors = closure.select(organ_code=closure["descendant"], subject=closure["ancestor"])
-        per = self.temp.keep(
-            "organ_periods",
-            self._period_figures(
-                rolled, cols, ids, self._remainders(cols, membership, ancestors, "organ_code")
-            ),
-        )
-        target = ids.filter(ids["target"]).select("pid")
-        grid = keys.cross_join(target)
-        return self.temp.keep("organ_base", _join_on_grid(grid, per, cols))
+        rest = self._remainders(cols, masks, ancestors, "organ_code")
+        per = self._period_figures(rolled, cols, ids, rest)
+        grid = keys.cross_join(ids.select("pid"))
+        return _join_on_grid(grid, per, cols).drop("subject")
 
-    def prosecutor_base(
-        self, cols: Sequence[str], ids: ir.Table, membership: ir.Table, subjects: ir.Table
+    def prosecutor_figures(
+        self, part: _Cube, ids: ir.Table, masks: ir.Table, subjects: ir.Table
     ) -> ir.Table:
-        """The (prosecutor, target period) pairs with records, with the figures ``cols``.
+        """The (prosecutor, period of ``ids``) pairs with records in ``part``, with its
+        figures.
 
-        ``subjects`` maps prosecutor_id to an integer ``subject``.
+        ``subjects`` maps prosecutor_id to an integer ``subject`` (cheaper to group and
+        join on than the id).
         """
-        cells = self._cells(cols, "prosecutor_id", subjects)
-        rest = self._remainders(cols, membership, subjects, "prosecutor_id")
-        per = self.temp.keep("prosecutor_periods", self._period_figures(cells, cols, ids, rest))
-        kinds = [str(k) for k in self.prosecutor_kinds]
-        target = ids.filter(ids["target"] & ids["period_kind"].isin(kinds))
+        cols = list(part.columns)
+        t = part.table.join(subjects.view(), "prosecutor_id")
+        cells = t.select("subject", "year", "month", *cols)
+        rest = self._remainders(cols, masks, subjects, "prosecutor_id")
+        per = self._period_figures(cells, cols, ids, rest)
         if set(self.prosecutor_kinds) != set(KIND_CODES):
-            per = per.semi_join(target.select("pid").view(), "pid")
+            kinds = [str(k) for k in self.prosecutor_kinds]
+            chosen = ids.filter(ids["period_kind"].isin(kinds))
+            pids = self.backend.execute(chosen.select("pid"))["pid"].tolist()
+            per = per.filter(per["pid"].isin(pids))
         return per.rename(subject_key="subject")
-
-    # --- 3. indicators ----------------------------------------------------------------
-
-    def _figure(self, base: ir.Table, m: Measure, suffix: str) -> Any:
-        import ibis
-
-        mc = self.plan.columns_of(m)
-        if m.agg is Aggregation.AVG:
-            total, n = (base[c + suffix] for c in mc.columns)
-            return ibis.ifelse(n > 0, total / n, ibis.null("float64"))
-        return base[mc.key + suffix]
-
-    def _num_den(self, base: ir.Table, ind: Indicator, suffix: str) -> tuple[Any, Any]:
-        import ibis
-
-        if avg_as_ratio(ind):
-            total, n = self.plan.columns_of(ind.numerator).columns
-            return base[total + suffix], base[n + suffix]
-        num = self._figure(base, ind.numerator, suffix)
-        den_m = ind.denominator
-        den = self._figure(base, den_m, suffix) if den_m else ibis.null("float64")
-        return num, den
-
-    def _columns(self, inds: Iterable[Indicator]) -> list[str]:
-        out: dict[str, None] = {}
-        for ind in inds:
-            for m in (ind.numerator, ind.denominator):
-                if m is not None:
-                    out.update(dict.fromkeys(self.plan.columns_of(m).columns))
-        return list(out)
-
-    def figure_rows(self, base: ir.Table, ind: Indicator, sparse: bool) -> ir.Table:
-        """The stored figures of one indicator for the subjects of ``base``."""
-        import ibis
-
-        num, den = self._num_den(base, ind, "")
-        pnum, pden = self._num_den(base, ind, PREV)
-        if ind.denominator is None and not is_ratio(ind):
-            pden = ibis.null("float64")
-        t = base.select(
-            indicator=ibis.literal(ind.id),
-            subject_key=base["subject_key"],
-            pid=base["pid"],
-            numerator=num.cast("float64"),
-            denominator=den.cast("float64"),
-            previous_numerator=pnum.cast("float64"),
-            previous_denominator=pden.cast("float64"),
-        )
-        if sparse:
-            t = t.filter((t["numerator"] != 0) | (t["denominator"] != 0).fill_null(False))
-        return t
 
     def _previous_years(
         self,
@@ -472,7 +369,7 @@ class _Run:
         subjects = pd.concat([organs, prosecutors], ignore_index=True)
         return store.Dimensions(
             subjects=store.subject_keys(self.con, subjects),
-            periods=period_ids(periods)[["pid", "period", "period_kind", "year"]],
+            periods=period_ids(periods)[["pid", "period", "period_kind", "year", "prev_pid"]],
             params=params_frame(self.plan.indicators),
             years=pd.DataFrame(years, columns=["indicator", "year", "has_previous"]),
         )
@@ -498,24 +395,24 @@ class _Run:
                 raise ValueError("the warehouse holds no dated records to compute from")
             self.build_cubes()
             periods = standard_periods(target)
-            # the previous years' periods are summed too, for the year-on-year comparison
-            earlier = standard_periods(y - 1 for y in target)
-            every = tuple(dict.fromkeys(periods + earlier))
+            # the figures of the year before a target year are stored too, for the
+            # year-on-year comparison -- unless they are stored already, as a year a
+            # partial computation keeps
+            kept = store.stored_years(self.con) if self.requested_years else set()
+            before = sorted({y - 1 for y in target} - set(target) - kept)
+            every = tuple(periods + standard_periods(before))
             frame = period_ids(every)
             frame["target"] = frame["period"].isin({p.label for p in periods})
             ids = self.temp.keep("period_ids", ibis.memtable(frame))
-            membership = period_months(every).rename(label="period")
-            membership = membership.join(
-                ids.select(period=ids["pid"], label=ids["period"]), "label"
-            ).drop("label")
+            masks = self.temp.keep("period_masks", period_masks(every, frame["pid"].tolist()))
 
-            self.step("organs: roll-up and periods")
             dims = self.dimensions(hierarchy, periods, group_years, target)
             subj = dims.subjects
             organ_keys = subj[subj["subject_type"] == "organ"]
-            keys = ibis.memtable(organ_keys[["subject", "subject_key"]])
-            every_col = sorted({c for part in self.parts for c in part.columns})
-            organ_base = self.organ_base(hierarchy, ids, membership, every_col, keys)
+            keys = self.temp.keep(
+                "organ_keys", ibis.memtable(organ_keys[["subject", "subject_key"]])
+            )
+            closure = self.temp.keep("closure", hierarchy.closure_table())
             pros_keys = subj[subj["subject_type"] == "prosecutor"]
             subjects = self.temp.keep(
                 "prosecutor_keys",
@@ -526,27 +423,30 @@ class _Run:
                 ),
             )
 
-            staging = store.Staging(self.con, self.backend)
-            for batch in self.batches:
-                ids_text = ", ".join(i.id for i in batch)
-                self.step(f"{batch[0].family}: {ids_text}")
-                parts = []
+            staging = store.Staging(self.con, self.backend, self.plan)
+            wanted = {
+                i
+                for ind in self.plan.indicators
+                if self.plan.by_prosecutor(ind)
+                for i in self.plan.parts_of(ind)
+            }
+            for i, cube in enumerate(self.cubes):
+                self.step(f"{cube.part.name}: figures per period")
                 mark = self.temp.mark()
-                pros = [i for i in batch if self.plan.by_prosecutor(i)]
-                pros_base = None
-                if pros and self.prosecutor_kinds:
-                    pros_base = self.prosecutor_base(self._columns(pros), ids, membership, subjects)
-                for ind in batch:
-                    parts.append(self.figure_rows(organ_base, ind, sparse=False))
-                    if pros_base is not None and ind in pros:
-                        parts.append(self.figure_rows(pros_base, ind, sparse=True))
-                staging.insert(ibis.union(*parts, distinct=False))
-                self.temp.drop(since=mark)  # this batch's prosecutor tables
+                organs = self.organ_figures(cube, closure, ids, masks, keys)
+                figures = organs.mutate(is_organ=ibis.literal(True))
+                if self.prosecutor_kinds and i in wanted:
+                    pros = self.prosecutor_figures(cube, ids, masks, subjects)
+                    pros = pros.mutate(is_organ=ibis.literal(False))
+                    figures = ibis.union(figures, pros.select(*figures.columns), distinct=False)
+                staging.write(i, figures)
+                self.temp.drop(since=mark)
 
             self.step("writing results")
             rows = staging.commit(
                 dims,
                 replace_years=self.requested_years,
+                written_years=sorted({*target, *before}),
                 run={
                     "run_id": run_id,
                     "started_at": started,
@@ -579,10 +479,9 @@ class _Run:
 
 def _join_on_grid(base: ir.Table, per: ir.Table, cols: Sequence[str]) -> ir.Table:
     """``base`` (subject, pid, ...) with the figures of ``per``, zero where it has none."""
-    every = [*cols, *(c + PREV for c in cols)]
-    p = per.select(__s=per["subject"], __p=per["pid"], **{c: per[c] for c in every})
+    p = per.select(__s=per["subject"], __p=per["pid"], **{c: per[c] for c in cols})
     j = base.left_join(p, [base["subject"] == p["__s"], base["pid"] == p["__p"]])
-    out: ir.Table = j.select(*base.columns, **{c: j[c].fill_null(0.0) for c in every})
+    out: ir.Table = j.select(*base.columns, **{c: j[c].fill_null(0.0) for c in cols})
     return out
 
 

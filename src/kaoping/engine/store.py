@@ -1,19 +1,21 @@
 """Where the results live: stored figures, their dimensions, and the ``indicator_values`` view.
 
-A computation stores what only the records can tell -- per indicator, subject (an organ
-or a prosecutor) and period: the numerator and denominator, and those of the same period
-a year earlier -- in ``indicator_figures``, beside three small tables: the subjects (organ,
-level, parent), the periods (kind) and the indicators' parameters per level (unit, range,
-minimum denominator...). Everything else a reader wants (value, previous value, change,
-Wilson interval, flags, ranks among peers, percentile) is derived from those by the view
-``indicator_values``, one Ibis expression (:func:`kaoping.engine.stats.derive`,
+A computation stores what only the records can tell: per monthly cube, subject (an organ
+or a prosecutor) and period, the sum of every measure of the cube, and the same sums a
+year earlier -- one table per cube (:mod:`kaoping.engine.figures`) -- beside four small
+tables: the subjects (organ, level, parent), the periods, the indicators' parameters per
+level (unit, range, minimum denominator...) and the years that have a previous year to
+compare with. Everything a reader wants per indicator (numerator, denominator, value,
+previous value, change, Wilson interval, flags, ranks among peers, percentile) is derived
+from those by the view ``indicator_values``, one Ibis expression
+(:func:`kaoping.engine.figures.indicator_figures`, :func:`kaoping.engine.stats.derive`,
 :func:`kaoping.engine.rank.ranked`) compiled to SQL.
 
-Why a view: a national computation over two years holds about 110 million rows, nine in
-ten of them prosecutors'. Writing only the figures is about three times quicker than
-writing every derived column, and ranking on read costs a reader a few milliseconds (one
-indicator and period is a few tens of thousands of rows) where ranking everything up
-front cost a computation half its time.
+Why a view: a national computation over two years holds about 110 million indicator
+figures, nine in ten of them prosecutors'. Writing them out (and ranking every one up
+front) took most of a computation; the cube sums they are picked from are a tenth of
+that, and a reader's query names an indicator and a period, so DuckDB derives and ranks
+only that slice (tens of milliseconds).
 
 Writing is the one place the engine talks to DuckDB directly (the transaction, the
 renames and the view's DDL); every query that reads data goes through Ibis. A
@@ -32,37 +34,45 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from kaoping.engine.figures import (
+    PART_TABLE_PREFIX,
+    indicator_figures,
+    indicator_row_count,
+    part_columns,
+    part_table,
+)
 from kaoping.engine.stats import PARAMS_COLUMNS
 
 if TYPE_CHECKING:
     import ibis.backends.duckdb
     import ibis.expr.types as ir
 
+    from kaoping.engine.compile import Plan
+
 __all__ = [
     "FIGURES_COLUMNS",
-    "FIGURES_TABLE",
     "RESULTS_COLUMNS",
     "RESULTS_TABLE",
     "RUNS_TABLE",
     "Dimensions",
     "LastRun",
     "Staging",
-    "ensure_tables",
     "has_results",
     "last_run",
+    "stored_years",
     "subject_keys",
 ]
 
 RESULTS_TABLE = "indicator_values"
 RUNS_TABLE = "compute_runs"
-FIGURES_TABLE = "indicator_figures"
+LAYOUT_TABLE = "indicator_figure_tables"
 SUBJECTS_TABLE = "indicator_subjects"
 PERIODS_TABLE = "indicator_periods"
 PARAMS_TABLE = "indicator_params"
 YEARS_TABLE = "indicator_years"
 _STAGING = "__staging"
 
-#: column -> (DuckDB type, meaning) of the stored figures; the order is the table's
+#: column -> (DuckDB type, meaning) of one indicator's figures, as the view picks them
 FIGURES_COLUMNS: dict[str, tuple[str, str]] = {
     "indicator": ("VARCHAR", "indicator id"),
     "subject_key": ("INTEGER", "the subject, a key of indicator_subjects"),
@@ -86,8 +96,11 @@ _PERIODS_COLUMNS = {
     "period": "VARCHAR",
     "period_kind": "VARCHAR",
     "year": "INTEGER",
+    "prev_pid": "INTEGER",
 }
 _YEARS_COLUMNS = {"indicator": "VARCHAR", "year": "INTEGER", "has_previous": "BOOLEAN"}
+#: the stored tables of figures: which cube each holds, with which columns
+_LAYOUT_COLUMNS = {"table_name": "VARCHAR", "part": "VARCHAR", "columns": "VARCHAR"}
 
 #: column -> (DuckDB type, meaning) of ``indicator_values``; the order is the view's
 RESULTS_COLUMNS: dict[str, tuple[str, str]] = {
@@ -134,14 +147,6 @@ RESULTS_COLUMNS: dict[str, tuple[str, str]] = {
     ),
 }
 
-_IBIS_TYPES = {
-    "VARCHAR": "string",
-    "INTEGER": "int32",
-    "BIGINT": "int64",
-    "DOUBLE": "float64",
-    "BOOLEAN": "boolean",
-}
-
 _RUNS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
     run_id       VARCHAR,
@@ -161,8 +166,9 @@ def _ddl(name: str, columns: dict[str, str]) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})'
 
 
+#: the small tables stored beside the figures
 _TABLES: dict[str, dict[str, str]] = {
-    FIGURES_TABLE: {c: t for c, (t, _) in FIGURES_COLUMNS.items()},
+    LAYOUT_TABLE: _LAYOUT_COLUMNS,
     SUBJECTS_TABLE: _SUBJECTS_COLUMNS,
     PERIODS_TABLE: _PERIODS_COLUMNS,
     PARAMS_TABLE: {c: t for c, (t, _) in PARAMS_COLUMNS.items()},
@@ -170,28 +176,29 @@ _TABLES: dict[str, dict[str, str]] = {
 }
 
 
-def results_expr(backend: ibis.backends.duckdb.Backend, prefix: str = "") -> ir.Table:
-    """``indicator_values`` as an Ibis expression over the stored tables."""
+def results_expr(backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: str = "") -> ir.Table:
+    """``indicator_values`` as an Ibis expression over the stored tables of ``plan``."""
     from kaoping.engine.rank import ranked
     from kaoping.engine.stats import derive
 
-    f = backend.table(prefix + FIGURES_TABLE)
+    tables = [backend.table(prefix + part_table(i)) for i in range(len(plan.parts))]
+    f = indicator_figures(plan, tables, backend.table(prefix + PERIODS_TABLE))
     s = backend.table(prefix + SUBJECTS_TABLE)
-    p = backend.table(prefix + PERIODS_TABLE)
     prm = backend.table(prefix + PARAMS_TABLE)
     yrs = backend.table(prefix + YEARS_TABLE)
     t = f.join(s, "subject_key")
-    t = t.join(p, "pid")
     t = t.join(prm, ["indicator", "level"])
     t = t.left_join(yrs, ["indicator", "year"]).drop("indicator_right", "year_right")
     out: ir.Table = ranked(derive(t)).select(*RESULTS_COLUMNS)
     return out
 
 
-def _create_view(con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend) -> None:
+def _create_view(
+    con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend, plan: Plan
+) -> None:
     import ibis
 
-    sql = ibis.to_sql(results_expr(backend), dialect="duckdb")
+    sql = ibis.to_sql(results_expr(backend, plan), dialect="duckdb")
     _drop_results(con)
     con.execute(f'CREATE VIEW "{RESULTS_TABLE}" AS {sql}')
 
@@ -206,15 +213,29 @@ def _drop_results(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'DROP {kind} "{RESULTS_TABLE}"')
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the (empty) results tables, the view and the runs log if they are missing."""
-    from kaoping.warehouse import ibis_connection
+def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str]:
+    """The stored tables of figures (``prefix`` for the staged ones)."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND starts_with(table_name, ?)",
+        [prefix + PART_TABLE_PREFIX],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
 
-    for name, cols in _TABLES.items():
-        con.execute(_ddl(name, cols))
-    con.execute(_RUNS_DDL)
-    if not _table_exists(con, RESULTS_TABLE):
-        _create_view(con, ibis_connection(con))
+
+def _layout(plan: Plan) -> pd.DataFrame:
+    """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows."""
+    rows = [
+        (part_table(i), part.name, json.dumps(part_columns(part)))
+        for i, part in enumerate(plan.parts)
+    ]
+    return pd.DataFrame(rows, columns=list(_LAYOUT_COLUMNS))
+
+
+def _stored_layout(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    if not _table_exists(con, LAYOUT_TABLE):
+        return None
+    return con.execute(f'SELECT * FROM "{LAYOUT_TABLE}" ORDER BY table_name').df()
 
 
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:
@@ -252,19 +273,20 @@ def last_run(con: duckdb.DuckDBPyConnection) -> LastRun | None:
     return LastRun(row[0], years, str(row[2]), int(row[3]))
 
 
-def _other_years(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> list[int]:
-    """The years of the stored figures not among ``years`` (what a partial run keeps)."""
-    if not _table_exists(con, FIGURES_TABLE):
-        return []
-    layout = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "ORDER BY ordinal_position",
-        [FIGURES_TABLE],
+def stored_years(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The years of the stored results (in this layout or kaoping 0.1's results table);
+    not the years stored only as the previous year of a computed one."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [RESULTS_TABLE]
     ).fetchall()
-    if [r[0] for r in layout] != list(FIGURES_COLUMNS):  # another layout: replace it all
-        return []
-    stored = con.execute(f'SELECT DISTINCT pid // 100 FROM "{FIGURES_TABLE}"').fetchall()
-    return sorted({int(r[0]) for r in stored} - {int(y) for y in years})
+    if kind and kind[0][0] != "VIEW":
+        source = RESULTS_TABLE
+    elif _table_exists(con, PERIODS_TABLE):
+        source = PERIODS_TABLE
+    else:
+        return set()
+    rows = con.execute(f'SELECT DISTINCT "year" FROM "{source}"').fetchall()
+    return {int(r[0]) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -277,9 +299,12 @@ class Dimensions:
     years: pd.DataFrame
 
 
-def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions, prefix: str = "") -> None:
-    """Replace the dimension tables (``prefix`` + name) with ``dims``."""
+def write_dimensions(
+    con: duckdb.DuckDBPyConnection, dims: Dimensions, layout: pd.DataFrame, prefix: str = ""
+) -> None:
+    """Replace the small tables (``prefix`` + name) with ``dims`` and ``layout``."""
     frames = {
+        LAYOUT_TABLE: layout,
         SUBJECTS_TABLE: dims.subjects,
         PERIODS_TABLE: dims.periods,
         PARAMS_TABLE: dims.params,
@@ -298,68 +323,94 @@ def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions, prefix: s
 
 
 class Staging:
-    """The figures of one run, written batch by batch and swapped in at the end.
+    """The figures of one run, written cube by cube and swapped in at the end.
 
     The staging tables are ordinary tables beside the results; nothing reads them, and
     :meth:`commit` replaces the results with them in one transaction.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend):
-        self.con, self.backend = con, backend
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend, plan: Plan
+    ):
+        self.con, self.backend, self.plan = con, backend, plan
         self.discard()
-        con.execute(_ddl(_STAGING + FIGURES_TABLE, _TABLES[FIGURES_TABLE]))
 
-    def insert(self, figures: ir.Table) -> None:
-        """Append ``figures`` (any column order; cast to the table's types)."""
-        ordered = figures.select(
-            **{c: figures[c].cast(_IBIS_TYPES[t]) for c, (t, _) in FIGURES_COLUMNS.items()}
-        )
-        self.backend.insert(_STAGING + FIGURES_TABLE, ordered)
+    def write(self, index: int, figures: ir.Table) -> None:
+        """Stage the figures of the ``index``-th cube of the plan.
+
+        ``figures`` holds at least the columns of
+        :func:`kaoping.engine.figures.part_columns`, the keys and figures of that cube.
+        """
+        cols = part_columns(self.plan.parts[index])
+        types = {"is_organ": "boolean", "subject_key": "int32", "pid": "int32"}
+        ordered = figures.select(**{c: figures[c].cast(types.get(c, "float64")) for c in cols})
+        self.backend.create_table(_STAGING + part_table(index), ordered)
 
     def discard(self) -> None:
+        for name in _figure_tables(self.con, _STAGING):
+            self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
         for name in _TABLES:
             self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{name}"')
+
+    def rows(self, pids: Sequence[int]) -> int:
+        """How many indicator figures of the periods ``pids`` the staged tables hold
+        (the rows the view will show of them)."""
+        tables = [self.backend.table(_STAGING + part_table(i)) for i in range(len(self.plan.parts))]
+        return indicator_row_count(self.plan, tables, pids)
 
     def commit(
         self,
         dims: Dimensions,
         *,
         replace_years: Sequence[int] | None,
+        written_years: Sequence[int],
         run: dict[str, object],
     ) -> int:
-        """Swap the staged figures in atomically; returns the number of rows staged.
+        """Swap the staged figures in atomically; returns the number of figures staged.
 
         With ``replace_years`` None everything is replaced; otherwise only the figures of
-        those years are (a partial re-computation keeps the other years), and the
-        dimension tables are merged.
+        ``written_years`` are -- the years asked for and those staged as their previous
+        year -- (a partial re-computation keeps the other years), and the dimension
+        tables are merged. A partial run needs the stored figures to have been computed
+        from the same definitions: the cubes, and so the tables, must match.
         """
         con = self.con
-        rows = int(
-            con.execute(f'SELECT count(*) FROM "{_STAGING}{FIGURES_TABLE}"').fetchall()[0][0]
-        )
-        partial = replace_years is not None and bool(_other_years(con, replace_years))
+        rows = self.rows(dims.periods["pid"].tolist())
+        layout = _layout(self.plan)
+        kept = sorted(stored_years(con) - set(replace_years or ())) if replace_years else []
+        partial = bool(kept)
         if partial:
+            stored = _stored_layout(con)
+            if stored is None or not stored.equals(layout):
+                raise ValueError(
+                    f"the stored results of {', '.join(map(str, kept))} were computed from "
+                    "other definitions than these (the catalogue or the indicators chosen "
+                    "changed), so the years asked for cannot be replaced alone: compute "
+                    "every year (leave out --years)"
+                )
             dims = self._merged(dims, replace_years or ())
-        write_dimensions(con, dims, prefix=_STAGING)
+        write_dimensions(con, dims, layout, prefix=_STAGING)
         con.execute(_RUNS_DDL)
         con.execute("BEGIN TRANSACTION")
         try:
             _drop_results(con)
             if partial:
-                years = ", ".join(str(int(y)) for y in replace_years or ())
-                con.execute(f'DELETE FROM "{FIGURES_TABLE}" WHERE pid // 100 IN ({years})')
-                con.execute(
-                    f'INSERT INTO "{FIGURES_TABLE}" SELECT * FROM "{_STAGING}{FIGURES_TABLE}"'
-                )
-                con.execute(f'DROP TABLE "{_STAGING}{FIGURES_TABLE}"')
+                years = ", ".join(str(int(y)) for y in written_years)
+                for i in range(len(self.plan.parts)):
+                    name = part_table(i)
+                    con.execute(f'DELETE FROM "{name}" WHERE pid // 100 IN ({years})')
+                    con.execute(f'INSERT INTO "{name}" SELECT * FROM "{_STAGING}{name}"')
+                    con.execute(f'DROP TABLE "{_STAGING}{name}"')
             else:
-                con.execute(f'DROP TABLE IF EXISTS "{FIGURES_TABLE}"')
-                con.execute(f'ALTER TABLE "{_STAGING}{FIGURES_TABLE}" RENAME TO "{FIGURES_TABLE}"')
+                for name in _figure_tables(con):
+                    con.execute(f'DROP TABLE "{name}"')
+                for name in _figure_tables(con, _STAGING):
+                    con.execute(f'ALTER TABLE "{name}" RENAME TO "{name[len(_STAGING) :]}"')
             for name in _TABLES:
-                if name != FIGURES_TABLE:
-                    con.execute(f'DROP TABLE IF EXISTS "{name}"')
-                    con.execute(f'ALTER TABLE "{_STAGING}{name}" RENAME TO "{name}"')
-            _create_view(con, self.backend)
+                con.execute(f'DROP TABLE IF EXISTS "{name}"')
+                con.execute(f'ALTER TABLE "{_STAGING}{name}" RENAME TO "{name}"')
+            con.execute('DROP TABLE IF EXISTS "indicator_figures"')  # an earlier layout
+            _create_view(con, self.backend, self.plan)
             con.execute(
                 f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -408,7 +459,7 @@ def subject_keys(con: duckdb.DuckDBPyConnection, subjects: pd.DataFrame) -> pd.D
     keys, and stored subjects no longer present are kept (their figures may remain).
     """
     cols = [c for c in _SUBJECTS_COLUMNS if c != "subject_key"]
-    if _table_exists(con, SUBJECTS_TABLE) and _table_exists(con, FIGURES_TABLE):
+    if _table_exists(con, SUBJECTS_TABLE) and _table_exists(con, LAYOUT_TABLE):
         old = con.execute(f'SELECT * FROM "{SUBJECTS_TABLE}"').df()
     else:
         old = pd.DataFrame()
