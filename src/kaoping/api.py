@@ -71,6 +71,7 @@ class Warehouse:
         self._writable = False
         self._hierarchy: Hierarchy | None = None
         self._backend: ibis.backends.duckdb.Backend | None = None
+        self._tables: dict[str, ibis.Table] = {}
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -90,6 +91,7 @@ class Warehouse:
             self._con.close()
             self._con = None
             self._backend = None
+            self._tables = {}
 
     def _connection(self, *, write: bool = False) -> duckdb.DuckDBPyConnection:
         from kaoping.warehouse import connect
@@ -101,6 +103,7 @@ class Warehouse:
         self._writable = write
         self._hierarchy = None
         self._backend = None
+        self._tables = {}
         return self._con
 
     @property
@@ -112,6 +115,13 @@ class Warehouse:
         if self._backend is None:
             self._backend = ibis_connection(con)
         return self._backend
+
+    def table(self, name: str) -> ibis.Table:
+        """A table or view of the warehouse, as an Ibis table (kept: asking DuckDB for a
+        view's columns means planning the view)."""
+        if name not in self._tables:
+            self._tables[name] = self.backend.table(name)
+        return self._tables[name]
 
     # --- definitions ------------------------------------------------------------------
 
@@ -235,26 +245,29 @@ class Warehouse:
 
     # --- reading ----------------------------------------------------------------------
 
-    def _stored(self, indicator: Indicator, subject: Subject, period: Period) -> dict[str, Any]:
-        from kaoping.engine.store import RESULTS_TABLE, has_results
+    def _stored(
+        self, indicators: Sequence[Indicator], subject: Subject, period: Period
+    ) -> dict[str, dict[str, Any]]:
+        """indicator id -> the stored row of ``subject`` and ``period``, in one query."""
+        from kaoping.engine.store import has_results, results_table
 
-        if not has_results(self._connection()):
+        if not indicators or not has_results(self._connection()):
             return {}
-        t = self.backend.table(RESULTS_TABLE)
+        t = self.table(results_table(subject.kind))
         labels = period.equivalent_labels()
         q = t.filter(
-            t.indicator == indicator.id,
+            t.indicator.isin([i.id for i in indicators]),
             t.subject_type == subject.kind,
             t.subject == subject.code,
             t.period.isin(list(labels)),
         )
         frame = self.backend.execute(q)
-        if frame.empty:
-            return {}
         frame["__order"] = frame["period"].map(labels.index)
-        row: dict[str, Any] = frame.sort_values("__order").iloc[0].to_dict()
-        row["period"] = period.label
-        return row
+        out: dict[str, dict[str, Any]] = {}
+        # a period stored under several labels (2020-H1, 2020-01..2020-06): the first wins
+        for row in frame.sort_values("__order").drop(columns="__order").to_dict("records"):
+            out.setdefault(str(row["indicator"]), {**row, "period": period.label})
+        return out
 
     def _has_previous(self, indicator: Indicator, period: Period) -> bool:
         from kaoping.engine.compute import data_years
@@ -279,21 +292,43 @@ class Warehouse:
         from the records otherwise (any month range works; ranks are then missing and
         ``source`` is ``"on_the_fly"``).
         """
-        ind = self.definition(indicator)
+        return self.indicators([indicator], period=period, organ=organ, prosecutor=prosecutor)[0]
+
+    def indicators(
+        self,
+        indicators: Sequence[str],
+        *,
+        period: str | Period,
+        organ: str | None = None,
+        prosecutor: str | None = None,
+        stored_only: bool = False,
+    ) -> list[IndicatorValue]:
+        """Several indicators of one organ (or prosecutor) and period, as :meth:`indicator`
+        reads each -- the stored ones in one query. With ``stored_only`` the indicators
+        not stored for the period are left out rather than computed."""
+        defs = [self.definition(i) for i in indicators]
         p = parse_period(period)
         subject = self.subject(organ=organ, prosecutor=prosecutor)
-        row = self._stored(ind, subject, p)
-        source = "stored"
-        if not row:
-            from kaoping.engine.adhoc import compute_one
+        stored = self._stored(defs, subject, p)
+        out = []
+        for ind in defs:
+            row = stored.get(ind.id)
+            source = "stored"
+            if row is None:
+                if stored_only:
+                    continue
+                from kaoping.engine.adhoc import compute_one
 
-            row = compute_one(
-                self.backend, ind, subject, p, has_previous=self._has_previous(ind, p)
+                row = compute_one(
+                    self.backend, ind, subject, p, has_previous=self._has_previous(ind, p)
+                )
+                source = "on_the_fly"
+            out.append(
+                IndicatorValue.from_row(
+                    row, ind, subject, period_zh=p.label_zh, period_en=p.phrase_en, source=source
+                )
             )
-            source = "on_the_fly"
-        return IndicatorValue.from_row(
-            row, ind, subject, period_zh=p.label_zh, period_en=p.phrase_en, source=source
-        )
+        return out
 
     def values(
         self,
@@ -310,13 +345,13 @@ class Warehouse:
         prosecutors the prosecutors of that organ). Sorted best first within the level;
         organ names are added as ``name_zh`` / ``name_en``.
         """
-        from kaoping.engine.store import RESULTS_TABLE, has_results
+        from kaoping.engine.store import has_results, results_table
 
         ind = self.definition(indicator)
         p = parse_period(period)
         if not has_results(self._connection()):
             raise LookupError("no stored results: run `kaoping compute` (or .compute()) first")
-        t = self.backend.table(RESULTS_TABLE)
+        t = self.table(results_table(subject_type))
         conds = [
             t.indicator == ind.id,
             t.subject_type == subject_type,

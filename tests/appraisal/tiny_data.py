@@ -12,8 +12,8 @@ The tree::
         └── 120100 Tianjin branch (3)
             └── 120101 Heping (4)
 
-Indicator values are written straight into an ``indicator_values`` table of the view's
-columns, in place of the view ``kaoping compute`` makes (the engine has its own tests);
+Indicator values are written straight into tables of the results views' columns, in
+place of the views ``kaoping compute`` makes (the engine has its own tests);
 persons are written for the parts the appraisal reads from records itself (case
 weighting, expected values from the case mix).
 """
@@ -28,7 +28,7 @@ from typing import Any
 from tests.helpers import insert_rows
 
 from kaoping.catalogue.models import Catalogue, Indicator, Measure
-from kaoping.engine.store import RESULTS_COLUMNS, RESULTS_TABLE
+from kaoping.engine.store import RESULTS_COLUMNS, RESULTS_TABLE, results_table
 from kaoping.model.schema import TABLES
 from kaoping.warehouse import connect
 
@@ -123,8 +123,16 @@ def build_warehouse(path: Path, persons: Iterable[dict[str, Any]],
                     values: Iterable[dict[str, Any]]) -> Path:
     con = connect(path)
     try:
+        # the organ and prosecutor halves as tables, and the whole as their union, in
+        # place of the views `kaoping compute` makes
         columns = ", ".join(f'"{c}" {t}' for c, (t, _) in RESULTS_COLUMNS.items())
-        con.execute(f"CREATE TABLE {RESULTS_TABLE} ({columns})")
+        halves = {"organ": results_table("organ"), "prosecutor": results_table("prosecutor")}
+        for name in halves.values():
+            con.execute(f"CREATE TABLE {name} ({columns})")
+        con.execute(
+            f"CREATE VIEW {RESULTS_TABLE} AS "
+            + " UNION ALL ".join(f"SELECT * FROM {name}" for name in halves.values())
+        )
         insert_rows(con, "organs", [(*o, None, False) for o in ORGANS],
                 list(TABLES["organs"].column_names))
         insert_rows(con, "prosecutors",
@@ -134,7 +142,11 @@ def build_warehouse(path: Path, persons: Iterable[dict[str, Any]],
         cols = list(TABLES["persons"].column_names)
         insert_rows(con, "persons", [[p[c] for c in cols] for p in persons], cols)
         vcols = list(RESULTS_COLUMNS)
-        insert_rows(con, RESULTS_TABLE, [[v[c] for c in vcols] for v in values], vcols)
+        rows = list(values)
+        for kind, name in halves.items():
+            mine = [[v[c] for c in vcols] for v in rows if v["subject_type"] == kind]
+            if mine:
+                insert_rows(con, name, mine, vcols)
     finally:
         con.close()
     return path

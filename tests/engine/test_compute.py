@@ -335,12 +335,14 @@ def test_rerun_replaces_and_years_replace_only_their_rows(tmp_path: Path) -> Non
         again = compute(con, [PROSECUTED], years=[2019, 2020])
         assert first.rows == again.rows
         assert con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0] == first.rows
-        # the figures are stored per cube (one here, of one measure); indicator_values is
-        # a view on them: mark the 2019 figures the view shows
+        # indicator_values is a view: the organs' figures are stored per indicator, the
+        # prosecutors' as cube sums (one cube here, of one measure); mark the 2019 figures
+        # the view shows
         (column,) = make_plan([PROSECUTED]).parts[0].columns
+        con.execute("UPDATE indicator_organ_figures SET numerator = -1 WHERE pid // 100 = 2019")
         con.execute(
-            f"UPDATE indicator_figures_0 SET {column} = -1 "
-            f"WHERE pid // 100 = 2019 AND (is_organ OR {column} != 0)"
+            f"UPDATE indicator_figures_prosecutor_0 SET {column} = -1 "
+            f"WHERE pid // 100 = 2019 AND {column} != 0"
         )
         partial = compute(con, [PROSECUTED], years=[2020])
         total = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
@@ -426,11 +428,10 @@ def test_results_view_has_the_documented_columns(computed: Path) -> None:
         )
         described = con.execute("DESCRIBE indicator_values").fetchall()
     assert kinds["indicator_values"] == "VIEW"
-    # one table of figures per cube: persons by prosecution_review_concluded, and the
-    # distinct cases
+    # per cube (persons by prosecution_review_concluded, and the distinct cases) a table
+    # of figures for the organs and one for the prosecutors
     assert {k: v for k, v in kinds.items() if k.startswith("indicator_figures_")} == {
-        "indicator_figures_0": "BASE TABLE",
-        "indicator_figures_1": "BASE TABLE",
+        f"indicator_figures_{s}_{i}": "BASE TABLE" for s in ("organ", "prosecutor") for i in (0, 1)
     }
     assert [(r[0], r[1]) for r in described] == [(c, t) for c, (t, _) in RESULTS_COLUMNS.items()]
 

@@ -1,9 +1,10 @@
 """The appraisal's one door to the warehouse: subjects, stored indicator values, digests.
 
 Everything the appraisal reads from DuckDB goes through here, so that a change in the
-engine's results table (``indicator_values``, written by ``kaoping compute``) touches one
-module. Reads are plain SQL on a read-only connection: they are small (one period, the
-subjects of one run) and the shapes are the engine's documented columns.
+engine's results (``indicator_values`` and its organ and prosecutor halves, written by
+``kaoping compute``) touches one module. Reads are plain SQL on a read-only connection:
+they are small (one period, the subjects of one run) and the shapes are the engine's
+documented columns.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from kaoping.appraisal.errors import AppraisalError
 from kaoping.engine.periods import Period
+from kaoping.engine.store import has_results, results_table
 from kaoping.model.schema import TABLES
 
 if TYPE_CHECKING:
@@ -33,7 +35,6 @@ __all__ = [
     "read_values",
 ]
 
-RESULTS_TABLE = "indicator_values"
 RUNS_TABLE = "compute_runs"
 
 
@@ -123,14 +124,11 @@ def read_values(
 
     Raises :class:`AppraisalError` when nothing is stored for the period at all.
     """
-    if not _table_exists(con, RESULTS_TABLE):
+    if not has_results(con):
         raise AppraisalError("no indicator values in the warehouse: run `kaoping compute` first")
     labels = list(period.equivalent_labels())
     marks = ", ".join("?" for _ in labels)
-    present = con.execute(
-        f"SELECT count(*) FROM {RESULTS_TABLE} WHERE period IN ({marks})", labels
-    ).fetchone()
-    if not present or not present[0]:
+    if not any(_period_stored(con, kind, labels) for kind in ("organ", "prosecutor")):
         raise AppraisalError(
             f"no indicator values stored for period {period.label}: `kaoping compute` stores "
             "years, halves, quarters, months and January-to-month ranges of the years it "
@@ -143,8 +141,8 @@ def read_values(
     rows = con.execute(
         f"""
         SELECT indicator, subject, level, numerator, denominator, value,
-               previous, change, ci_low, ci_high, {_flags_text(con)} AS flags, period
-        FROM {RESULTS_TABLE}
+               previous, change, ci_low, ci_high, coalesce(flags, '') AS flags, period
+        FROM {results_table(subject_type)}
         WHERE subject_type = ? AND period IN ({marks}) AND indicator IN ({ind_marks})
           AND subject IN (SELECT unnest(?::VARCHAR[]))
         """,
@@ -166,19 +164,14 @@ def read_values(
     return out
 
 
-def _flags_text(con: duckdb.DuckDBPyConnection) -> str:
-    """``flags`` as comma-separated text, whether the engine stored a list or a text.
-
-    (Older warehouses hold VARCHAR[]; converting lists row by row is slow, so they are
-    joined in SQL.)
-    """
+def _period_stored(con: duckdb.DuckDBPyConnection, subject_type: str, labels: list[str]) -> bool:
+    marks = ", ".join("?" for _ in labels)
     row = con.execute(
-        "SELECT data_type FROM information_schema.columns "
-        "WHERE table_name = ? AND column_name = 'flags'", [RESULTS_TABLE]
+        f"SELECT count(*) FROM (SELECT 1 FROM {results_table(subject_type)} "
+        f"WHERE period IN ({marks}) LIMIT 1)",
+        labels,
     ).fetchone()
-    if row is not None and str(row[0]).endswith("[]"):
-        return "array_to_string(flags, ',')"
-    return "coalesce(flags, '')"
+    return bool(row and row[0])
 
 
 def check_fresh(con: duckdb.DuckDBPyConnection) -> None:

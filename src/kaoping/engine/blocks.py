@@ -14,10 +14,7 @@ if TYPE_CHECKING:
     import duckdb
     import ibis.expr.types as ir
 
-__all__ = ["PREV", "Temp", "conform", "sums"]
-
-#: suffix of the columns that hold the same period a year earlier
-PREV = "__prev"
+__all__ = ["Temp", "conform", "sums"]
 
 
 class Temp:

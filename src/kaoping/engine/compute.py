@@ -2,21 +2,26 @@
 
 The steps, each an Ibis query (no Python loop ever touches a record):
 
-1. **Monthly cubes.** One grouped aggregation per (table, date column) over the raw
-   records: a row per organ, prosecutor, year and month, a column per measure
+1. **Monthly cubes.** One grouped aggregation per part of the plan -- the additive
+   measures of a (table, date column), or one distinct count -- over the raw records: a
+   row per organ, prosecutor, year and month, a column per measure
    (:mod:`kaoping.engine.compile`). The raw data is read once per cube.
-2. **Organs.** The cubes are summed per organ and month, joined to the ancestor closure and
-   summed per ancestor -- so an organ covers its own records and every organ below it,
-   and a rate is always recomputed from summed numerators and denominators, never
-   averaged -- then joined to the period masks (which months make up which period,
-   and which make up the same period a year earlier) and summed per period.
-3. **Indicators, in batches.** Per batch of indicators the prosecutors' figures are summed
-   per period from the cubes (only the measures the batch needs), the numerator and
-   denominator of each indicator picked for organs and prosecutors, value, change, Wilson
-   interval and flags derived (:mod:`kaoping.engine.stats`) and ranks among peers taken
-   with window functions. Batches keep memory bounded whatever the catalogue's size.
-4. **Write.** Each batch is appended to a staging table, which replaces the results in one
-   transaction at the end (:mod:`kaoping.engine.store`).
+2. **Figures per period, cube by cube.** Organs: the cube is summed per organ and month,
+   joined to the ancestor closure and summed per ancestor -- so an organ covers its own
+   records and every organ below it, and a rate is always recomputed from summed
+   numerators and denominators, never averaged. Prosecutors: the cube is keyed by
+   prosecutor. Both are then summed per standard period, each kind built from the one
+   below (:mod:`kaoping.engine.periodsums`), for the target years and the year before
+   each (the year-on-year comparison); distinct counts are recounted exactly per period
+   (:mod:`kaoping.engine.distinct`).
+3. **Write.** Each cube's sums are written as they are to a staging table, one row per
+   subject and period, one column per measure; at the end they replace the stored ones
+   in one transaction, with the view ``indicator_values`` that picks every indicator's
+   numerator and denominator from them and derives values, changes, intervals, flags
+   and ranks on read (:mod:`kaoping.engine.figures`, :mod:`kaoping.engine.store`).
+
+Only one cube's intermediate tables are held at a time, so memory is bounded by the
+largest cube whatever the catalogue's size.
 """
 
 from __future__ import annotations
@@ -433,13 +438,11 @@ class _Run:
             for i, cube in enumerate(self.cubes):
                 self.step(f"{cube.part.name}: figures per period")
                 mark = self.temp.mark()
-                organs = self.organ_figures(cube, closure, ids, masks, keys)
-                figures = organs.mutate(is_organ=ibis.literal(True))
+                staging.write(i, "organ", self.organ_figures(cube, closure, ids, masks, keys))
+                pros = None
                 if self.prosecutor_kinds and i in wanted:
                     pros = self.prosecutor_figures(cube, ids, masks, subjects)
-                    pros = pros.mutate(is_organ=ibis.literal(False))
-                    figures = ibis.union(figures, pros.select(*figures.columns), distinct=False)
-                staging.write(i, figures)
+                staging.write(i, "prosecutor", pros)
                 self.temp.drop(since=mark)
 
             self.step("writing results")
@@ -496,8 +499,9 @@ def compute(
     """Compute ``indicators`` for every organ, prosecutor and standard period; store them.
 
     ``years`` restricts the periods computed (and replaced in ``indicator_values``) to
-    those years; by default every year with substantial data is computed
-    (:func:`default_years`) and the table replaced. ``prosecutor_periods`` names the kinds
+    those years -- which needs the stored results to come from the same definitions; by
+    default every year with substantial data is computed (:func:`default_years`) and
+    everything replaced. ``prosecutor_periods`` names the kinds
     of period (``month``, ``quarter``, ``half``, ``year``, ``ytd``) computed per
     prosecutor -- all by default, none when empty: prosecutors hold most of the rows, so
     this is the knob for a quicker run. ``con`` must be writable.

@@ -1,30 +1,32 @@
-"""Every indicator's figures, read from the stored tables of figures per cube.
+"""Every indicator's figures, picked from the stored sums of the monthly cubes.
 
 A computation sums each monthly cube (:class:`kaoping.engine.compile.Part`) per subject
-and period and stores the sums as they are: one table per cube, one row per subject and
-period, a column per measure -- and the same column a year earlier. An indicator's
-numerator and denominator are then a choice of two columns (or a sum and a count, for an
-average), which :func:`indicator_figures` makes for every indicator as one long
-relation: the rows of the ``indicator_values`` view.
+and period and stores the sums as they are: per cube one table for the organs and one
+for the prosecutors, one row per subject and period, a column per measure. An
+indicator's numerator and denominator are then a choice of two columns (or a sum and a
+count, for an average), which :func:`indicator_figures` makes for every indicator as
+one long relation, with the same figures a year earlier.
 
 Why not store the long rows: a prosecution-review cube has some thirty measures shared by
 twenty-odd indicators, so the long form writes each figure a dozen times over -- about
-110 million rows for a national computation over two years, against some 8 million rows
-of cube sums. Picking columns on read costs a reader nothing: the view is a union with
-one branch per indicator, and DuckDB drops every branch but the one a query names.
+110 million rows for a national computation over two years, nine in ten of them
+prosecutors', against some 4 million rows of cube sums. For the prosecutors the long
+rows are picked on read, by a union with one branch per indicator (DuckDB drops every
+branch but the ones a query names); the organs' long rows -- a fixed 3,269 organs x 49
+indicators x 30 periods a year, what most readers read -- are stored
+(:mod:`kaoping.engine.store`).
 
-Organs have a row for every target period (zeros where they had no records); prosecutors
-only where they had records, and an indicator's prosecutor rows only where its numerator
-or denominator is not zero.
+Organs have a row for every period (zeros where they had no records); prosecutors only
+where they had records, and an indicator's prosecutor rows only where its numerator or
+denominator is not zero.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
-from kaoping.engine.blocks import PREV
 from kaoping.engine.compile import Part, Plan
 from kaoping.engine.stats import avg_as_ratio, is_ratio
 
@@ -34,28 +36,45 @@ if TYPE_CHECKING:
 __all__ = [
     "KEY_COLUMNS",
     "PART_TABLE_PREFIX",
+    "SubjectType",
+    "has_rows",
     "indicator_figures",
     "indicator_row_count",
     "indicator_rows",
     "num_den",
+    "organ_figures",
     "part_columns",
     "part_table",
 ]
 
+#: the kinds of subject, which have tables of their own
+SubjectType = Literal["organ", "prosecutor"]
+
 PART_TABLE_PREFIX = "indicator_figures_"
 
 #: column -> DuckDB type of the keys of a table of figures (then the figures, DOUBLE)
-KEY_COLUMNS = {"is_organ": "BOOLEAN", "subject_key": "INTEGER", "pid": "INTEGER"}
+KEY_COLUMNS = {"subject_key": "INTEGER", "pid": "INTEGER"}
 
 
-def part_table(index: int) -> str:
-    """The name of the stored table of the ``index``-th cube of a plan."""
-    return f"{PART_TABLE_PREFIX}{index}"
+def part_table(index: int, subjects: SubjectType) -> str:
+    """The name of the stored table of the ``index``-th cube of a plan, for ``subjects``."""
+    return f"{PART_TABLE_PREFIX}{subjects}_{index}"
 
 
 def part_columns(part: Part) -> list[str]:
-    """The columns of a part's table, in order: keys, then figures."""
+    """The columns of a part's tables, in order: keys, then figures."""
     return [*KEY_COLUMNS, *part.columns]
+
+
+def has_rows(plan: Plan, subjects: SubjectType) -> bool:
+    """Whether any indicator of ``plan`` has rows for ``subjects``."""
+    return bool(_indicators(plan, subjects))
+
+
+def _indicators(plan: Plan, subjects: SubjectType) -> list[Indicator]:
+    if subjects == "prosecutor":
+        return [ind for ind in plan.indicators if plan.by_prosecutor(ind)]
+    return list(plan.indicators)
 
 
 def _figure(plan: Plan, base: ir.Table, m: Measure, suffix: str) -> Any:
@@ -88,17 +107,15 @@ def num_den(plan: Plan, base: ir.Table, ind: Indicator, suffix: str = "") -> tup
 def _joined(tables: Sequence[ir.Table]) -> ir.Table:
     """The figures of several cubes side by side, by subject and period.
 
-    An outer join: organs have the same grid in every cube, prosecutors only the periods
-    with records, and a missing figure is zero.
+    An outer join: prosecutors have rows only for the periods with records, and a
+    missing figure is zero (organs have the same grid in every cube).
     """
     out = tables[0]
     for t in tables[1:]:
-        r = t.rename(__o="is_organ", __s="subject_key", __p="pid")
+        r = t.rename(__s="subject_key", __p="pid")
         o = out.outer_join(r, [out["subject_key"] == r["__s"], out["pid"] == r["__p"]])
-        figures = [c for c in o.columns if c not in ("is_organ", "subject_key", "pid")]
-        figures = [c for c in figures if c not in ("__o", "__s", "__p")]
+        figures = [c for c in o.columns if c not in ("subject_key", "pid", "__s", "__p")]
         out = o.select(
-            is_organ=o["is_organ"].fill_null(o["__o"]),
             subject_key=o["subject_key"].fill_null(o["__s"]),
             pid=o["pid"].fill_null(o["__p"]),
             **{c: o[c].fill_null(0.0) for c in figures},
@@ -106,84 +123,44 @@ def _joined(tables: Sequence[ir.Table]) -> ir.Table:
     return out
 
 
-def _measure_columns(plan: Plan, ind: Indicator) -> list[str]:
-    out: dict[str, None] = {}
-    for m in (ind.numerator, ind.denominator):
-        if m is not None:
-            out.update(dict.fromkeys(plan.columns_of(m).columns))
-    return list(out)
-
-
 def _branch(
-    plan: Plan, ind: Indicator, tables: Sequence[ir.Table], periods: ir.Table | None = None
+    plan: Plan, ind: Indicator, tables: Sequence[ir.Table], subjects: SubjectType
 ) -> ir.Table:
-    """(subject_key, pid, numerator, denominator) of one indicator, every stored period:
-    organs always, prosecutors where the indicator is computed per prosecutor and the
-    numerator or the denominator is not zero.
+    """(subject_key, pid, numerator, denominator) of one indicator, every stored period.
 
-    With ``periods`` (pid, period, period_kind, year, prev_pid: the periods shown), the
-    rows of those periods only, with their period, period_kind and year and the figures
-    of the same subject a year earlier (previous_numerator, previous_denominator; zero
-    where the subject has no row then). The earlier row is found through ``periods``
-    (its ``prev_pid``), and both sides are joined on the period's label: a reader's
-    filter on the period then reaches both sides, and neither is read whole.
+    ``tables`` are the stored tables of ``subjects``, in the order of ``plan.parts``.
+    Prosecutors keep only the rows with a numerator or denominator other than zero.
     """
-    import ibis
-
-    parts = plan.parts_of(ind)
-    base = _joined([tables[i] for i in parts])
-    if not plan.by_prosecutor(ind):
-        base = base.filter(base["is_organ"])
-    extra: list[str] = []
-    if periods is not None:
-        cols = _measure_columns(plan, ind)
-        extra = ["period", "period_kind", "year"]
-        cur = base.join(periods.select("pid", *extra), "pid")
-        # a separate read of the same tables (view()), not a shared subquery that DuckDB
-        # would materialise whole
-        earlier = _joined([tables[i].view() for i in parts])
-        shown = periods.view().select(__pp="prev_pid", __period="period")
-        e = earlier.join(shown, earlier["pid"] == shown["__pp"])
-        prev = e.select(
-            __s=e["subject_key"], __period=e["__period"], **{c + PREV: e[c] for c in cols}
-        )
-        j = cur.left_join(
-            prev, [cur["subject_key"] == prev["__s"], cur["period"] == prev["__period"]]
-        )
-        base = j.select(
-            "is_organ",
-            "subject_key",
-            "pid",
-            *extra,
-            *cols,
-            **{c + PREV: j[c + PREV].fill_null(0.0) for c in cols},
-        )
+    base = _joined([tables[i] for i in plan.parts_of(ind)])
     num, den = num_den(plan, base, ind)
-    no_den = ind.denominator is None and not is_ratio(ind)
-    figures = {
-        "numerator": num.cast("float64"),
-        "denominator": ibis.null("float64") if no_den else den.cast("float64"),
-    }
-    if periods is not None:
-        pnum, pden = num_den(plan, base, ind, PREV)
-        figures["previous_numerator"] = pnum.cast("float64")
-        figures["previous_denominator"] = ibis.null("float64") if no_den else pden.cast("float64")
-    t = base.select("is_organ", "subject_key", "pid", *extra, **figures)
+    t = base.select(
+        "subject_key",
+        "pid",
+        numerator=num.cast("float64"),
+        denominator=den.cast("float64"),
+    )
+    if subjects == "organ":
+        return t
     nonzero = (t["numerator"] != 0).fill_null(False) | (t["denominator"] != 0).fill_null(False)
-    out: ir.Table = t.filter(t["is_organ"] | nonzero).drop("is_organ")
+    out: ir.Table = t.filter(nonzero)
     return out
 
 
 def indicator_rows(
-    plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int] | None = None
+    plan: Plan,
+    tables: Sequence[ir.Table],
+    subjects: SubjectType,
+    pids: Sequence[int] | None = None,
 ) -> ir.Table:
     """(indicator, subject_key, pid, numerator, denominator) of every indicator of
-    ``plan``: the rows of :func:`indicator_figures`, of the periods ``pids`` (or all)."""
+    ``plan`` that has ``subjects`` (see :func:`has_rows`), of the periods ``pids`` (or
+    all); ``tables`` are the stored tables of ``subjects``, in the order of
+    ``plan.parts``."""
     import ibis
 
     branches = []
-    for ind in plan.indicators:
-        t = _branch(plan, ind, tables)
+    for ind in _indicators(plan, subjects):
+        t = _branch(plan, ind, tables, subjects)
         if pids is not None:
             t = t.filter(t["pid"].isin(list(pids)))
         branches.append(t.mutate(indicator=ibis.literal(ind.id)))
@@ -192,49 +169,161 @@ def indicator_rows(
 
 
 def indicator_row_count(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -> int:
-    """How many rows :func:`indicator_rows` holds of the periods ``pids``.
+    """How many prosecutor rows :func:`indicator_rows` holds of the periods ``pids``;
+    ``tables`` are the prosecutors' stored tables.
 
     Counted in one read of each table (an aggregate per indicator) rather than one per
     indicator: a national computation's tables hold millions of rows.
     """
+    from dataclasses import replace
 
     total = 0
-    mixed = []
+    mine = _indicators(plan, "prosecutor")
     for i, table in enumerate(tables):
-        mine = [ind for ind in plan.indicators if plan.parts_of(ind) == (i,)]
-        if not mine:
+        alone = [ind for ind in mine if plan.parts_of(ind) == (i,)]
+        if not alone:
             continue
         t = table.filter(table["pid"].isin(list(pids)))
         counts = {}
-        for ind in mine:
-            kept = t["is_organ"]
-            if plan.by_prosecutor(ind):
-                num, den = num_den(plan, t, ind)
-                no_den = ind.denominator is None and not is_ratio(ind)
-                kept = kept | (num != 0).fill_null(False)
-                if not no_den:
-                    kept = kept | (den != 0).fill_null(False)
+        for ind in alone:
+            num, den = num_den(plan, t, ind)
+            kept = (num.cast("float64") != 0).fill_null(False)
+            if ind.denominator is not None or avg_as_ratio(ind):
+                kept = kept | (den.cast("float64") != 0).fill_null(False)
             counts[ind.id] = kept.cast("int64").sum()
         row = t.aggregate(**counts).execute().iloc[0]
-        total += int(sum(0 if v is None or v != v else int(v) for v in row))
-    mixed = [ind for ind in plan.indicators if len(plan.parts_of(ind)) > 1]
+        total += sum(0 if v is None or v != v else int(v) for v in row)
+    mixed = tuple(ind for ind in mine if len(plan.parts_of(ind)) > 1)
     if mixed:
-        sub = Plan(tuple(mixed), plan.measures, plan.groups)
-        q = indicator_rows(sub, tables, pids).count()
-        total += int(q.execute())
+        sub = replace(plan, indicators=mixed)
+        total += int(indicator_rows(sub, tables, "prosecutor", pids).count().execute())
     return total
 
 
-def indicator_figures(plan: Plan, tables: Sequence[ir.Table], periods: ir.Table) -> ir.Table:
-    """(indicator, subject_key, pid, period, period_kind, year, numerator, denominator,
-    previous_numerator, previous_denominator) of every indicator of ``plan`` in
-    ``periods`` (see :func:`_branch`); ``tables`` are the stored tables of
-    ``plan.parts``, in order."""
+def _with_previous(table: ir.Table, cols: Sequence[str]) -> ir.Table:
+    """``table`` with each of ``cols`` a year earlier (suffix ``__prev``; zero where the
+    subject has no row then), found at ``pid - 100`` (see
+    :func:`kaoping.engine.periodsums.period_id`)."""
+    prev = table.view()
+    prev = prev.select(
+        __s=prev["subject_key"], __p=prev["pid"], **{c + "__prev": prev[c] for c in cols}
+    )
+    j = table.left_join(
+        prev, [table["subject_key"] == prev["__s"], (table["pid"] - 100) == prev["__p"]]
+    )
+    out: ir.Table = j.select(
+        "subject_key",
+        "pid",
+        *cols,
+        **{c + "__prev": j[c + "__prev"].fill_null(0.0) for c in cols},
+    ).view()
+    return out
+
+
+def organ_figures(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -> ir.Table:
+    """(indicator, subject_key, pid, numerator, denominator, previous_numerator,
+    previous_denominator) of every indicator for every organ and period ``pids``, from
+    the organs' stored tables (in the order of ``plan.parts``).
+
+    What :func:`indicator_figures` picks on read, computed once to be stored: each table
+    is paired with itself a year earlier by integer keys, then every indicator picks its
+    columns -- cheaper than pairing the long rows of every indicator.
+    """
     import ibis
 
-    branches = [
-        _branch(plan, ind, tables, periods).mutate(indicator=ibis.literal(ind.id))
-        for ind in plan.indicators
-    ]
+    paired = []
+    for part, table in zip(plan.parts, tables, strict=True):
+        t = _with_previous(table, part.columns)
+        paired.append(t.filter(t["pid"].isin(list(pids))))
+    branches = []
+    for ind in plan.indicators:
+        base = _joined([paired[i] for i in plan.parts_of(ind)])
+        num, den = num_den(plan, base, ind)
+        pnum, pden = num_den(plan, base, ind, "__prev")
+        branches.append(
+            base.select(
+                indicator=ibis.literal(ind.id),
+                subject_key=base["subject_key"],
+                pid=base["pid"],
+                numerator=num.cast("float64"),
+                denominator=den.cast("float64"),
+                previous_numerator=pnum.cast("float64"),
+                previous_denominator=pden.cast("float64"),
+            )
+        )
     out: ir.Table = ibis.union(*branches, distinct=False)
+    return out
+
+
+def _zero_is_null(plan: Plan, measure: Measure | None) -> bool:
+    """Whether a figure of ``measure`` is NULL, not 0, where there are no records: an
+    average of nothing (an average without a denominator is stored as sum and count)."""
+    return measure is None or plan.columns_of(measure).measure.agg is Aggregation.AVG
+
+
+def indicator_figures(
+    plan: Plan, tables: Sequence[ir.Table], subjects: SubjectType, periods: ir.Table
+) -> ir.Table:
+    """(indicator, subject_key, pid, period, period_kind, year, numerator, denominator,
+    previous_numerator, previous_denominator) of every indicator of ``plan`` that has
+    ``subjects``, in ``periods`` (pid, period, period_kind, year, prev_pid: the periods
+    shown); ``tables`` are the stored tables of ``subjects``, in the order of
+    ``plan.parts``.
+
+    The previous year's figures are those of the same indicator and subject in the
+    period ``prev_pid``, as if nothing was recorded where there is no such row. The
+    earlier row is found through ``periods``, and both sides are joined on the period's
+    label and the indicator: a reader's filter on the period or the indicator then
+    reaches both sides, and neither is read whole.
+    """
+    import ibis
+
+    rows = indicator_rows(plan, tables, subjects)
+    cur = rows.join(periods.select("pid", "period", "period_kind", "year"), "pid")
+    # a separate read of the same tables (view()), not a shared subquery that DuckDB
+    # would materialise whole
+    earlier = indicator_rows(plan, [t.view() for t in tables], subjects)
+    shown = periods.view().select(__pp="prev_pid", __period="period")
+    e = earlier.join(shown, earlier["pid"] == shown["__pp"])
+    prev = e.select(
+        __i=e["indicator"],
+        __s=e["subject_key"],
+        __period=e["__period"],
+        __num=e["numerator"],
+        __den=e["denominator"],
+    )
+    j = cur.left_join(
+        prev,
+        [
+            cur["indicator"] == prev["__i"],
+            cur["subject_key"] == prev["__s"],
+            cur["period"] == prev["__period"],
+        ],
+    )
+    # nothing recorded: the figures of zeros -- 0, or NULL for an average of nothing and
+    # for a count without a denominator
+    inds = _indicators(plan, subjects)
+    null_num = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(plan, i.numerator)]
+    null_den = [
+        i.id
+        for i in inds
+        if not avg_as_ratio(i)
+        and (_zero_is_null(plan, i.denominator) or (i.denominator is None and not is_ratio(i)))
+    ]
+    none = ibis.null("float64")
+    zero = ibis.literal(0.0, type="float64")
+    num_fill = ibis.ifelse(j["indicator"].isin(null_num), none, zero) if null_num else zero
+    den_fill = ibis.ifelse(j["indicator"].isin(null_den), none, zero) if null_den else zero
+    out: ir.Table = j.select(
+        "indicator",
+        "subject_key",
+        "pid",
+        "period",
+        "period_kind",
+        "year",
+        "numerator",
+        "denominator",
+        previous_numerator=ibis.ifelse(j["__i"].isnull(), num_fill, j["__num"]),
+        previous_denominator=ibis.ifelse(j["__i"].isnull(), den_fill, j["__den"]),
+    )
     return out

@@ -35,9 +35,13 @@ import duckdb
 import pandas as pd
 
 from kaoping.engine.figures import (
+    KEY_COLUMNS,
     PART_TABLE_PREFIX,
+    SubjectType,
+    has_rows,
     indicator_figures,
     indicator_row_count,
+    organ_figures,
     part_columns,
     part_table,
 )
@@ -51,6 +55,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIGURES_COLUMNS",
+    "ORGAN_RESULTS",
+    "PROSECUTOR_RESULTS",
     "RESULTS_COLUMNS",
     "RESULTS_TABLE",
     "RUNS_TABLE",
@@ -59,11 +65,16 @@ __all__ = [
     "Staging",
     "has_results",
     "last_run",
+    "results_table",
+    "stored_periods",
     "stored_years",
     "subject_keys",
 ]
 
 RESULTS_TABLE = "indicator_values"
+ORGAN_RESULTS = "indicator_values_organ"
+PROSECUTOR_RESULTS = "indicator_values_prosecutor"
+ORGAN_FIGURES_TABLE = "indicator_organ_figures"
 RUNS_TABLE = "compute_runs"
 LAYOUT_TABLE = "indicator_figure_tables"
 SUBJECTS_TABLE = "indicator_subjects"
@@ -176,41 +187,104 @@ _TABLES: dict[str, dict[str, str]] = {
 }
 
 
-def results_expr(backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: str = "") -> ir.Table:
-    """``indicator_values`` as an Ibis expression over the stored tables of ``plan``."""
+def _derived(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: str) -> ir.Table:
+    """``figures`` (the columns of :func:`kaoping.engine.figures.indicator_figures`) with
+    everything derived: the subject's organ, level and parent, value, change, interval,
+    flags and ranks -- the columns of ``indicator_values``."""
     from kaoping.engine.rank import ranked
     from kaoping.engine.stats import derive
 
-    tables = [backend.table(prefix + part_table(i)) for i in range(len(plan.parts))]
-    f = indicator_figures(plan, tables, backend.table(prefix + PERIODS_TABLE))
     s = backend.table(prefix + SUBJECTS_TABLE)
     prm = backend.table(prefix + PARAMS_TABLE)
     yrs = backend.table(prefix + YEARS_TABLE)
-    t = f.join(s, "subject_key")
+    t = figures.join(s, "subject_key")
     t = t.join(prm, ["indicator", "level"])
     t = t.left_join(yrs, ["indicator", "year"]).drop("indicator_right", "year_right")
     out: ir.Table = ranked(derive(t)).select(*RESULTS_COLUMNS)
     return out
 
 
-def _create_view(
+def organ_figures_expr(
+    backend: ibis.backends.duckdb.Backend, plan: Plan, pids: Sequence[int] | None = None
+) -> ir.Table:
+    """The organs' figures of every indicator (:data:`FIGURES_COLUMNS`), picked from the
+    stored tables of ``plan``, of the periods ``pids`` (default: every stored period)."""
+    if pids is None:
+        pids = [int(r) for r in backend.execute(backend.table(PERIODS_TABLE).select("pid"))["pid"]]
+    f = organ_figures(plan, _part_tables(backend, plan, "organ"), pids)
+    out: ir.Table = f.select(*FIGURES_COLUMNS)
+    return out
+
+
+def _part_tables(
+    backend: ibis.backends.duckdb.Backend, plan: Plan, subjects: SubjectType, prefix: str = ""
+) -> list[ir.Table]:
+    return [backend.table(prefix + part_table(i, subjects)) for i in range(len(plan.parts))]
+
+
+def organ_results_expr(backend: ibis.backends.duckdb.Backend, prefix: str = "") -> ir.Table:
+    """``indicator_values_organ``: the organs' results, from their stored figures."""
+    f = backend.table(prefix + ORGAN_FIGURES_TABLE)
+    p = backend.table(prefix + PERIODS_TABLE).select("pid", "period", "period_kind", "year")
+    return _derived(backend, f.join(p, "pid"), prefix)
+
+
+def prosecutor_results_expr(
+    backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: str = ""
+) -> ir.Table:
+    """``indicator_values_prosecutor``: the prosecutors' results, picked on read from the
+    stored tables of ``plan``."""
+    import ibis
+
+    if not has_rows(plan, "prosecutor"):  # no indicator per prosecutor: no rows
+        none = organ_results_expr(backend, prefix)
+        return none.filter(ibis.literal(False))
+    tables = _part_tables(backend, plan, "prosecutor", prefix)
+    periods = backend.table(prefix + PERIODS_TABLE)
+    f = indicator_figures(plan, tables, "prosecutor", periods)
+    return _derived(backend, f, prefix)
+
+
+def _create_views(
     con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend, plan: Plan
 ) -> None:
     import ibis
 
-    sql = ibis.to_sql(results_expr(backend, plan), dialect="duckdb")
     _drop_results(con)
-    con.execute(f'CREATE VIEW "{RESULTS_TABLE}" AS {sql}')
+    views = {
+        ORGAN_RESULTS: organ_results_expr(backend),
+        PROSECUTOR_RESULTS: prosecutor_results_expr(backend, plan),
+    }
+    for name, expr in views.items():
+        con.execute(f'CREATE VIEW "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
+    both = " UNION ALL ".join(f'SELECT * FROM "{name}"' for name in views)
+    con.execute(f'CREATE VIEW "{RESULTS_TABLE}" AS {both}')
+
+
+def results_table(subject_type: str | None = None) -> str:
+    """The relation to read results of ``subject_type`` (organ, prosecutor) from.
+
+    ``indicator_values`` holds both, but a query against it is planned over every
+    indicator's stored table; the organs' results come from a table of their own, so a
+    reader who wants organs only plans and runs in milliseconds.
+    """
+    if subject_type is None:
+        return RESULTS_TABLE
+    halves = {"organ": ORGAN_RESULTS, "prosecutor": PROSECUTOR_RESULTS}
+    if subject_type not in halves:
+        raise ValueError(f"unknown subject type {subject_type!r}: organ or prosecutor")
+    return halves[subject_type]
 
 
 def _drop_results(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop ``indicator_values``, a view -- or a table, as kaoping 0.1 stored it."""
-    rows = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [RESULTS_TABLE]
-    ).fetchall()
-    if rows:
-        kind = "VIEW" if rows[0][0] == "VIEW" else "TABLE"
-        con.execute(f'DROP {kind} "{RESULTS_TABLE}"')
+    """Drop the results views -- or the table kaoping 0.1 stored as ``indicator_values``."""
+    for name in (RESULTS_TABLE, ORGAN_RESULTS, PROSECUTOR_RESULTS):
+        rows = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()
+        if rows:
+            kind = "VIEW" if rows[0][0] == "VIEW" else "TABLE"
+            con.execute(f'DROP {kind} "{name}"')
 
 
 def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str]:
@@ -226,8 +300,9 @@ def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str
 def _layout(plan: Plan) -> pd.DataFrame:
     """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows."""
     rows = [
-        (part_table(i), part.name, json.dumps(part_columns(part)))
+        (part_table(i, subjects), part.name, json.dumps(part_columns(part)))
         for i, part in enumerate(plan.parts)
+        for subjects in ("organ", "prosecutor")
     ]
     return pd.DataFrame(rows, columns=list(_LAYOUT_COLUMNS))
 
@@ -238,8 +313,17 @@ def _stored_layout(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     return con.execute(f'SELECT * FROM "{LAYOUT_TABLE}" ORDER BY table_name').df()
 
 
+def stored_periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """(period, period_kind, year) of every stored period (empty before a computation)."""
+    if not _table_exists(con, PERIODS_TABLE):
+        return pd.DataFrame({"period": [], "period_kind": [], "year": []})
+    return con.execute(f'SELECT period, period_kind, "year" FROM "{PERIODS_TABLE}"').df()
+
+
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:
-    return _table_exists(con, RESULTS_TABLE)
+    """Whether ``kaoping compute`` stored results in this layout (kaoping 0.1's results
+    table does not count: it is recomputed)."""
+    return _table_exists(con, ORGAN_RESULTS)
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -335,16 +419,22 @@ class Staging:
         self.con, self.backend, self.plan = con, backend, plan
         self.discard()
 
-    def write(self, index: int, figures: ir.Table) -> None:
-        """Stage the figures of the ``index``-th cube of the plan.
+    def write(self, index: int, subjects: SubjectType, figures: ir.Table | None) -> None:
+        """Stage the figures of ``subjects`` of the ``index``-th cube of the plan.
 
         ``figures`` holds at least the columns of
-        :func:`kaoping.engine.figures.part_columns`, the keys and figures of that cube.
+        :func:`kaoping.engine.figures.part_columns`, the keys and figures of that cube;
+        None stages an empty table (no prosecutor figures are computed for the cube).
         """
         cols = part_columns(self.plan.parts[index])
-        types = {"is_organ": "boolean", "subject_key": "int32", "pid": "int32"}
-        ordered = figures.select(**{c: figures[c].cast(types.get(c, "float64")) for c in cols})
-        self.backend.create_table(_STAGING + part_table(index), ordered)
+        name = _STAGING + part_table(index, subjects)
+        if figures is None:
+            types = {c: KEY_COLUMNS.get(c, "DOUBLE") for c in cols}
+            self.con.execute(_ddl(name, types))
+            return
+        keys = {"subject_key": "int32", "pid": "int32"}
+        ordered = figures.select(**{c: figures[c].cast(keys.get(c, "float64")) for c in cols})
+        self.backend.create_table(name, ordered)
 
     def discard(self) -> None:
         for name in _figure_tables(self.con, _STAGING):
@@ -352,10 +442,12 @@ class Staging:
         for name in _TABLES:
             self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{name}"')
 
-    def rows(self, pids: Sequence[int]) -> int:
-        """How many indicator figures of the periods ``pids`` the staged tables hold
+    def prosecutor_rows(self, pids: Sequence[int]) -> int:
+        """How many prosecutor figures of the periods ``pids`` the staged tables hold
         (the rows the view will show of them)."""
-        tables = [self.backend.table(_STAGING + part_table(i)) for i in range(len(self.plan.parts))]
+        if not has_rows(self.plan, "prosecutor"):
+            return 0
+        tables = _part_tables(self.backend, self.plan, "prosecutor", _STAGING)
         return indicator_row_count(self.plan, tables, pids)
 
     def commit(
@@ -375,7 +467,8 @@ class Staging:
         from the same definitions: the cubes, and so the tables, must match.
         """
         con = self.con
-        rows = self.rows(dims.periods["pid"].tolist())
+        pids = dims.periods["pid"].tolist()
+        rows = self.prosecutor_rows(pids)
         layout = _layout(self.plan)
         kept = sorted(stored_years(con) - set(replace_years or ())) if replace_years else []
         partial = bool(kept)
@@ -396,8 +489,7 @@ class Staging:
             _drop_results(con)
             if partial:
                 years = ", ".join(str(int(y)) for y in written_years)
-                for i in range(len(self.plan.parts)):
-                    name = part_table(i)
+                for name in _layout(self.plan)["table_name"]:
                     con.execute(f'DELETE FROM "{name}" WHERE pid // 100 IN ({years})')
                     con.execute(f'INSERT INTO "{name}" SELECT * FROM "{_STAGING}{name}"')
                     con.execute(f'DROP TABLE "{_STAGING}{name}"')
@@ -410,7 +502,8 @@ class Staging:
                 con.execute(f'DROP TABLE IF EXISTS "{name}"')
                 con.execute(f'ALTER TABLE "{_STAGING}{name}" RENAME TO "{name}"')
             con.execute('DROP TABLE IF EXISTS "indicator_figures"')  # an earlier layout
-            _create_view(con, self.backend, self.plan)
+            rows += self._organ_figures(pids, replace=partial)
+            _create_views(con, self.backend, self.plan)
             con.execute(
                 f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -429,6 +522,35 @@ class Staging:
             con.execute("ROLLBACK")
             raise
         return rows
+
+    def _organ_figures(self, pids: Sequence[int], *, replace: bool) -> int:
+        """Write the organs' figures of every indicator for the periods ``pids``, picked
+        from the stored tables, replacing theirs (``replace``) or all; returns how many.
+
+        Organs are what most readers read -- the dashboard, briefings, reports -- and a
+        table of their figures is planned and read in milliseconds, where picking them
+        from the cube tables on every read means planning a query over every indicator.
+        They are a small share of the figures (3,269 organs x 49 indicators x 30
+        periods a year), so storing them costs a computation little.
+        """
+        con = self.con
+        columns = {c: t for c, (t, _) in FIGURES_COLUMNS.items()}
+        if replace:
+            con.execute(
+                f'DELETE FROM "{ORGAN_FIGURES_TABLE}" WHERE pid IN (SELECT unnest(?::INTEGER[]))',
+                [list(pids)],
+            )
+        else:
+            con.execute(f'DROP TABLE IF EXISTS "{ORGAN_FIGURES_TABLE}"')
+            con.execute(_ddl(ORGAN_FIGURES_TABLE, columns))
+        figures = organ_figures_expr(self.backend, self.plan, pids)
+        self.backend.insert(ORGAN_FIGURES_TABLE, figures)
+        row = con.execute(
+            f'SELECT count(*) FROM "{ORGAN_FIGURES_TABLE}" WHERE pid IN '
+            "(SELECT unnest(?::INTEGER[]))",
+            [list(pids)],
+        ).fetchall()
+        return int(row[0][0])
 
     def _merged(self, dims: Dimensions, years: Sequence[int]) -> Dimensions:
         """This run's dimensions, with the stored periods and years of the other years."""

@@ -139,12 +139,8 @@ class Briefing:
 
 def _figures(wh: Warehouse, organ: str, period: str) -> list[IndicatorValue]:
     """Every catalogue indicator of the organ for the period, as ``kaoping show`` reads it."""
-    out = []
-    for ind in wh.catalogue.indicators:
-        v = wh.indicator(ind.id, organ=organ, period=period)
-        if v.value is not None:
-            out.append(v)
-    return out
+    ids = [ind.id for ind in wh.catalogue.indicators]
+    return [v for v in wh.indicators(ids, organ=organ, period=period) if v.value is not None]
 
 
 def _thin(v: IndicatorValue) -> bool:

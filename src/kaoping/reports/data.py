@@ -213,11 +213,11 @@ def _stored_rows(wh: Warehouse, organ: str, labels: Sequence[str]) -> pd.DataFra
     When a period is stored under several equivalent labels (2020-H1, 2020-01..2020-06)
     the first label of ``labels`` wins, as in ``Warehouse.indicator``.
     """
-    from kaoping.engine.store import RESULTS_TABLE, has_results
+    from kaoping.engine.store import has_results, results_table
 
     if not has_results(wh._connection()):
         raise ReportDataError("no stored results: run `kaoping compute` first")
-    t = wh.backend.table(RESULTS_TABLE)
+    t = wh.table(results_table("organ"))
     query = t.filter(
         t.subject_type == "organ",
         (t.subject == organ) | (t.parent_code == organ),

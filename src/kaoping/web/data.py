@@ -247,17 +247,12 @@ class WebData:
 
     @lru_cache(maxsize=1)  # noqa: B019
     def _periods(self) -> tuple[str, ...]:
-        from kaoping.engine.store import RESULTS_TABLE, has_results
+        from kaoping.engine.store import has_results, stored_periods
 
         with self.open() as wh:
             if not has_results(wh.backend.con):
                 return ()
-            t = wh.backend.table(RESULTS_TABLE)
-            frame = wh.backend.execute(
-                t.filter(t.subject_type == "organ")
-                .select("period", "period_kind", "year")
-                .distinct()
-            )
+            frame = stored_periods(wh.backend.con)
         kinds = {"year": 0, "half": 1, "quarter": 2, "ytd": 3, "month": 4}
         frame = frame[frame["period_kind"].isin(list(kinds))]
         frame = frame.assign(k=frame["period_kind"].map(kinds))
@@ -304,47 +299,15 @@ class WebData:
         self, indicators: Sequence[str], period: str, *, organ: str | None = None,
         prosecutor: str | None = None, stored_only: bool = False,
     ) -> list[dict[str, Any]]:
-        """``value`` for several indicators of one subject, reading stored rows in one query.
-
-        A page showing eight figures would otherwise make eight round trips. Stored rows are
-        turned into figures exactly as :meth:`kaoping.api.Warehouse.indicator` does
-        (``IndicatorValue.from_row``); figures not stored fall back to that method (or, with
-        ``stored_only``, are left out), and the web tests check the result against
-        ``kaoping show``.
-        """
-        from kaoping.engine.periods import parse_period
-        from kaoping.engine.store import RESULTS_TABLE, has_results
-        from kaoping.engine.values import IndicatorValue
-
+        """``value`` for several indicators of one subject, reading stored rows in one query
+        (:meth:`kaoping.api.Warehouse.indicators`; with ``stored_only`` the figures not
+        stored are left out). The web tests check the result against ``kaoping show``."""
         with self.open() as wh:
-            defs = [wh.definition(i) for i in indicators]
-            p = parse_period(period)
-            subject = wh.subject(organ=organ, prosecutor=prosecutor)
-            stored: dict[str, dict[str, Any]] = {}
-            if defs and has_results(wh.backend.con):
-                labels = p.equivalent_labels()
-                t = wh.backend.table(RESULTS_TABLE)
-                frame = wh.backend.execute(t.filter(
-                    t.indicator.isin([d.id for d in defs]), t.subject_type == subject.kind,
-                    t.subject == subject.code, t.period.isin(list(labels)),
-                ))
-                frame["__order"] = frame["period"].map(labels.index)
-                for row in frame.sort_values("__order").to_dict("records"):
-                    stored.setdefault(str(row["indicator"]), row)
-            out = []
-            for d in defs:
-                row = stored.get(d.id)
-                if row is None and stored_only:
-                    continue
-                if row is None:
-                    out.append(wh.indicator(d.id, period=p, organ=organ,
-                                            prosecutor=prosecutor).to_dict())
-                    continue
-                row = {**row, "period": p.label}
-                value = IndicatorValue.from_row(row, d, subject, period_zh=p.label_zh,
-                                                period_en=p.phrase_en, source="stored")
-                out.append(value.to_dict())
-            return out
+            values = wh.indicators(
+                indicators, period=period, organ=organ, prosecutor=prosecutor,
+                stored_only=stored_only,
+            )
+            return [v.to_dict() for v in values]
 
     def sentence(
         self, indicator: str, period: str, lang: str, *, organ: str | None = None,
@@ -365,7 +328,7 @@ class WebData:
         self, indicators: Sequence[str], *, subject_type: str, subject: str, kind: str
     ) -> dict[str, list[dict[str, Any]]]:
         """:meth:`history` of several indicators in one query."""
-        from kaoping.engine.store import RESULTS_TABLE, has_results
+        from kaoping.engine.store import has_results, results_table
 
         if kind not in HISTORY_KINDS:
             raise BadRequest(f"invalid kind {kind!r}: use one of {', '.join(HISTORY_KINDS)}")
@@ -373,7 +336,7 @@ class WebData:
             ids = [wh.definition(i).id for i in indicators]
             if not has_results(wh.backend.con):
                 raise Unavailable("no stored results: run `kaoping compute` first")
-            t = wh.backend.table(RESULTS_TABLE)
+            t = wh.table(results_table(subject_type))
             frame = wh.backend.execute(
                 t.filter(
                     t.indicator.isin(ids), t.subject_type == subject_type,
@@ -434,12 +397,12 @@ class WebData:
         self, organs: Sequence[str], period: str, *, limit: int = 200
     ) -> list[dict[str, Any]]:
         """Stored organ figures of ``period`` with at least one flag (the warnings)."""
-        from kaoping.engine.store import RESULTS_TABLE, has_results
+        from kaoping.engine.store import has_results, results_table
 
         with self.open() as wh:
             if not has_results(wh.backend.con):
                 raise Unavailable("no stored results: run `kaoping compute` first")
-            t = wh.backend.table(RESULTS_TABLE)
+            t = wh.table(results_table("organ"))
             conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
             if set(organs) != set(self._tree()[0]):
                 # a list of every organ compiles to a slow IN; "all organs" needs no filter
