@@ -16,18 +16,18 @@ compared on a sample, so the ratio is between two computations of the same figur
 
 Ends with ``speedup_vs_pandas: X`` (pandas seconds over kaoping seconds).
 
-Measured on the 2-vCPU machine (shared, so expect spread; DuckDB memory_limit 6GB):
+Measured on the 2-vCPU machine (shared, so expect spread of a fifth either way; no
+DuckDB memory limit):
 
-    persons  prosecutor periods  result rows  kaoping   pandas   speedup  kaoping peak RSS
-    100,000  all                 14.9 M        46 s     121 s    2.6      2.7 GB
-    2 M      all                 50.0 M       118 s     474 s    4.0      5.9 GB
-    10 M     all                 108.7 M      195 s       -        -      6.1 GB
-    10 M     quarter,half,year   34.6 M        75 s       -        -      4.1 GB
-    10 M     none (organs only)  9.6 M         32 s       -        -      2.7 GB
+    persons  prosecutor periods  figures     kaoping   pandas   speedup  kaoping peak RSS
+    2 M      all                 50.0 M       20 s     694 s    34       1.5 GB
+    10 M     all                 108.7 M      44 s       -        -      3.2 GB
+    10 M     none (organs only)  9.6 M        26 s       -        -      2.7 GB
 
 Every run compared the 97,020 national and provincial figures of both: none differed.
-The time follows the number of result rows (every organ x indicator x period, and every
-prosecutor x indicator x period with records), not the number of persons.
+kaoping stores the cube sums per subject and period and derives the figures on read
+(docs/engine.md), so its time follows the number of subjects x periods and of records;
+the pandas baseline materialises every figure.
 """
 
 from __future__ import annotations
@@ -421,7 +421,9 @@ def main() -> None:
     parser.add_argument(
         "--prosecutor-periods", default="all", help="month,quarter,half,year,ytd | all | none"
     )
-    parser.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit")
+    parser.add_argument(
+        "--memory-limit", default=None, help="DuckDB memory_limit, e.g. 6GB (default: none)"
+    )
     parser.add_argument("--skip-pandas", action="store_true")
     args = parser.parse_args()
     first, _, last = args.years.partition("-")
@@ -448,7 +450,8 @@ def main() -> None:
         from kaoping.engine.compute import compute
 
         con = connect(db)
-        con.execute(f"SET memory_limit = '{args.memory_limit}'")
+        if args.memory_limit:
+            con.execute(f"SET memory_limit = '{args.memory_limit}'")
         t = time.perf_counter()
         summary = compute(
             con, catalogue, prosecutor_periods=kinds, years=list(range(years[0], years[1] + 1))

@@ -1,4 +1,4 @@
-"""Ibis building blocks of the computation: sums, joins, membership and info tables.
+"""Ibis building blocks of the computation: temporary tables, sums, padding.
 
 Small, generic pieces that :mod:`kaoping.engine.compute` assembles; each builds one
 expression and knows nothing of indicators.
@@ -38,24 +38,12 @@ class Temp:
         """A point to :meth:`drop` back to (the tables kept after it go)."""
         return len(self.names)
 
-    def drop(self, since: int = 0, but: Sequence[ir.Table] = ()) -> None:
-        """Drop the tables kept since ``since`` (all by default) except ``but``, freeing
-        their memory."""
-        spared = {t.op().name for t in but}
-        for name in self.names[since:]:
-            if name not in spared:
-                self._drop(name)
-        self.names[since:] = [n for n in self.names[since:] if n in spared]
-
-    def forget(self, table: ir.Table) -> None:
-        """Drop one kept table now."""
-        name = table.op().name
-        self._drop(name)
-        self.names.remove(name)
-
-    def _drop(self, name: str) -> None:
+    def drop(self, since: int = 0) -> None:
+        """Drop the tables kept since ``since`` (all by default), freeing their memory."""
         # ibis's drop_table is broken with sqlglot 30, so the cleanup speaks DuckDB
-        self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+        for name in self.names[since:]:
+            self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+        del self.names[since:]
 
 
 def sums(t: ir.Table, keys: Sequence[str] | dict[str, Any], cols: Iterable[str]) -> ir.Table:

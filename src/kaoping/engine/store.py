@@ -1,24 +1,34 @@
-"""Where the results live: stored figures, their dimensions, and the ``indicator_values`` view.
+"""Where the results live: stored figures, their dimensions, and the results views.
 
-A computation stores what only the records can tell: per monthly cube, subject (an organ
-or a prosecutor) and period, the sum of every measure of the cube, and the same sums a
-year earlier -- one table per cube (:mod:`kaoping.engine.figures`) -- beside four small
-tables: the subjects (organ, level, parent), the periods, the indicators' parameters per
-level (unit, range, minimum denominator...) and the years that have a previous year to
-compare with. Everything a reader wants per indicator (numerator, denominator, value,
-previous value, change, Wilson interval, flags, ranks among peers, percentile) is derived
-from those by the view ``indicator_values``, one Ibis expression
-(:func:`kaoping.engine.figures.indicator_figures`, :func:`kaoping.engine.stats.derive`,
-:func:`kaoping.engine.rank.ranked`) compiled to SQL.
+A computation stores what only the records can tell:
 
-Why a view: a national computation over two years holds about 110 million indicator
-figures, nine in ten of them prosecutors'. Writing them out (and ranking every one up
-front) took most of a computation; the cube sums they are picked from are a tenth of
-that, and a reader's query names an indicator and a period, so DuckDB derives and ranks
-only that slice (tens of milliseconds).
+- per monthly cube, subject (an organ or a prosecutor) and period, the sums of the
+  cube's measures -- a table for the organs and one for the prosecutors per cube
+  (:mod:`kaoping.engine.figures`);
+- the organs' numerator and denominator of every indicator, this period's and a year
+  earlier's (``indicator_organ_figures``), picked from the organs' cube tables;
+- small tables: the subjects (organ, level, parent), the periods, the indicators'
+  parameters per level (unit, range, minimum denominator...), the years that have a
+  previous year to compare with, and what the cube tables hold.
+
+Everything else a reader wants (value, previous value, change, Wilson interval, flags,
+ranks among peers, percentile) is derived on read by three views, each one Ibis
+expression (:func:`kaoping.engine.stats.derive`, :func:`kaoping.engine.rank.ranked`)
+compiled to SQL: ``indicator_values_organ`` over the organs' figures,
+``indicator_values_prosecutor`` over the prosecutors' cube tables (picking every
+indicator's columns, :func:`kaoping.engine.figures.indicator_figures`), and
+``indicator_values``, their union.
+
+Why: a national computation over two years holds about 110 million figures, nine in ten
+of them prosecutors'. Writing them out (and ranking every one up front) took most of a
+computation; the prosecutors' cube sums they are picked from are a tenth of that, and a
+reader's query names an indicator and a period, so DuckDB derives and ranks only that
+slice. The organs' figures are a fixed, small share, and stored: most readers read
+organs, and a view over one table is planned in milliseconds where the prosecutors' --
+a union over every indicator -- takes tens.
 
 Writing is the one place the engine talks to DuckDB directly (the transaction, the
-renames and the view's DDL); every query that reads data goes through Ibis. A
+renames and the views' DDL); every query that reads data goes through Ibis. A
 computation writes into staging tables first and swaps them in inside one transaction,
 so a reader never sees half a computation and a failed run leaves the previous results.
 """
@@ -205,14 +215,17 @@ def _derived(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: s
 
 
 def organ_figures_expr(
-    backend: ibis.backends.duckdb.Backend, plan: Plan, pids: Sequence[int] | None = None
+    backend: ibis.backends.duckdb.Backend, plan: Plan, pids: Sequence[int], prefix: str = ""
 ) -> ir.Table:
-    """The organs' figures of every indicator (:data:`FIGURES_COLUMNS`), picked from the
-    stored tables of ``plan``, of the periods ``pids`` (default: every stored period)."""
-    if pids is None:
-        pids = [int(r) for r in backend.execute(backend.table(PERIODS_TABLE).select("pid"))["pid"]]
-    f = organ_figures(plan, _part_tables(backend, plan, "organ"), pids)
-    out: ir.Table = f.select(*FIGURES_COLUMNS)
+    """The organs' figures of every indicator (:data:`FIGURES_COLUMNS`) of the periods
+    ``pids``, picked from the organs' tables (``prefix`` + name) of ``plan``."""
+    f = organ_figures(plan, _part_tables(backend, plan, "organ", prefix), pids)
+    out: ir.Table = f.select(
+        **{
+            c: f[c].cast("string" if t == "VARCHAR" else "int32" if t == "INTEGER" else "float64")
+            for c, (t, _) in FIGURES_COLUMNS.items()
+        }
+    )
     return out
 
 
@@ -324,6 +337,10 @@ def has_results(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``kaoping compute`` stored results in this layout (kaoping 0.1's results
     table does not count: it is recomputed)."""
     return _table_exists(con, ORGAN_RESULTS)
+
+
+def _count(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -439,6 +456,7 @@ class Staging:
     def discard(self) -> None:
         for name in _figure_tables(self.con, _STAGING):
             self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{ORGAN_FIGURES_TABLE}"')
         for name in _TABLES:
             self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{name}"')
 
@@ -483,6 +501,12 @@ class Staging:
                 )
             dims = self._merged(dims, replace_years or ())
         write_dimensions(con, dims, layout, prefix=_STAGING)
+        if not partial:
+            # staged like the rest: a table written outside the swap's transaction is
+            # written several times quicker than rows inserted inside it
+            staged = organ_figures_expr(self.backend, self.plan, pids, _STAGING)
+            self.backend.create_table(_STAGING + ORGAN_FIGURES_TABLE, staged)
+            rows += _count(con, _STAGING + ORGAN_FIGURES_TABLE)
         con.execute(_RUNS_DDL)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -502,7 +526,12 @@ class Staging:
                 con.execute(f'DROP TABLE IF EXISTS "{name}"')
                 con.execute(f'ALTER TABLE "{_STAGING}{name}" RENAME TO "{name}"')
             con.execute('DROP TABLE IF EXISTS "indicator_figures"')  # an earlier layout
-            rows += self._organ_figures(pids, replace=partial)
+            if partial:
+                rows += self._organ_figures(pids)
+            else:
+                con.execute(f'DROP TABLE IF EXISTS "{ORGAN_FIGURES_TABLE}"')
+                staged_name = _STAGING + ORGAN_FIGURES_TABLE
+                con.execute(f'ALTER TABLE "{staged_name}" RENAME TO "{ORGAN_FIGURES_TABLE}"')
             _create_views(con, self.backend, self.plan)
             con.execute(
                 f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -523,32 +552,20 @@ class Staging:
             raise
         return rows
 
-    def _organ_figures(self, pids: Sequence[int], *, replace: bool) -> int:
-        """Write the organs' figures of every indicator for the periods ``pids``, picked
-        from the stored tables, replacing theirs (``replace``) or all; returns how many.
-
-        Organs are what most readers read -- the dashboard, briefings, reports -- and a
-        table of their figures is planned and read in milliseconds, where picking them
-        from the cube tables on every read means planning a query over every indicator.
-        They are a small share of the figures (3,269 organs x 49 indicators x 30
-        periods a year), so storing them costs a computation little.
-        """
+    def _organ_figures(self, pids: Sequence[int]) -> int:
+        """Replace the organs' figures of the periods ``pids`` with those picked from the
+        stored tables (a partial run); returns how many."""
         con = self.con
-        columns = {c: t for c, (t, _) in FIGURES_COLUMNS.items()}
-        if replace:
-            con.execute(
-                f'DELETE FROM "{ORGAN_FIGURES_TABLE}" WHERE pid IN (SELECT unnest(?::INTEGER[]))',
-                [list(pids)],
-            )
-        else:
-            con.execute(f'DROP TABLE IF EXISTS "{ORGAN_FIGURES_TABLE}"')
-            con.execute(_ddl(ORGAN_FIGURES_TABLE, columns))
-        figures = organ_figures_expr(self.backend, self.plan, pids)
-        self.backend.insert(ORGAN_FIGURES_TABLE, figures)
+        listed = [int(p) for p in pids]
+        con.execute(
+            f'DELETE FROM "{ORGAN_FIGURES_TABLE}" WHERE pid IN (SELECT unnest(?::INTEGER[]))',
+            [listed],
+        )
+        self.backend.insert(ORGAN_FIGURES_TABLE, organ_figures_expr(self.backend, self.plan, pids))
         row = con.execute(
             f'SELECT count(*) FROM "{ORGAN_FIGURES_TABLE}" WHERE pid IN '
             "(SELECT unnest(?::INTEGER[]))",
-            [list(pids)],
+            [listed],
         ).fetchall()
         return int(row[0][0])
 
