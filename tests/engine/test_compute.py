@@ -357,6 +357,21 @@ def test_rerun_replaces_and_years_replace_only_their_rows(tmp_path: Path) -> Non
         assert runs == 3
 
 
+def test_a_year_recomputed_alone_reads_as_computed_with_the_others(tmp_path: Path) -> None:
+    # 2020's comparison with 2019 then reads the kept 2019 sums: every figure, previous
+    # values and ranks included, must be what the computation of both years gave
+    path = build_warehouse(tmp_path / "w.duckdb", PERSONS)
+    query = "SELECT * FROM indicator_values ORDER BY indicator, subject_type, subject, period"
+    with duckdb.connect(str(path)) as con:
+        compute(con, INDICATORS, years=[2019, 2020])
+        both = con.execute(query).fetchall()
+        partial = compute(con, INDICATORS, years=[2020])
+        again = con.execute(query).fetchall()
+    assert partial.years == (2020,)
+    assert again == both
+    assert any(r[6] == "2020-Q1" and r[14] is not None for r in both)  # a previous value
+
+
 def test_default_years_leave_out_spill_overs() -> None:
     assert default_years([{2018: 40, 2019: 1000, 2020: 1100}, {2021: 200, 2020: 900}]) == (
         2019,

@@ -492,7 +492,8 @@ class Staging:
         partial = bool(kept)
         if partial:
             stored = _stored_layout(con)
-            if stored is None or not stored.equals(layout):
+            wanted = layout.sort_values("table_name").reset_index(drop=True)
+            if stored is None or not stored.reset_index(drop=True).equals(wanted):
                 raise ValueError(
                     f"the stored results of {', '.join(map(str, kept))} were computed from "
                     "other definitions than these (the catalogue or the indicators chosen "
