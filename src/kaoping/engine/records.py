@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from kaoping.catalogue.models import Aggregation, Measure
 from kaoping.engine.compile import measure_value, record_filter, source_table
 from kaoping.engine.periods import Period
@@ -41,11 +43,24 @@ def in_period(t: ir.Table, date: str, period: Period) -> ir.BooleanValue:
     return value
 
 
-def _subject_filter(t: ir.Table, subject: Subject) -> ir.BooleanValue:
+#: above this many organs, a subject's records are picked by a join, not a list of codes
+_LISTED_ORGANS = 64
+
+
+def _of_subject(t: ir.Table, subject: Subject) -> ir.Table:
+    """The records of ``t`` that are ``subject``'s: the prosecutor's, or those of the
+    organ and every organ below it."""
+    import ibis
+
     if subject.kind == "prosecutor":
-        cond: ir.BooleanValue = t["prosecutor_id"] == subject.code
-        return cond
-    return t["organ_code"].isin(list(subject.organs))
+        return t.filter(t["prosecutor_id"] == subject.code)
+    organs = list(subject.organs)
+    if len(organs) <= _LISTED_ORGANS:
+        return t.filter(t["organ_code"].isin(organs))
+    # a province has hundreds of organs, the nation thousands: compiling that many
+    # literals into the query took seconds, a join with a small table takes nothing
+    below = ibis.memtable(pd.DataFrame({"organ_code": organs}))
+    return t.semi_join(below, "organ_code")
 
 
 def subject_records(
@@ -61,7 +76,7 @@ def subject_records(
     for p in periods:
         cond = in_period(t, measure.date, p)
         when = cond if when is None else (when | cond)
-    t = t.filter(record_filter(measure, t), _subject_filter(t, subject), when)
+    t = _of_subject(t.filter(record_filter(measure, t), when), subject)
     cols: dict[str, Any] = {c: t[c] for c in id_columns(measure)}
     cols[measure.date] = t[measure.date]
     value = measure_value(measure, t)
