@@ -131,7 +131,7 @@ def test_compute_command(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "rows stored" in result.output
+    assert "figures (indicator × subject × period)" in result.output
     code = runner.invoke(
         app, ["show", "persons_prosecuted", "--db", str(path), "--period", "2020-Q1", "--json"]
     )

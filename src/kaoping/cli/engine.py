@@ -149,7 +149,7 @@ def compute(
     table.add_row("organs", f"{summary.organs:,}")
     table.add_row("prosecutors", f"{summary.prosecutors:,}")
     table.add_row("periods per indicator", str(summary.periods))
-    table.add_row("rows stored", f"{summary.rows:,}")
+    table.add_row("figures (indicator × subject × period)", f"{summary.rows:,}")
     table.add_row("seconds", f"{summary.seconds:.1f}")
     console.print(table)
     console.print("Next: [bold]kaoping show INDICATOR --organ CODE --period 2020-H1[/]")

@@ -86,6 +86,7 @@ class ComputeSummary:
     organs: int
     prosecutors: int
     periods: int
+    #: figures the results show: every indicator x subject x period (``indicator_values``)
     rows: int
     seconds: float
     steps: tuple[tuple[str, float], ...] = field(default=())
