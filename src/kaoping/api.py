@@ -258,6 +258,9 @@ class Warehouse:
         q = t.filter(
             t.indicator.isin([i.id for i in indicators]),
             t.subject_type == subject.kind,
+            # the level is redundant with the subject, but ranks are taken per level on
+            # read: naming it spares ranking every other level
+            t.level == subject.level,
             t.subject == subject.code,
             t.period.isin(list(labels)),
         )
