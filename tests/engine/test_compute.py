@@ -15,11 +15,13 @@ import duckdb
 import pandas as pd
 import pytest
 from tests.engine.engine_data import CRIMES, ORGANS, build_warehouse, person
+from tests.helpers import insert_rows
 
 from kaoping.catalogue.models import Indicator, Measure
 from kaoping.engine.compile import make_plan
 from kaoping.engine.compute import compute, default_years
 from kaoping.engine.periods import parse_period
+from kaoping.model.schema import TABLES
 
 D = date
 # id, organ, prosecutor, concluded, decision, case, received
@@ -370,6 +372,92 @@ def test_a_year_recomputed_alone_reads_as_computed_with_the_others(tmp_path: Pat
     assert partial.years == (2020,)
     assert again == both
     assert any(r[6] == "2020-Q1" and r[14] is not None for r in both)  # a previous value
+
+
+def test_a_year_alone_is_refused_when_the_definitions_changed(tmp_path: Path) -> None:
+    # the same shape of stored figures (one count of persons by the same date), but the
+    # kept 2019 figures count persons prosecuted and the new ones would count the others
+    path = build_warehouse(tmp_path / "w.duckdb", PERSONS)
+    changed = _ind(
+        "prosecuted", "count", _m("prosecution_decision = 'not_prosecuted'"), None,
+        "lower_is_better",
+    )
+    query = "SELECT * FROM indicator_values ORDER BY ALL"
+    with duckdb.connect(str(path)) as con:
+        compute(con, [PROSECUTED, NONPROS], years=[2019, 2020])
+        before = con.execute(query).fetchall()
+        for catalogue in ([changed, NONPROS], [NONPROS]):  # a definition, the set
+            with pytest.raises(ValueError, match="other definitions"):
+                compute(con, catalogue, years=[2020])
+        assert con.execute(query).fetchall() == before
+
+
+def test_recomputing_a_year_renews_the_next_years_comparison(tmp_path: Path) -> None:
+    # a 2019 record imported late: recomputing 2019 alone must change what 2020 (kept)
+    # compares with, for organs and prosecutors alike -- as a computation of both would
+    late = person("z9", "110101", D(2019, 5, 5), "prosecuted", prosecutor="P1", case="Kz9")
+    query = (
+        "SELECT subject, period, numerator, previous_numerator FROM indicator_values "
+        "WHERE indicator = 'prosecuted' AND subject IN ('100000', 'P1') "
+        "AND period IN ('2019', '2020') ORDER BY ALL"
+    )
+    paths = [build_warehouse(tmp_path / f"w{i}.duckdb", PERSONS) for i in (1, 2)]
+    with duckdb.connect(str(paths[0])) as con:
+        compute(con, INDICATORS, years=[2019, 2020])
+        insert_rows(con, "persons", [tuple(late[c] for c in TABLES["persons"].column_names)])
+        compute(con, INDICATORS, years=[2019])
+        partial = con.execute(query).fetchall()
+        whole = con.execute("SELECT * FROM indicator_values ORDER BY ALL").fetchall()
+    with duckdb.connect(str(paths[1])) as con:
+        insert_rows(con, "persons", [tuple(late[c] for c in TABLES["persons"].column_names)])
+        compute(con, INDICATORS, years=[2019, 2020])
+        assert con.execute("SELECT * FROM indicator_values ORDER BY ALL").fetchall() == whole
+    # nationally e1 and z9 were prosecuted in 2019; P1's are the same two
+    assert partial == [
+        ("100000", "2019", 2, 0),
+        ("100000", "2020", 7, 2),
+        ("P1", "2019", 2, 0),
+        ("P1", "2020", 1, 2),
+    ]
+
+
+def test_organs_and_prosecutors_removed_since_are_not_computed(tmp_path: Path) -> None:
+    path = build_warehouse(tmp_path / "w.duckdb", PERSONS)
+    with duckdb.connect(str(path)) as con:
+        compute(con, [PROSECUTED], years=[2019, 2020])
+        # Xicheng merged into Dongcheng, and its prosecutor P3 gone with it
+        con.execute("UPDATE persons SET organ_code = '110101' WHERE organ_code = '110102'")
+        con.execute("DELETE FROM prosecutors WHERE prosecutor_id = 'P3'")
+        con.execute("DELETE FROM organs WHERE organ_code = '110102'")
+        summary = compute(con, [PROSECUTED], years=[2019, 2020])
+        gone = con.execute(
+            "SELECT count(*) FROM indicator_values WHERE subject IN ('110102', 'P3')"
+        ).fetchall()
+        peers = con.execute(
+            "SELECT subject, numerator, peers_in_parent FROM indicator_values_organ "
+            "WHERE indicator = 'prosecuted' AND parent_code = '110100' AND period = '2020'"
+        ).fetchall()
+    assert (summary.organs, summary.prosecutors, gone) == (7, 4, [(0,)])
+    assert peers == [("110101", 4, 1)]  # d1, d3, x2, x3
+
+
+def test_a_hierarchy_of_other_than_four_levels(tmp_path: Path) -> None:
+    # nothing in the engine is China's: a fifth level gets figures like any other
+    path = build_warehouse(tmp_path / "w.duckdb", PERSONS)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "INSERT INTO organs (organ_code, parent_code, level, name_zh, name_en) "
+            "VALUES ('110199', '110101', 5, '东城区派驻检察室', 'Dongcheng office')"
+        )
+        con.execute("UPDATE persons SET organ_code = '110199' WHERE person_id = 'd3'")
+        compute(con, [PROSECUTED], years=[2019, 2020])
+        rows = con.execute(
+            "SELECT subject, level, numerator FROM indicator_values_organ "
+            "WHERE indicator = 'prosecuted' AND period = '2020-Q1' "
+            "AND subject IN ('110199', '110101') ORDER BY subject"
+        ).fetchall()
+    # Dongcheng covers its office: d1 and d3 prosecuted in 2020-Q1
+    assert rows == [("110101", 4, 2), ("110199", 5, 1)]
 
 
 def test_default_years_leave_out_spill_overs() -> None:

@@ -76,7 +76,9 @@ def compute_one(
             "has_previous": [has_previous],
         }
     )
-    frame = frame.merge(params_frame([indicator]), on=["indicator", "level"], how="left")
+    frame = frame.merge(
+        params_frame([indicator], [subject.level]), on=["indicator", "level"], how="left"
+    )
     derived = derive(ibis.memtable(frame))
     row: dict[str, Any] = backend.execute(derived).iloc[0].to_dict()
     return row

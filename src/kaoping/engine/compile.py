@@ -135,6 +135,23 @@ class Plan:
             out.extend(Part(g, mc) for mc in g.distinct)
         return tuple(out)
 
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of what the stored figures mean: which indicators, and the
+        measures, unit and subjects of each. Stored figures computed under another
+        digest cannot be mixed with these (a partial computation checks it)."""
+        import hashlib
+        import json
+
+        h = hashlib.sha256()
+        for ind in sorted(self.indicators, key=lambda i: i.id):
+            measures = [
+                m.model_dump(mode="json") if m else None for m in (ind.numerator, ind.denominator)
+            ]
+            shape = [ind.id, str(ind.unit), self.by_prosecutor(ind), measures]
+            h.update(json.dumps(shape, sort_keys=True).encode())
+        return h.hexdigest()[:16]
+
     def parts_of(self, indicator: Indicator) -> tuple[int, ...]:
         """The indices (in :attr:`parts`) of the cubes that hold ``indicator``'s measures."""
         cols = {

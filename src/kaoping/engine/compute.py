@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import duckdb
     import ibis.backends.duckdb
     import ibis.expr.types as ir
+    import pandas as pd
 
 __all__ = [
     "ComputeSummary",
@@ -340,7 +341,15 @@ class _Run:
         periods: Sequence[Period],
         group_years: dict[tuple[str, str], set[int]],
         target: Sequence[int],
-    ) -> store.Dimensions:
+        kept: Collection[int],
+    ) -> tuple[store.Dimensions, pd.DataFrame]:
+        """The small tables stored beside the figures, and this run's subjects with
+        their keys (the stored subjects table also keeps those of ``kept`` years that
+        are gone since).
+
+        Whether a year has a previous year to compare with is decided for the kept
+        years too: the year before one of them may be the one being recomputed.
+        """
         import pandas as pd
 
         o = hierarchy.organs
@@ -366,19 +375,23 @@ class _Run:
                 "parent_code": p["organ_code"],
             }
         )
+        every_year = sorted({*target, *kept})
         years = [
             {"indicator": ind.id, "year": y, "has_previous": y in ok}
             for ind in self.plan.indicators
-            for ok in [self._previous_years(ind, group_years, target)]
-            for y in target
+            for ok in [self._previous_years(ind, group_years, every_year)]
+            for y in every_year
         ]
         subjects = pd.concat([organs, prosecutors], ignore_index=True)
-        return store.Dimensions(
-            subjects=store.subject_keys(self.con, subjects),
+        keyed = store.subject_keys(self.con, subjects, keep_stored=bool(kept))
+        current = keyed.merge(subjects[["subject_type", "subject"]], on=["subject_type", "subject"])
+        dims = store.Dimensions(
+            subjects=keyed,
             periods=period_ids(periods)[["pid", "period", "period_kind", "year", "prev_pid"]],
-            params=params_frame(self.plan.indicators),
+            params=params_frame(self.plan.indicators, o["level"].astype(int)),
             years=pd.DataFrame(years, columns=["indicator", "year", "has_previous"]),
         )
+        return dims, current
 
     # --- the whole run ----------------------------------------------------------------
 
@@ -404,7 +417,8 @@ class _Run:
             # the figures of the year before a target year are stored too, for the
             # year-on-year comparison -- unless they are stored already, as a year a
             # partial computation keeps
-            kept = store.stored_years(self.con) if self.requested_years else set()
+            stored = store.stored_years(self.con) if self.requested_years else set()
+            kept = stored - set(target)
             before = sorted({y - 1 for y in target} - set(target) - kept)
             every = tuple(periods + standard_periods(before))
             frame = period_ids(every)
@@ -412,8 +426,7 @@ class _Run:
             ids = self.temp.keep("period_ids", ibis.memtable(frame))
             masks = self.temp.keep("period_masks", period_masks(every, frame["pid"].tolist()))
 
-            dims = self.dimensions(hierarchy, periods, group_years, target)
-            subj = dims.subjects
+            dims, subj = self.dimensions(hierarchy, periods, group_years, target, kept)
             organ_keys = subj[subj["subject_type"] == "organ"]
             keys = self.temp.keep(
                 "organ_keys", ibis.memtable(organ_keys[["subject", "subject_key"]])
@@ -461,7 +474,7 @@ class _Run:
                 },
             )
             staging = None
-            n_pros = int((dims.subjects["subject_type"] == "prosecutor").sum())
+            n_pros = int((subj["subject_type"] == "prosecutor").sum())
             self.step("done")
         finally:
             if staging is not None:

@@ -1,9 +1,13 @@
 """Ranks among peers: who is first, and how many were compared.
 
-Peers share the indicator, the kind of subject and the period, and either the parent
-(``rank_in_parent``: organs under the same organ; prosecutors of the same organ) or the
-level (``rank_in_level`` and ``percentile``: every organ of the level; prosecutors of
-every organ of that level). Rank 1 is the best whatever the direction (the ``score`` of
+Peers share the indicator, the kind of subject, the period and the level, and for
+``rank_in_parent`` the parent too (organs under the same organ; prosecutors of the same
+organ) -- ``rank_in_level`` and ``percentile`` compare every organ of the level (and
+prosecutors of every organ of that level). In a hierarchy where every organ's parent is
+one level up, as China's four levels are, the level adds nothing to the parent; where an
+organ hangs below an organ two levels up (a county directly under a province), it is
+compared with the organs of its own level under that parent, not with those a level
+above it. Rank 1 is the best whatever the direction (the ``score`` of
 :func:`kaoping.engine.stats.derive` is higher-is-better); ties share the lowest rank;
 values flagged unreliable (small denominator) or missing are not ranked and do not count
 as peers.
@@ -11,9 +15,9 @@ as peers.
 Ranks are taken when the figures are read, not stored: they are window functions in the
 ``indicator_values`` view (:mod:`kaoping.engine.store`). Every window is partitioned by
 indicator, kind of subject, period and level, so a reader who asks for one indicator and
-period (as every reader does) ranks only that slice -- DuckDB pushes such filters below
-the windows -- while a computation is spared sorting a hundred million prosecutor rows
-nobody may ever look at.
+period (and level, as kaoping's readers do) ranks only that slice -- DuckDB pushes such
+filters below the windows -- while a computation is spared sorting a hundred million
+prosecutor rows nobody may ever look at.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FLAGS",
-    "LEVELS",
     "PARAMS_COLUMNS",
     "Z95",
     "avg_as_ratio",
@@ -51,9 +50,6 @@ __all__ = [
 Z95 = 1.959963984540054
 
 FLAGS = ("out_of_range", "yoy_swing", "small_denominator")
-
-#: the levels of the hierarchy; a reasonable range may differ by level
-LEVELS = (1, 2, 3, 4)
 
 _CHANGE_UNITS = {
     Unit.RATE: "percentage_points",
@@ -113,12 +109,14 @@ def _bound(indicator: Indicator, level: int, which: str) -> float | None:
     return None if r is None else getattr(r, which)
 
 
-def params_frame(indicators: Iterable[Indicator]) -> pd.DataFrame:
-    """The parameters :func:`derive` needs, one row per indicator and level."""
+def params_frame(indicators: Iterable[Indicator], levels: Iterable[int]) -> pd.DataFrame:
+    """The parameters :func:`derive` needs, one row per indicator and level of the
+    hierarchy (a reasonable range may differ by level; the levels are the data's -- four
+    in China, another number elsewhere)."""
     rows = []
     for ind in indicators:
         ratio = is_ratio(ind)
-        for level in LEVELS:
+        for level in sorted(set(levels)):
             rows.append(
                 {
                     "indicator": ind.id,

@@ -121,7 +121,12 @@ _PERIODS_COLUMNS = {
 }
 _YEARS_COLUMNS = {"indicator": "VARCHAR", "year": "INTEGER", "has_previous": "BOOLEAN"}
 #: the stored tables of figures: which cube each holds, with which columns
-_LAYOUT_COLUMNS = {"table_name": "VARCHAR", "part": "VARCHAR", "columns": "VARCHAR"}
+_LAYOUT_COLUMNS = {
+    "table_name": "VARCHAR",
+    "part": "VARCHAR",
+    "columns": "VARCHAR",
+    "definitions": "VARCHAR",
+}
 
 #: column -> (DuckDB type, meaning) of ``indicator_values``; the order is the view's
 RESULTS_COLUMNS: dict[str, tuple[str, str]] = {
@@ -313,7 +318,7 @@ def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str
 def _layout(plan: Plan) -> pd.DataFrame:
     """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows."""
     rows = [
-        (part_table(i, subjects), part.name, json.dumps(part_columns(part)))
+        (part_table(i, subjects), part.name, json.dumps(part_columns(part)), plan.digest)
         for i, part in enumerate(plan.parts)
         for subjects in ("organ", "prosecutor")
     ]
@@ -339,8 +344,13 @@ def has_results(con: duckdb.DuckDBPyConnection) -> bool:
     return _table_exists(con, ORGAN_RESULTS)
 
 
-def _count(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    return int(con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
+def _count(con: duckdb.DuckDBPyConnection, name: str, pids: Sequence[int]) -> int:
+    """The rows of table ``name`` of the periods ``pids``."""
+    row = con.execute(
+        f'SELECT count(*) FROM "{name}" WHERE pid IN (SELECT unnest(?::INTEGER[]))',
+        [[int(p) for p in pids]],
+    ).fetchall()
+    return int(row[0][0])
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -490,24 +500,22 @@ class Staging:
         layout = _layout(self.plan)
         kept = sorted(stored_years(con) - set(replace_years or ())) if replace_years else []
         partial = bool(kept)
+        rebuilt = list(pids)
         if partial:
-            stored = _stored_layout(con)
-            wanted = layout.sort_values("table_name").reset_index(drop=True)
-            if stored is None or not stored.reset_index(drop=True).equals(wanted):
-                raise ValueError(
-                    f"the stored results of {', '.join(map(str, kept))} were computed from "
-                    "other definitions than these (the catalogue or the indicators chosen "
-                    "changed), so the years asked for cannot be replaced alone: compute "
-                    "every year (leave out --years)"
-                )
+            self._check_layout(layout, kept)
             dims = self._merged(dims, replace_years or ())
+            # the organs' figures of a kept year that follows a replaced one compare with
+            # it: they are picked again, with the new previous year
+            follows = {y + 1 for y in replace_years or ()} & set(kept)
+            periods = dims.periods
+            rebuilt += periods.loc[periods["year"].isin(list(follows)), "pid"].tolist()
         write_dimensions(con, dims, layout, prefix=_STAGING)
         if not partial:
             # staged like the rest: a table written outside the swap's transaction is
             # written several times quicker than rows inserted inside it
             staged = organ_figures_expr(self.backend, self.plan, pids, _STAGING)
             self.backend.create_table(_STAGING + ORGAN_FIGURES_TABLE, staged)
-            rows += _count(con, _STAGING + ORGAN_FIGURES_TABLE)
+            rows += _count(con, _STAGING + ORGAN_FIGURES_TABLE, pids)
         con.execute(_RUNS_DDL)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -528,7 +536,8 @@ class Staging:
                 con.execute(f'ALTER TABLE "{_STAGING}{name}" RENAME TO "{name}"')
             con.execute('DROP TABLE IF EXISTS "indicator_figures"')  # an earlier layout
             if partial:
-                rows += self._organ_figures(pids)
+                self._organ_figures(rebuilt)
+                rows += _count(con, ORGAN_FIGURES_TABLE, pids)
             else:
                 con.execute(f'DROP TABLE IF EXISTS "{ORGAN_FIGURES_TABLE}"')
                 staged_name = _STAGING + ORGAN_FIGURES_TABLE
@@ -553,22 +562,33 @@ class Staging:
             raise
         return rows
 
-    def _organ_figures(self, pids: Sequence[int]) -> int:
+    def _check_layout(self, layout: pd.DataFrame, kept: Sequence[int]) -> None:
+        """Refuse to replace some years when the kept ones mean something else."""
+        stored = _stored_layout(self.con)
+        years = ", ".join(map(str, kept))
+        if stored is None:
+            raise ValueError(
+                f"the stored results of {years} were written by an earlier version of "
+                "kaoping, so the years asked for cannot be replaced alone: compute every "
+                "year (leave out --years)"
+            )
+        wanted = layout.sort_values("table_name").reset_index(drop=True)
+        if not stored.reset_index(drop=True).equals(wanted):
+            raise ValueError(
+                f"the stored results of {years} were computed from other definitions than "
+                "these (the catalogue or the indicators chosen changed), so the years asked "
+                "for cannot be replaced alone: compute every year (leave out --years)"
+            )
+
+    def _organ_figures(self, pids: Sequence[int]) -> None:
         """Replace the organs' figures of the periods ``pids`` with those picked from the
-        stored tables (a partial run); returns how many."""
+        stored tables (a partial run)."""
         con = self.con
-        listed = [int(p) for p in pids]
         con.execute(
             f'DELETE FROM "{ORGAN_FIGURES_TABLE}" WHERE pid IN (SELECT unnest(?::INTEGER[]))',
-            [listed],
+            [[int(p) for p in pids]],
         )
         self.backend.insert(ORGAN_FIGURES_TABLE, organ_figures_expr(self.backend, self.plan, pids))
-        row = con.execute(
-            f'SELECT count(*) FROM "{ORGAN_FIGURES_TABLE}" WHERE pid IN '
-            "(SELECT unnest(?::INTEGER[]))",
-            [listed],
-        ).fetchall()
-        return int(row[0][0])
 
     def _merged(self, dims: Dimensions, years: Sequence[int]) -> Dimensions:
         """This run's dimensions, with the stored periods and years of the other years."""
@@ -591,15 +611,19 @@ class Staging:
         )
 
 
-def subject_keys(con: duckdb.DuckDBPyConnection, subjects: pd.DataFrame) -> pd.DataFrame:
+def subject_keys(
+    con: duckdb.DuckDBPyConnection, subjects: pd.DataFrame, *, keep_stored: bool
+) -> pd.DataFrame:
     """``subjects`` (subject_type, subject, organ_code, level, parent_code) with their keys.
 
-    A subject keeps the key the stored figures know it by, so that a computation of some
-    years leaves the others' figures pointing at the right subjects; new subjects get new
-    keys, and stored subjects no longer present are kept (their figures may remain).
+    With ``keep_stored`` (a computation of some years, the others kept) a subject keeps
+    the key the stored figures know it by, so that the kept figures point at the right
+    subjects; new subjects get new keys, and stored subjects no longer present are kept
+    (their kept figures remain). Otherwise every subject gets a new key.
     """
     cols = [c for c in _SUBJECTS_COLUMNS if c != "subject_key"]
-    if _table_exists(con, SUBJECTS_TABLE) and _table_exists(con, LAYOUT_TABLE):
+    stored = _table_exists(con, SUBJECTS_TABLE) and _table_exists(con, LAYOUT_TABLE)
+    if keep_stored and stored:
         old = con.execute(f'SELECT * FROM "{SUBJECTS_TABLE}"').df()
     else:
         old = pd.DataFrame()
