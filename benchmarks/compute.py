@@ -20,8 +20,8 @@ Measured on the 2-vCPU machine (shared, so expect spread of a fifth either way; 
 DuckDB memory limit):
 
     persons  prosecutor periods  figures     kaoping   pandas   speedup  kaoping peak RSS
-    2 M      all                 50.0 M       20 s     694 s    34       1.5 GB
-    10 M     all                 108.7 M      44 s       -        -      3.2 GB
+    2 M      all                 50.0 M     20-32 s  694-1003 s 31-34   2.0 GB
+    10 M     all                 108.7 M    38-44 s      -        -      3.2 GB
     10 M     none (organs only)  9.6 M        26 s       -        -      2.7 GB
 
 Every run compared the 97,020 national and provincial figures of both: none differed.
