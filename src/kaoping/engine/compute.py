@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kaoping.catalogue.models import Indicator
 from kaoping.engine import store
@@ -353,27 +353,14 @@ class _Run:
         import pandas as pd
 
         o = hierarchy.organs
-        organs = pd.DataFrame(
-            {
-                "subject_type": "organ",
-                "subject": o["organ_code"],
-                "organ_code": o["organ_code"],
-                "level": o["level"].astype("int32"),
-                "parent_code": o["parent_code"],
-            }
-        )
         p = self.backend.execute(
             self.backend.table("prosecutors").select("prosecutor_id", "organ_code")
         )
         p = p.merge(o[["organ_code", "level"]], on="organ_code", how="inner")
-        prosecutors = pd.DataFrame(
-            {
-                "subject_type": "prosecutor",
-                "subject": p["prosecutor_id"],
-                "organ_code": p["organ_code"],
-                "level": p["level"].astype("int32"),
-                "parent_code": p["organ_code"],
-            }
+        # a prosecutor's organ is both his organ and his parent among the subjects
+        organs = _subjects("organ", o["organ_code"], o["organ_code"], o["level"], o["parent_code"])
+        prosecutors = _subjects(
+            "prosecutor", p["prosecutor_id"], p["organ_code"], p["level"], p["organ_code"]
         )
         every_year = sorted({*target, *kept})
         years = [
@@ -492,6 +479,21 @@ class _Run:
             seconds=time.perf_counter() - self._t0,
             steps=tuple(self.timings[:-1]),
         )
+
+
+def _subjects(kind: str, subject: Any, organ: Any, level: Any, parent: Any) -> pd.DataFrame:
+    """The subjects of one kind as the stored subjects table lists them."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "subject_type": kind,
+            "subject": subject,
+            "organ_code": organ,
+            "level": level.astype("int32"),
+            "parent_code": parent,
+        }
+    )
 
 
 def _join_on_grid(base: ir.Table, per: ir.Table, cols: Sequence[str]) -> ir.Table:

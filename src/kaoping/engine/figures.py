@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
 from kaoping.engine.compile import Part, Plan
-from kaoping.engine.stats import avg_as_ratio, is_ratio
+from kaoping.engine.stats import avg_as_ratio
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -123,6 +123,15 @@ def _joined(tables: Sequence[ir.Table]) -> ir.Table:
     return out
 
 
+def _nonzero(ind: Indicator, num: Any, den: Any) -> Any:
+    """Whether a prosecutor's figures of ``ind`` are kept: numerator or denominator not
+    zero (an indicator without a denominator has a NULL one, never compared)."""
+    kept = (num.cast("float64") != 0).fill_null(False)
+    if ind.denominator is not None or avg_as_ratio(ind):
+        kept = kept | (den.cast("float64") != 0).fill_null(False)
+    return kept
+
+
 def _branch(
     plan: Plan, ind: Indicator, tables: Sequence[ir.Table], subjects: SubjectType
 ) -> ir.Table:
@@ -141,8 +150,7 @@ def _branch(
     )
     if subjects == "organ":
         return t
-    nonzero = (t["numerator"] != 0).fill_null(False) | (t["denominator"] != 0).fill_null(False)
-    out: ir.Table = t.filter(nonzero)
+    out: ir.Table = t.filter(_nonzero(ind, t["numerator"], t["denominator"]))
     return out
 
 
@@ -187,10 +195,7 @@ def indicator_row_count(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[i
         counts = {}
         for ind in alone:
             num, den = num_den(plan, t, ind)
-            kept = (num.cast("float64") != 0).fill_null(False)
-            if ind.denominator is not None or avg_as_ratio(ind):
-                kept = kept | (den.cast("float64") != 0).fill_null(False)
-            counts[ind.id] = kept.cast("int64").sum()
+            counts[ind.id] = _nonzero(ind, num, den).cast("int64").sum()
         row = t.aggregate(**counts).execute().iloc[0]
         total += sum(0 if v is None or v != v else int(v) for v in row)
     mixed = tuple(ind for ind in mine if len(plan.parts_of(ind)) > 1)
@@ -255,10 +260,11 @@ def organ_figures(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -
     return out
 
 
-def _zero_is_null(plan: Plan, measure: Measure | None) -> bool:
+def _zero_is_null(measure: Measure | None) -> bool:
     """Whether a figure of ``measure`` is NULL, not 0, where there are no records: an
-    average of nothing (an average without a denominator is stored as sum and count)."""
-    return measure is None or plan.columns_of(measure).measure.agg is Aggregation.AVG
+    average of nothing, or no measure at all (an average without a denominator is
+    stored as sum and count, and is not asked)."""
+    return measure is None or measure.agg is Aggregation.AVG
 
 
 def indicator_figures(
@@ -303,13 +309,8 @@ def indicator_figures(
     # nothing recorded: the figures of zeros -- 0, or NULL for an average of nothing and
     # for a count without a denominator
     inds = _indicators(plan, subjects)
-    null_num = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(plan, i.numerator)]
-    null_den = [
-        i.id
-        for i in inds
-        if not avg_as_ratio(i)
-        and (_zero_is_null(plan, i.denominator) or (i.denominator is None and not is_ratio(i)))
-    ]
+    null_num = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(i.numerator)]
+    null_den = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(i.denominator)]
     none = ibis.null("float64")
     zero = ibis.literal(0.0, type="float64")
     num_fill = ibis.ifelse(j["indicator"].isin(null_num), none, zero) if null_num else zero

@@ -187,6 +187,16 @@ CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
 """
 
 
+#: DuckDB type -> Ibis type, for the columns kaoping writes
+_IBIS_TYPES = {"VARCHAR": "string", "INTEGER": "int32", "DOUBLE": "float64"}
+
+
+def _typed(t: ir.Table, columns: dict[str, str]) -> ir.Table:
+    """``t``'s ``columns`` (name -> DuckDB type), in that order, cast to their types."""
+    out: ir.Table = t.select(**{c: t[c].cast(_IBIS_TYPES[k]) for c, k in columns.items()})
+    return out
+
+
 def _ddl(name: str, columns: dict[str, str]) -> str:
     cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
     return f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})'
@@ -225,13 +235,7 @@ def organ_figures_expr(
     """The organs' figures of every indicator (:data:`FIGURES_COLUMNS`) of the periods
     ``pids``, picked from the organs' tables (``prefix`` + name) of ``plan``."""
     f = organ_figures(plan, _part_tables(backend, plan, "organ", prefix), pids)
-    out: ir.Table = f.select(
-        **{
-            c: f[c].cast("string" if t == "VARCHAR" else "int32" if t == "INTEGER" else "float64")
-            for c, (t, _) in FIGURES_COLUMNS.items()
-        }
-    )
-    return out
+    return _typed(f, {c: t for c, (t, _) in FIGURES_COLUMNS.items()})
 
 
 def _part_tables(
@@ -294,15 +298,20 @@ def results_table(subject_type: str | None = None) -> str:
     return halves[subject_type]
 
 
+def _relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """'VIEW', 'BASE TABLE' (or another table type), or None when there is no ``name``."""
+    rows = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
 def _drop_results(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the results views -- or the table kaoping 0.1 stored as ``indicator_values``."""
     for name in (RESULTS_TABLE, ORGAN_RESULTS, PROSECUTOR_RESULTS):
-        rows = con.execute(
-            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchall()
-        if rows:
-            kind = "VIEW" if rows[0][0] == "VIEW" else "TABLE"
-            con.execute(f'DROP {kind} "{name}"')
+        kind = _relation_kind(con, name)
+        if kind is not None:
+            con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} "{name}"')
 
 
 def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str]:
@@ -387,10 +396,8 @@ def last_run(con: duckdb.DuckDBPyConnection) -> LastRun | None:
 def stored_years(con: duckdb.DuckDBPyConnection) -> set[int]:
     """The years of the stored results (in this layout or kaoping 0.1's results table);
     not the years stored only as the previous year of a computed one."""
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [RESULTS_TABLE]
-    ).fetchall()
-    if kind and kind[0][0] != "VIEW":
+    kind = _relation_kind(con, RESULTS_TABLE)
+    if kind is not None and kind != "VIEW":
         source = RESULTS_TABLE
     elif _table_exists(con, PERIODS_TABLE):
         source = PERIODS_TABLE
@@ -453,15 +460,12 @@ class Staging:
         :func:`kaoping.engine.figures.part_columns`, the keys and figures of that cube;
         None stages an empty table (no prosecutor figures are computed for the cube).
         """
-        cols = part_columns(self.plan.parts[index])
         name = _STAGING + part_table(index, subjects)
+        types = {c: KEY_COLUMNS.get(c, "DOUBLE") for c in part_columns(self.plan.parts[index])}
         if figures is None:
-            types = {c: KEY_COLUMNS.get(c, "DOUBLE") for c in cols}
             self.con.execute(_ddl(name, types))
-            return
-        keys = {"subject_key": "int32", "pid": "int32"}
-        ordered = figures.select(**{c: figures[c].cast(keys.get(c, "float64")) for c in cols})
-        self.backend.create_table(name, ordered)
+        else:
+            self.backend.create_table(name, _typed(figures, types))
 
     def discard(self) -> None:
         for name in _figure_tables(self.con, _STAGING):
