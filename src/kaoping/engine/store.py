@@ -526,7 +526,7 @@ class Staging:
             _drop_results(con)
             if partial:
                 years = ", ".join(str(int(y)) for y in written_years)
-                for name in _layout(self.plan)["table_name"]:
+                for name in layout["table_name"]:
                     con.execute(f'DELETE FROM "{name}" WHERE pid // 100 IN ({years})')
                     con.execute(f'INSERT INTO "{name}" SELECT * FROM "{_STAGING}{name}"')
                     con.execute(f'DROP TABLE "{_STAGING}{name}"')
