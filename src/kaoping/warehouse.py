@@ -9,7 +9,8 @@ importer (delete-then-insert inside one transaction) and checked by the tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,12 @@ BOOKKEEPING_DDL = (
         rows_quarantined BIGINT,
         started_at  TIMESTAMP,
         finished_at TIMESTAMP
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS kaoping_meta (
+        key   VARCHAR,
+        value VARCHAR
     )
     """,
     """
@@ -65,7 +72,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and, when writable, initialise) the warehouse at ``path``."""
+    """Open (and, when writable, initialise) the warehouse file at ``path``.
+
+    Writing the published warehouse in place would lock out its readers: kaoping's own
+    writers go through :func:`writing`, which writes a private copy and publishes it.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(
@@ -89,6 +100,29 @@ def opened(path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.Duck
         con.close()
 
 
+@contextmanager
+def writing(
+    path: Path | str,
+    what: str,
+    *,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection to a private copy of the warehouse, published atomically
+    when the block ends without an error (:mod:`kaoping.versions`); readers keep
+    reading the published version meanwhile. Raise :class:`kaoping.versions.Discard` in
+    the block to end without publishing."""
+    from kaoping.versions import writer
+
+    with writer(path, what, wait=wait, on_wait=on_wait) as tmp:
+        con = connect(tmp)
+        try:
+            yield con
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+
+
 def ibis_connection(con: duckdb.DuckDBPyConnection) -> ibis.backends.duckdb.Backend:
     """An Ibis backend over an open DuckDB connection, for the engine's portable queries."""
     import ibis
@@ -102,3 +136,47 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         row = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
         out[name] = int(row[0]) if row else 0
     return out
+
+
+# --- the data version -------------------------------------------------------------------
+#
+# Every import that changes a row bumps the warehouse's data version; every computation
+# records the version it computed from. When they differ, the stored figures are older
+# than the data, and every reader says so (``kaoping show``, the API, the pages, reports).
+
+DATA_VERSION = "data_version"
+DATA_CHANGED_AT = "data_changed_at"
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    try:
+        rows = con.execute("SELECT value FROM kaoping_meta WHERE key = ?", [key]).fetchall()
+    except duckdb.CatalogException:  # a warehouse of an earlier version, opened read-only
+        return None
+    return str(rows[0][0]) if rows else None
+
+
+def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("DELETE FROM kaoping_meta WHERE key = ?", [key])
+    con.execute("INSERT INTO kaoping_meta VALUES (?, ?)", [key, value])
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """How many imports have changed the data (0 for a new or an old warehouse)."""
+    raw = _meta(con, DATA_VERSION)
+    return int(raw) if raw else 0
+
+
+def data_changed_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """When an import last changed the data."""
+    raw = _meta(con, DATA_CHANGED_AT)
+    return dt.datetime.fromisoformat(raw) if raw else None
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection, when: dt.datetime | None = None) -> int:
+    """Record that the data changed (call inside the import's transaction); returns the
+    new version."""
+    version = data_version(con) + 1
+    _set_meta(con, DATA_VERSION, str(version))
+    _set_meta(con, DATA_CHANGED_AT, (when or dt.datetime.now()).isoformat())
+    return version

@@ -1,0 +1,261 @@
+"""The warehouse file's versions: one writer at a time, copy on write, atomic publication.
+
+``kaoping serve`` (any number of worker processes), ``kaoping show`` and notebooks read
+the warehouse while ``kaoping import`` and ``kaoping compute`` write it. DuckDB lets a
+file be opened by one writing process or by several reading ones, never both, so no
+writer ever writes the published file in place:
+
+1. the writer takes the warehouse's writer lock (``<db>.lock``, an ``flock``), waiting
+   for the writer before it, if any;
+2. it copies the published file to a private one beside it (``.<db>.next-<pid>``) and
+   does all its work there, in DuckDB transactions as before;
+3. it checkpoints and closes that file, flushes it to disk, keeps a hard link of the
+   published version in ``<db>.versions/`` (the previous states, for a roll-back), and
+   renames its file over the published one -- a single atomic ``rename(2)``.
+
+Readers that had the old file open go on reading it (its inode lives while it is open);
+the next query of a reader that checks :func:`version_token` opens the new one. A writer
+killed at any moment before the rename leaves the published file as it was (its private
+copy is removed by the next writer); after the rename the work is complete.
+
+Why not a server process that owns the warehouse: the CLI, the Python API and every
+server worker would then need it running, and a reader could not be a plain DuckDB
+client. Copying costs a file copy per import or computation (seconds for millions of
+persons), which is small beside the work itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "FILE_MODE",
+    "Version",
+    "WriterBusy",
+    "history_dir",
+    "list_versions",
+    "lock_path",
+    "publish_copy",
+    "restore",
+    "version_token",
+    "writer",
+]
+
+#: the warehouse and its versions are readable by their owner and group only
+FILE_MODE = 0o640
+#: how many replaced versions are kept for a roll-back (``KAOPING_KEEP_VERSIONS``)
+DEFAULT_KEEP = 3
+
+
+class WriterBusy(RuntimeError):
+    """Another import or computation holds the writer lock (raised when not waiting)."""
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def history_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".versions")
+
+
+def _next_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.next-{os.getpid()}")
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def version_token(path: Path | str) -> tuple[int, int, int] | None:
+    """What identifies the published version of ``path`` (None when there is none): a new
+    version is a new file, so its inode (and change time) differ."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_ctime_ns)
+
+
+def _keep() -> int:
+    raw = os.environ.get("KAOPING_KEEP_VERSIONS", "")
+    try:
+        return max(0, int(raw)) if raw else DEFAULT_KEEP
+    except ValueError:
+        return DEFAULT_KEEP
+
+
+def _holder(lock: Path) -> str:
+    try:
+        info = json.loads(lock.read_text() or "{}")
+    except (OSError, ValueError):
+        return "another kaoping process"
+    return f"{info.get('what', 'a writer')} (pid {info.get('pid', '?')}, since {info.get('since', '?')})"
+
+
+@contextmanager
+def _locked(
+    path: Path, what: str, *, wait: bool, on_wait: Callable[[str], None] | None
+) -> Iterator[None]:
+    lock = lock_path(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(lock)
+            if not wait:
+                raise WriterBusy(
+                    f"the warehouse {path} is being written by {holder}; try again when it ends"
+                ) from None
+            if on_wait is not None:
+                on_wait(f"waiting for {holder} to finish writing {path} …")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        info = {"pid": os.getpid(), "what": what, "since": dt.datetime.now().isoformat("T", "seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        os.close(fd)  # closing releases the flock
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Private copies of writers that were killed (their pid no longer holds the lock)."""
+    for p in path.parent.glob(f".{path.name}.next-*"):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _archive(path: Path) -> None:
+    """Keep the published version as a hard link in the history (no copy), then prune."""
+    if not path.exists():
+        return
+    hist = history_dir(path)
+    hist.mkdir(mode=0o750, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    with contextlib.suppress(FileExistsError):
+        os.link(path, hist / f"{stamp}.duckdb")
+    kept = sorted(hist.glob("*.duckdb"))
+    for old in kept[: max(0, len(kept) - _keep())]:
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    os.chmod(tmp, FILE_MODE)
+    _fsync(tmp)
+    _archive(path)
+    os.replace(tmp, path)
+    _fsync(path.parent)
+
+
+@contextmanager
+def writer(
+    path: Path | str,
+    what: str,
+    *,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[Path]:
+    """Hold the writer lock and yield a private copy of the warehouse to write.
+
+    The caller opens the yielded path read-write, does its work and closes it (DuckDB
+    checkpoints on close). When the block ends normally the copy is published atomically;
+    if it raises (or the process dies) the published file is untouched. The caller may
+    raise :class:`Discard` to end without publishing (a dry run).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path, what, wait=wait, on_wait=on_wait):
+        _remove_leftovers(path)
+        tmp = _next_path(path)
+        if path.exists():
+            shutil.copyfile(path, tmp)
+            if _wal(path).exists():  # written in place by something else: keep its log
+                shutil.copyfile(_wal(path), _wal(tmp))
+        try:
+            yield tmp
+        except Discard:
+            _drop(tmp)
+            return
+        except BaseException:
+            _drop(tmp)
+            raise
+        if _wal(tmp).exists():
+            _drop(tmp)
+            raise RuntimeError(f"{what}: the warehouse copy was not closed before publishing")
+        if not tmp.exists():  # nothing was written (e.g. a failed open)
+            return
+        _publish(tmp, path)
+        with contextlib.suppress(FileNotFoundError):
+            _wal(path).unlink()  # replayed into the copy, which is now published
+
+
+class Discard(Exception):  # noqa: N818 -- a signal, not an error
+    """Raised inside :func:`writer` to end without publishing the copy."""
+
+
+def _drop(tmp: Path) -> None:
+    for p in (tmp, _wal(tmp)):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+@dataclass(frozen=True)
+class Version:
+    """A kept earlier version of the warehouse."""
+
+    path: Path
+    replaced_at: dt.datetime
+    size: int
+
+
+def list_versions(path: Path | str) -> list[Version]:
+    """The kept earlier versions, newest first."""
+    hist = history_dir(Path(path))
+    out = []
+    for p in sorted(hist.glob("*.duckdb"), reverse=True):
+        try:
+            when = dt.datetime.strptime(p.stem, "%Y%m%dT%H%M%S%f")
+        except ValueError:
+            continue
+        out.append(Version(p, when, p.stat().st_size))
+    return out
+
+
+def publish_copy(source: Path | str, path: Path | str, what: str) -> None:
+    """Publish a copy of ``source`` (a backup or a kept version) as the warehouse, keeping
+    the current one among the versions; readers switch at their next query."""
+    source, path = Path(source), Path(path)
+    if not source.exists():
+        raise FileNotFoundError(f"no such warehouse file: {source}")
+    with _locked(path, what, wait=True, on_wait=None):
+        _remove_leftovers(path)
+        tmp = _next_path(path)
+        shutil.copyfile(source, tmp)
+        _publish(tmp, path)
+
+
+def restore(source: Path | str, path: Path | str) -> None:
+    """Make ``source`` the published warehouse again (``kaoping restore``/``rollback``)."""
+    publish_copy(source, path, f"restore from {Path(source).name}")
