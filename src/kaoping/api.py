@@ -13,12 +13,14 @@
         wh.explain("non_prosecution_rate", organ="110000", period="2020-Q3").arithmetic()
 
 Reads open the file read-only, so several readers (the web app, a notebook) can share
-it; :meth:`Warehouse.compute` reopens it for writing.
+it; :meth:`Warehouse.compute` writes a private copy and publishes it atomically
+(:mod:`kaoping.versions`), so readers keep reading meanwhile. A long-lived reader calls
+:meth:`Warehouse.refresh` to move to a version published since.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
     from kaoping.engine.compute import ComputeSummary, ProgressCallback
     from kaoping.engine.explain import Explanation
+    from kaoping.engine.freshness import Freshness
     from kaoping.engine.hierarchy import Hierarchy
     from kaoping.engine.store import LastRun
 
@@ -68,10 +71,11 @@ class Warehouse:
             else catalogue
         )
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._writable = False
         self._hierarchy: Hierarchy | None = None
         self._backend: ibis.backends.duckdb.Backend | None = None
         self._tables: dict[str, ibis.Table] = {}
+        self._token: tuple[int, int, int] | None = None
+        self._freshness: Freshness | None = None
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -90,21 +94,48 @@ class Warehouse:
         if self._con is not None:
             self._con.close()
             self._con = None
-            self._backend = None
-            self._tables = {}
-
-    def _connection(self, *, write: bool = False) -> duckdb.DuckDBPyConnection:
-        from kaoping.warehouse import connect
-
-        if self._con is not None and (self._writable or not write):
-            return self._con
-        self.close()
-        self._con = connect(self.path, read_only=not write)
-        self._writable = write
-        self._hierarchy = None
         self._backend = None
         self._tables = {}
+        self._hierarchy = None
+        self._freshness = None
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """The read-only connection to the version of the warehouse this object reads."""
+        from kaoping.versions import version_token
+        from kaoping.warehouse import connect
+
+        if self._con is not None:
+            return self._con
+        self.close()
+        token = version_token(self.path)
+        self._con = connect(self.path, read_only=True)
+        self._token = token
         return self._con
+
+    @property
+    def version(self) -> tuple[int, int, int] | None:
+        """What identifies the version being read (None before the first read)."""
+        return self._token if self._con is not None else None
+
+    def refresh(self) -> bool:
+        """Move to the version published since this object started reading, if any;
+        returns whether it moved. Each read sees one version: a reader that wants
+        consistent figures across several reads calls this between them, not during."""
+        from kaoping.versions import version_token
+
+        if self._con is None or version_token(self.path) == self._token:
+            return False
+        self.close()
+        return True
+
+    def freshness(self) -> Freshness:
+        """Whether the stored figures are as new as the data (see
+        :mod:`kaoping.engine.freshness`)."""
+        from kaoping.engine.freshness import freshness
+
+        if self._freshness is None:
+            self._freshness = freshness(self._connection())
+        return self._freshness
 
     @property
     def backend(self) -> ibis.backends.duckdb.Backend:
@@ -204,15 +235,20 @@ class Warehouse:
         indicators: Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
         prosecutor_periods: Collection[str] | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> ComputeSummary:
-        """Compute the catalogue (or the ``indicators`` named) and store the results.
+        """Compute the catalogue (or the ``indicators`` named), store and publish the
+        results.
 
         ``years`` limits the periods computed and replaced to those years;
         ``prosecutor_periods`` the kinds of period computed per prosecutor (default all of
-        month, quarter, half, year, ytd; an empty list computes organs only).
+        month, quarter, half, year, ytd; an empty list computes organs only). When
+        another import or computation is writing, this waits for it (``on_wait`` is told).
+        Readers see the previous results until this one is published, then these.
         """
         from kaoping.engine.compute import compute
         from kaoping.engine.periods import PeriodKind
+        from kaoping.warehouse import writing
 
         chosen = (
             [self.definition(i) for i in indicators]
@@ -220,13 +256,16 @@ class Warehouse:
             else list(self.catalogue.indicators)
         )
         kinds = tuple(PeriodKind) if prosecutor_periods is None else tuple(prosecutor_periods)
-        return compute(
-            self._connection(write=True),
-            chosen,
-            years=years,
-            progress=progress,
-            prosecutor_periods=kinds,
-        )
+        if not self.path.exists():
+            raise FileNotFoundError(
+                f"no warehouse at {self.path}: run `kaoping import` (or `kaoping demo`) first"
+            )
+        self.close()
+        with writing(self.path, "kaoping compute", on_wait=on_wait) as con:
+            summary = compute(
+                con, chosen, years=years, progress=progress, prosecutor_periods=kinds
+            )
+        return summary
 
     def last_run(self) -> LastRun | None:
         from kaoping.engine.store import last_run
@@ -382,11 +421,32 @@ class Warehouse:
         prosecutor: str | None = None,
         limit: int = 50,
     ) -> Explanation:
-        """The definition and the records behind one figure (see :class:`Explanation`)."""
+        """The definition and the records behind one figure (see :class:`Explanation`).
+
+        The figure explained is counted from the records listed -- the same state of the
+        warehouse -- so the explanation never contradicts its own records. When the
+        stored figure differs (the data changed after the last computation) it is given
+        too, as ``Explanation.stored``.
+        """
+        from kaoping.engine.adhoc import compute_one
         from kaoping.engine.explain import explain
 
-        value = self.indicator(indicator, period=period, organ=organ, prosecutor=prosecutor)
+        stored = self.indicator(indicator, period=period, organ=organ, prosecutor=prosecutor)
         subject = self.subject(organ=organ, prosecutor=prosecutor)
+        p = parse_period(period)
+        value = stored
+        if stored.source == "stored":
+            ind = stored.definition
+            row = compute_one(
+                self.backend, ind, subject, p, has_previous=self._has_previous(ind, p)
+            )
+            counted = IndicatorValue.from_row(
+                {**row, "period": p.label}, ind, subject, period_zh=p.label_zh,
+                period_en=p.phrase_en, source="records",
+            )
+            if _same_figure(counted, stored):
+                counted = stored
+            value = counted
         h = self.hierarchy.organs.set_index("organ_code")
         organs = tuple(
             (c, str(h.at[c, "name_zh"]), str(h.at[c, "name_en"])) for c in subject.organs
@@ -395,8 +455,21 @@ class Warehouse:
             self.backend,
             value.definition,
             subject,
-            parse_period(period),
+            p,
             value,
             organs,
             limit=limit,
+            stored=None if value is stored else stored,
         )
+
+
+def _same_figure(a: IndicatorValue, b: IndicatorValue) -> bool:
+    """Whether two figures have the same numerator and denominator (up to the rounding of
+    sums of fractional amounts)."""
+
+    def close(x: float | None, y: float | None) -> bool:
+        if x is None or y is None:
+            return x is None and y is None
+        return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
+
+    return close(a.numerator, b.numerator) and close(a.denominator, b.denominator)

@@ -99,7 +99,8 @@ def _holder(lock: Path) -> str:
         info = json.loads(lock.read_text() or "{}")
     except (OSError, ValueError):
         return "another kaoping process"
-    return f"{info.get('what', 'a writer')} (pid {info.get('pid', '?')}, since {info.get('since', '?')})"
+    what, pid, since = info.get("what", "a writer"), info.get("pid", "?"), info.get("since", "?")
+    return f"{what} (pid {pid}, since {since})"
 
 
 @contextmanager
@@ -121,7 +122,8 @@ def _locked(
             if on_wait is not None:
                 on_wait(f"waiting for {holder} to finish writing {path} …")
             fcntl.flock(fd, fcntl.LOCK_EX)
-        info = {"pid": os.getpid(), "what": what, "since": dt.datetime.now().isoformat("T", "seconds")}
+        since = dt.datetime.now().isoformat("T", "seconds")
+        info = {"pid": os.getpid(), "what": what, "since": since}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
         yield
@@ -211,7 +213,7 @@ def writer(
             _wal(path).unlink()  # replayed into the copy, which is now published
 
 
-class Discard(Exception):  # noqa: N818 -- a signal, not an error
+class Discard(Exception):
     """Raised inside :func:`writer` to end without publishing the copy."""
 
 

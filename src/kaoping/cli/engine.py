@@ -141,6 +141,7 @@ def compute(
                 indicators=indicator,
                 progress=progress,
                 prosecutor_periods=kinds,
+                on_wait=lambda message: bar.console.print(message, highlight=False),
             )
             bar.update(task, description="done", completed=bar.tasks[0].total or 0)
     table = Table(title=f"kaoping compute → {wh.path}", show_header=False)
@@ -214,10 +215,15 @@ def show(
     with _warehouse(db, catalogue) as wh:
         value = wh.indicator(indicator, organ=organ, prosecutor=prosecutor, period=period)
         stale = value.source == "stored" and wh.stale
+        fresh = wh.freshness()
     if as_json:
-        typer.echo(json.dumps(value.to_dict(), ensure_ascii=False, indent=2))
+        payload = {**value.to_dict(), "freshness": fresh.to_dict()}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     console.print(_panel(value, stale))
+    if fresh.stale and value.source == "stored":
+        err_console.print(f"[yellow]warning:[/] {fresh.message('en')}", highlight=False)
+        err_console.print(f"[yellow]注意：[/]{fresh.message('zh')}", highlight=False)
 
 
 def _records_table(side: MeasureRecords, limit: int) -> Table:
@@ -248,6 +254,7 @@ def explain(
     with _warehouse(db, catalogue) as wh:
         e = wh.explain(indicator, organ=organ, prosecutor=prosecutor, period=period, limit=limit)
         written = e.to_csv(out, wh.backend) if out is not None else None
+        fresh = wh.freshness()
     ind, v = e.indicator, e.value
     console.rule(f"[bold]{ind.name_zh} / {ind.name_en}[/] ({ind.id})")
     console.print(f"[bold]定义[/] {ind.definition_zh}", highlight=False)
@@ -264,7 +271,19 @@ def explain(
     for side in (e.numerator, e.denominator):
         if side is not None:
             console.print(_records_table(side, limit))
-    console.print(f"[bold]{e.arithmetic()}[/]")
+    console.print(f"[bold]{e.arithmetic()}[/]  (counted from the records listed)")
+    if e.stored is not None:
+        st = e.stored
+        console.print(
+            f"[yellow]the stored figure is {_plain(st.numerator)}"
+            + (f" / {_plain(st.denominator)}" if st.denominator is not None else "")
+            + f" = {_fmt(st, st.value)}: it was computed before the data changed"
+            + (f" ({fresh.message('en')})" if fresh.stale else "")
+            + "; run `kaoping compute`[/]",
+            highlight=False,
+        )
+    elif fresh.stale:
+        console.print(f"[yellow]{fresh.message('en')}[/]", highlight=False)
     console.print(v.sentence("zh"))
     console.print(v.sentence("en"))
     if written is not None:

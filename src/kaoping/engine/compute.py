@@ -50,6 +50,7 @@ from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
 from kaoping.engine.periods import Period, PeriodKind, standard_periods
 from kaoping.engine.periodsums import KIND_CODES, period_ids, standard_sums
 from kaoping.engine.stats import params_frame
+from kaoping.warehouse import data_version
 
 if TYPE_CHECKING:
     import duckdb
@@ -458,6 +459,7 @@ class _Run:
                     "indicators": len(self.plan.indicators),
                     "catalogue_digest": catalogue_digest(self.plan.indicators),
                     "summary": {"steps": self.timings},
+                    "data_version": data_version(self.con),
                 },
             )
             staging = None

@@ -74,6 +74,9 @@ class Explanation:
     organs: tuple[tuple[str, str, str], ...]
     numerator: MeasureRecords
     denominator: MeasureRecords | None
+    #: the stored figure, when it differs from the one the records give (the data changed
+    #: after the last computation); None when they agree or nothing is stored
+    stored: IndicatorValue | None = None
 
     @property
     def date_bounds(self) -> tuple[str, str]:
@@ -144,8 +147,10 @@ def explain(
     organs: tuple[tuple[str, str, str], ...],
     *,
     limit: int = 50,
+    stored: IndicatorValue | None = None,
 ) -> Explanation:
-    """Collect the records behind ``value`` (which the caller has read or computed)."""
+    """Collect the records behind ``value`` (which the caller counted from the same
+    records); ``stored`` is the stored figure when it differs."""
     # an avg numerator without a denominator is a sum over a count of the same records,
     # so its one list of records (with their values) serves both
     den_m = indicator.denominator
@@ -153,4 +158,6 @@ def explain(
     denominator = None
     if den_m is not None:
         denominator = _side(backend, "denominator", den_m, subject, period, limit)
-    return Explanation(indicator, subject, period, value, organs, numerator, denominator)
+    return Explanation(
+        indicator, subject, period, value, organs, numerator, denominator, stored
+    )

@@ -182,9 +182,12 @@ CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
     indicators   INTEGER,
     rows_written BIGINT,
     catalogue_digest VARCHAR,
-    summary      VARCHAR
+    summary      VARCHAR,
+    data_version BIGINT
 )
 """
+#: a warehouse computed before data versions were recorded gains the column
+_RUNS_UPGRADE = f"ALTER TABLE {RUNS_TABLE} ADD COLUMN IF NOT EXISTS data_version BIGINT"
 
 
 #: DuckDB type -> Ibis type, for the columns kaoping writes
@@ -376,21 +379,33 @@ class LastRun:
     years: tuple[int, ...]
     catalogue_digest: str
     rows: int
+    #: the warehouse's data version the run computed from (None: recorded before versions)
+    data_version: int | None = None
 
 
 def last_run(con: duckdb.DuckDBPyConnection) -> LastRun | None:
     """The most recent computation, or None if ``kaoping compute`` never ran."""
     if not _table_exists(con, RUNS_TABLE):
         return None
+    columns = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+            [RUNS_TABLE],
+        ).fetchall()
+    }
+    version = "data_version" if "data_version" in columns else "NULL"
     rows = con.execute(
-        f"SELECT finished_at, years, catalogue_digest, rows_written FROM {RUNS_TABLE} "
-        "ORDER BY finished_at DESC LIMIT 1"
+        f"SELECT finished_at, years, catalogue_digest, rows_written, {version} "
+        f"FROM {RUNS_TABLE} ORDER BY finished_at DESC LIMIT 1"
     ).fetchall()
     if not rows:
         return None
     row = rows[0]
     years = tuple(int(y) for y in json.loads(row[1]))
-    return LastRun(row[0], years, str(row[2]), int(row[3]))
+    return LastRun(
+        row[0], years, str(row[2]), int(row[3]), None if row[4] is None else int(row[4])
+    )
 
 
 def stored_years(con: duckdb.DuckDBPyConnection) -> set[int]:
@@ -521,6 +536,7 @@ class Staging:
             self.backend.create_table(_STAGING + ORGAN_FIGURES_TABLE, staged)
             rows += _count(con, _STAGING + ORGAN_FIGURES_TABLE, pids)
         con.execute(_RUNS_DDL)
+        con.execute(_RUNS_UPGRADE)
         con.execute("BEGIN TRANSACTION")
         try:
             _drop_results(con)
@@ -548,7 +564,9 @@ class Staging:
                 con.execute(f'ALTER TABLE "{staged_name}" RENAME TO "{ORGAN_FIGURES_TABLE}"')
             _create_views(con, self.backend, self.plan)
             con.execute(
-                f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO {RUNS_TABLE} (run_id, started_at, finished_at, years, "
+                "indicators, rows_written, catalogue_digest, summary, data_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run["run_id"],
                     run["started_at"],
@@ -558,6 +576,7 @@ class Staging:
                     rows,
                     run["catalogue_digest"],
                     json.dumps(run["summary"]),
+                    run.get("data_version"),
                 ],
             )
             con.execute("COMMIT")

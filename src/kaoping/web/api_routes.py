@@ -18,13 +18,14 @@ from kaoping.web import auth, views
 from kaoping.web.audit import log_drilldown, recent_drilldowns
 from kaoping.web.context import ContextDep
 from kaoping.web.data import HISTORY_KINDS
-from kaoping.web.errors import LoginRequired
+from kaoping.web.errors import LoginRequired, Unavailable
 from kaoping.web.schemas import (
     BriefingOut,
     DefinitionOut,
     DistributionOut,
     DrilldownLogOut,
     ErrorOut,
+    FreshnessOut,
     HistoryOut,
     IndicatorValueOut,
     MeOut,
@@ -126,6 +127,16 @@ def periods(scope: ScopeDep) -> dict[str, Any]:
     """The periods ``kaoping compute`` stored, latest year first."""
     data = scope.ctx.data
     return {"default": data.default_period(), "periods": data.periods()}
+
+
+@router.get("/freshness", response_model=FreshnessOut, tags=["reference"])
+def freshness(scope: ScopeDep) -> dict[str, Any]:
+    """Whether the stored figures are as new as the data: ``stale`` after an import
+    until ``kaoping compute`` has run (also the ``X-Kaoping-Stale`` header)."""
+    fresh = scope.ctx.data.freshness()
+    if fresh is None:
+        raise Unavailable("no warehouse yet: run `kaoping import` first")
+    return fresh.to_dict()
 
 
 @router.get("/indicators", response_model=list[DefinitionOut], tags=["reference"])

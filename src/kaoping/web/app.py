@@ -178,4 +178,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_handlers(app)
     _install_headers(app)
+    from kaoping.web.versioning import VersionPinning
+
+    app.add_middleware(VersionPinning, data=ctx.data)
     return app

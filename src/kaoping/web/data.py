@@ -5,10 +5,13 @@ engine's Python API (:class:`kaoping.api.Warehouse`) -- the same code ``kaoping 
 runs, so a page's numbers are the CLI's numbers. Keeping the dependency in one small
 module means a change in the engine's API is absorbed here, not in every route.
 
-The warehouse is opened read-only once and shared; DuckDB connections are not safe for
+The warehouse is opened read-only and shared; DuckDB connections are not safe for
 concurrent use from several threads, so access is serialised by a lock (a page needs a few
-dozen milliseconds of it). The engine's ``KeyError`` / ``ValueError`` messages already name
-the culprit; they are re-raised as :mod:`kaoping.web.errors` so they reach the client as
+dozen milliseconds of it). Each request reads the version of the warehouse published when
+it began (:meth:`WebData.pinned`); a new version -- after ``kaoping import`` or
+``kaoping compute`` -- is picked up by the next request, with no restart.
+
+The engine's ``KeyError`` / ``ValueError`` messages already name the culprit; they are re-raised as :mod:`kaoping.web.errors` so they reach the client as
 4xx with the same words.
 """
 
@@ -18,7 +21,7 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,7 @@ from kaoping.web.errors import BadRequest, NotFound, Unavailable
 if TYPE_CHECKING:
     from kaoping.api import Warehouse
     from kaoping.catalogue.models import Indicator, Measure
+    from kaoping.engine.freshness import Freshness
 
 __all__ = ["HISTORY_KINDS", "WebData", "definition_dict", "records_page"]
 
@@ -112,33 +116,105 @@ def records_page(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return _rows(frame)
 
 
+class _Snapshot:
+    """One published version of the warehouse, as the requests that started on it read it.
+
+    The warehouse is replaced, never written in place (:mod:`kaoping.versions`): a request
+    reads the version that was published when it began, from start to end, so a page
+    never mixes two computations; the next request opens the new one. A version's reader
+    is closed when its last request ends.
+    """
+
+    def __init__(self, path: Path, token: tuple[int, int, int] | None) -> None:
+        self.path, self.token = path, token
+        self.wh: Warehouse | None = None
+        #: DuckDB connections are not safe for concurrent use from several threads
+        self.lock = threading.RLock()
+        self.users = 0
+        self.retired = False
+        self.tree: tuple[dict[str, dict[str, Any]], dict[str, list[str]], str] | None = None
+        self.periods: tuple[str, ...] | None = None
+
+    def warehouse(self) -> Warehouse:
+        if self.wh is None:
+            if not self.path.exists():
+                raise Unavailable(
+                    f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
+                    "and `kaoping compute`, or start the server with --db FILE"
+                )
+            from kaoping.api import Warehouse
+
+            self.wh = Warehouse(self.path)
+        return self.wh
+
+    def close(self) -> None:
+        with self.lock:
+            if self.wh is not None:
+                self.wh.close()
+                self.wh = None
+
+
+_pinned: ContextVar[_Snapshot | None] = ContextVar("kaoping_snapshot", default=None)
+
+
 class WebData:
     """Read-only access to organs, prosecutors, definitions, figures and records."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._wh: Warehouse | None = None
-        self._lock = threading.RLock()
+        self._swap = threading.Lock()
+        self._current: _Snapshot | None = None
 
     # --- plumbing ---------------------------------------------------------------------
 
+    def _latest(self) -> _Snapshot:
+        """The snapshot of the version published now (opened lazily), under ``_swap``."""
+        from kaoping.versions import version_token
+
+        token = version_token(self.path)
+        current = self._current
+        if current is None or current.token != token:
+            if current is not None:
+                current.retired = True
+                if current.users == 0:
+                    current.close()
+            current = self._current = _Snapshot(self.path, token)
+        return current
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Read one version for the whole block (a request): the one published now."""
+        with self._swap:
+            snap = self._latest()
+            snap.users += 1
+        reset = _pinned.set(snap)
+        try:
+            yield
+        finally:
+            _pinned.reset(reset)
+            with self._swap:
+                snap.users -= 1
+                if snap.retired and snap.users == 0:
+                    snap.close()
+
+    def _snapshot(self) -> _Snapshot:
+        snap = _pinned.get()
+        if snap is not None and snap.path == self.path:
+            return snap
+        with self._swap:
+            return self._latest()
+
     @contextmanager
     def open(self) -> Iterator[Warehouse]:
-        """The shared warehouse, under the lock, with engine errors turned into 4xx."""
+        """The warehouse version of this request, under its lock, with engine errors
+        turned into 4xx."""
         from kaoping.engine.periods import PeriodError
 
-        with self._lock:
-            if self._wh is None:
-                if not self.path.exists():
-                    raise Unavailable(
-                        f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
-                        "and `kaoping compute`, or start the server with --db FILE"
-                    )
-                from kaoping.api import Warehouse
-
-                self._wh = Warehouse(self.path)
+        snap = self._snapshot()
+        with snap.lock:
+            wh = snap.warehouse()
             try:
-                yield self._wh
+                yield wh
             except PeriodError as exc:
                 raise BadRequest(str(exc)) from None
             except KeyError as exc:
@@ -149,17 +225,34 @@ class WebData:
                 raise BadRequest(str(exc)) from None
 
     def close(self) -> None:
-        with self._lock:
-            if self._wh is not None:
-                self._wh.close()
-                self._wh = None
-            self._tree.cache_clear()
+        with self._swap:
+            if self._current is not None:
+                self._current.close()
+                self._current = None
+
+    def freshness(self) -> Freshness | None:
+        """Whether the stored figures are as new as the data (None without a warehouse)."""
+        if not self.path.exists():
+            return None
+        with self.open() as wh:
+            return wh.freshness()
+
+    def version(self) -> str:
+        """An opaque identifier of the version this request reads (for caches, headers)."""
+        token = self._snapshot().token
+        return "none" if token is None else f"{token[1]:x}-{token[2]:x}"
 
     # --- organs and prosecutors -------------------------------------------------------
 
-    @lru_cache(maxsize=1)  # noqa: B019 -- one WebData per app; cleared by close()
     def _tree(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], str]:
-        """(organ rows by code, children by code, root code): the small reference table."""
+        """(organ rows by code, children by code, root code): the small reference table,
+        kept with the version it was read from."""
+        snap = self._snapshot()
+        if snap.tree is None:
+            snap.tree = self._read_tree()
+        return snap.tree
+
+    def _read_tree(self) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], str]:
         with self.open() as wh:
             frame = wh.hierarchy.organs
         organs = {
@@ -245,8 +338,13 @@ class WebData:
 
     # --- periods ----------------------------------------------------------------------
 
-    @lru_cache(maxsize=1)  # noqa: B019
     def _periods(self) -> tuple[str, ...]:
+        snap = self._snapshot()
+        if snap.periods is None:
+            snap.periods = self._read_periods()
+        return snap.periods
+
+    def _read_periods(self) -> tuple[str, ...]:
         from kaoping.engine.store import has_results, stored_periods
 
         with self.open() as wh:
@@ -293,7 +391,7 @@ class WebData:
         """Exactly what ``kaoping show --json`` prints for the same arguments."""
         with self.open() as wh:
             v = wh.indicator(indicator, period=period, organ=organ, prosecutor=prosecutor)
-            return v.to_dict()
+            return {**v.to_dict(), "freshness": wh.freshness().to_dict()}
 
     def values_many(
         self, indicators: Sequence[str], period: str, *, organ: str | None = None,
@@ -307,7 +405,8 @@ class WebData:
                 indicators, period=period, organ=organ, prosecutor=prosecutor,
                 stored_only=stored_only,
             )
-            return [v.to_dict() for v in values]
+            fresh = wh.freshness().to_dict()
+            return [{**v.to_dict(), "freshness": fresh} for v in values]
 
     def sentence(
         self, indicator: str, period: str, lang: str, *, organ: str | None = None,

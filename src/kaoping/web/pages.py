@@ -19,7 +19,7 @@ from kaoping.narrative.numbers import format_change, format_value
 from kaoping.web import appraisal_data, auth, views
 from kaoping.web.audit import log_drilldown, recent_drilldowns
 from kaoping.web.context import ContextDep
-from kaoping.web.errors import Forbidden
+from kaoping.web.errors import Forbidden, WebError
 from kaoping.web.i18n import LANG_COOKIE, Lang, pick_lang, translate
 from kaoping.web.scope import (
     DrilldownOrgan,
@@ -96,11 +96,21 @@ def _globals(request: Request, lang: Lang, scope: Scope | None) -> dict[str, Any
         "scope": scope, "user": scope.principal if scope else None, "csrf": "",
     }
     if scope is not None:
+        out["stale_message"] = _stale_message(scope, lang)
         out["csrf"] = auth.csrf_token(scope.ctx, scope.principal)
         out["role_label"] = translate(f"role_{scope.principal.role.value}", lang)
         if scope.top:
             out["top_organ"] = scope.ctx.data.organ(scope.top)
     return out
+
+
+def _stale_message(scope: Scope, lang: Lang) -> str:
+    """The banner saying the figures are older than the data ('' when they are not)."""
+    try:
+        fresh = scope.ctx.data.freshness()
+    except WebError:  # no warehouse: the page itself says so
+        return ""
+    return "" if fresh is None else fresh.message(lang)
 
 
 def render(

@@ -98,6 +98,18 @@ class DefinitionOut(BaseModel):
     max_yoy_change: float | None
 
 
+class FreshnessOut(BaseModel):
+    """Whether the stored figures are as new as the data (see docs/operations.md)."""
+
+    stale: bool = Field(description="the data changed after the last computation")
+    data_version: int = Field(description="imports that changed the data so far")
+    computed_version: int | None = Field(
+        description="the data version the stored figures were computed from"
+    )
+    data_changed_at: str | None
+    computed_at: str | None
+
+
 class IndicatorValueOut(BaseModel):
     """One figure: the keys of ``kaoping show --json``."""
 
@@ -129,6 +141,7 @@ class IndicatorValueOut(BaseModel):
     percentile: float | None
     flags: list[str]
     source: str
+    freshness: FreshnessOut | None = None
 
 
 class ProsecutorValueOut(IndicatorValueOut):
