@@ -11,8 +11,9 @@ dozen milliseconds of it). Each request reads the version of the warehouse publi
 it began (:meth:`WebData.pinned`); a new version -- after ``kaoping import`` or
 ``kaoping compute`` -- is picked up by the next request, with no restart.
 
-The engine's ``KeyError`` / ``ValueError`` messages already name the culprit; they are re-raised as :mod:`kaoping.web.errors` so they reach the client as
-4xx with the same words.
+The engine's ``KeyError`` / ``ValueError`` messages already name the culprit; they are
+re-raised as :mod:`kaoping.web.errors` so they reach the client as 4xx with the same
+words.
 """
 
 from __future__ import annotations
