@@ -7,6 +7,7 @@ from kaoping.cli import (  # noqa: F401  (importing registers the commands)
     engine,
     indicators,
     ingest,
+    operations,
     report,
     web,
 )

@@ -35,15 +35,37 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8457,
     db: DbOption = None,
     app_db: AppDbOption = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each reads the warehouse).")
+    ] = 1,
 ) -> None:
-    """Start the web dashboard and HTTP API (http://127.0.0.1:8457 by default)."""
+    """Start the web dashboard and HTTP API (http://127.0.0.1:8457 by default).
+
+    It keeps serving while `kaoping import` and `kaoping compute` run: each request reads
+    the version published when it arrived (see docs/operations.md)."""
+    import os
+
+    from kaoping.settings import get_settings
     from kaoping.web.app import create_app
+    from kaoping.web.config import SECRET_ENV, resolve_secret
     from kaoping.web.server import serve as run
+    from kaoping.web.server import serve_workers
 
     path = resolve_db(db)
     if not path.exists():
         raise fail(f"no warehouse at {path}: run `kaoping demo` (or import and compute) first, "
                    "or pass --db FILE")
+    if workers > 1:
+        url = app_db or get_settings().app_db
+        # every worker builds its app from the environment; the secret is settled here so
+        # that the workers do not race to create its file
+        os.environ.update({"KAOPING_DB": str(path.resolve()), "KAOPING_APP_DB": url,
+                           SECRET_ENV: resolve_secret(url).decode()})
+        create_app(db=path, app_db=url)  # creates the application tables once
+        console.print(f"kaoping web on [bold]http://{host}:{port}/[/] with {workers} workers "
+                      f"(warehouse {path}; Ctrl-C stops)")
+        serve_workers(workers, host=host, port=port)
+        return
     application = create_app(db=path, app_db=app_db)
     console.print(f"kaoping web on [bold]http://{host}:{port}/[/]  (warehouse {path}; "
                   "API schema at /api/openapi.json; Ctrl-C stops)")

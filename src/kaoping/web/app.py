@@ -182,3 +182,9 @@ def create_app(
 
     app.add_middleware(VersionPinning, data=ctx.data)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application as ``kaoping serve --workers N`` starts it in each worker process
+    (uvicorn imports it by name): settings from ``KAOPING_*``, which ``serve`` sets."""
+    return create_app()

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "RunningServer", "free_port", "serve", "start"]
+__all__ = [
+    "DEFAULT_HOST", "DEFAULT_PORT", "RunningServer", "free_port", "serve", "serve_workers",
+    "start",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 #: 8457: unassigned by IANA and unlikely to clash with development servers (8000, 8080)
@@ -24,6 +27,14 @@ DEFAULT_PORT = 8457
 def serve(app: FastAPI, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Serve ``app`` until interrupted."""
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def serve_workers(workers: int, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Serve with ``workers`` processes, each building the app from ``KAOPING_*``
+    (:func:`kaoping.web.app.app_from_env`); every worker reads the published warehouse
+    read-only and picks up new versions by itself."""
+    uvicorn.run("kaoping.web.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="info", access_log=False)
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:

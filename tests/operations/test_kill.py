@@ -1,0 +1,109 @@
+"""An import or a computation killed at any moment loses nothing.
+
+Each is started as users start it (``kaoping import`` / ``kaoping compute`` in a process
+of its own) and killed with SIGKILL after a random delay, twenty times: afterwards the
+published warehouse is exactly as before -- every table's row count, a checksum of the
+persons, the data version and a checksum of every stored figure -- or, when the kill
+came after the publication, exactly as a complete run leaves it. Never anything in
+between. The next run then completes.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from tests.operations.ops import compute_args, env_for, kaoping_cmd, run, state
+
+from kaoping.synth import generate_dataset
+
+KILLS = 20
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("kill")
+    files = generate_dataset(root / "data", persons=3000, years=(2019, 2020), seed=3,
+                             fmt="parquet")
+    db = root / "kaoping.duckdb"
+    run(db, "import", *[str(p) for p in files.values()])
+    run(db, *compute_args())
+    # a correction export: other decisions for a tenth of the persons
+    persons = pd.read_parquet(files["persons"])
+    changed = persons.sample(frac=0.1, random_state=1).copy()
+    changed["sentence_months"] = changed["sentence_months"].fillna(0) + 1
+    correction = root / "correction" / "persons.parquet"
+    correction.parent.mkdir()
+    changed.to_parquet(correction, index=False)
+    return {"root": root, "db": db, "correction": correction}
+
+
+def _kill_after(db: Path, args: list[str], delay: float) -> int | None:
+    """Start ``kaoping ARGS``, SIGKILL it after ``delay`` seconds; its exit code if it
+    ended first."""
+    proc = subprocess.Popen(kaoping_cmd(*args), env=env_for(db), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=delay)
+        return proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return None
+
+
+def _timed(db: Path, args: list[str]) -> float:
+    t0 = time.monotonic()
+    run(db, *args)
+    return time.monotonic() - t0
+
+
+def _exercise(base: dict[str, Any], tag: str, args: list[str], prepare: Any) -> None:
+    """Kill ``kaoping ARGS`` at random points; the state is always before or after."""
+    work = base["root"] / tag
+    work.mkdir()
+    db = work / "kaoping.duckdb"
+    start = work / "start.duckdb"
+    prepare(db)
+    shutil.copyfile(db, start)
+    before = state(db)
+    duration = _timed(db, args)
+    after = state(db)
+    assert after != before, "the run under test changes nothing: nothing would be caught"
+    rng = random.Random(2024)
+    outcomes = {"before": 0, "after": 0}
+    for i in range(KILLS):
+        shutil.copyfile(start, db)
+        _kill_after(db, args, rng.uniform(0.0, duration * 1.1))
+        now = state(db)
+        assert now in (before, after), f"kill {i}: a state between before and after: {now}"
+        outcomes["before" if now == before else "after"] += 1
+    assert outcomes["before"] >= KILLS // 2, outcomes  # most kills land mid-run
+    shutil.copyfile(start, db)
+    _kill_after(db, args, duration * 0.5)
+    run(db, *args)  # the next run completes after a kill
+    assert state(db) == after
+    leftovers = [p.name for p in work.iterdir() if ".next-" in p.name]
+    assert leftovers == [], leftovers
+
+
+def test_killed_imports_leave_the_warehouse_as_it_was(base: dict[str, Any]) -> None:
+    def prepare(db: Path) -> None:
+        shutil.copyfile(base["db"], db)
+
+    _exercise(base, "import", ["import", str(base["correction"])], prepare)
+
+
+def test_killed_computations_leave_the_results_as_they_were(base: dict[str, Any]) -> None:
+    def prepare(db: Path) -> None:
+        shutil.copyfile(base["db"], db)
+        run(db, "import", str(base["correction"]))  # data changed: compute has work
+
+    _exercise(base, "compute", compute_args(), prepare)
