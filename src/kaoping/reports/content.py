@@ -174,6 +174,8 @@ def build_document(
     """The briefing in ``lang``: the narrative's text, charts, and the annex of key rates."""
     parsed = parse_markdown(source.markdown)
     blocks: list[Block] = list(parsed.preamble)
+    if data.stale(lang):
+        blocks.insert(0, Paragraph(data.stale(lang), style="note"))
     for section, kind in zip(parsed.sections, _section_kinds(source, parsed.sections), strict=True):
         blocks += [section.heading, *section.blocks, *_charts(kind, source, lang)]
     blocks += _annex(data, lang, league)

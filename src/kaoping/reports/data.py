@@ -132,6 +132,13 @@ class ReportData:
     by_organ: dict[str, dict[str, Figure]]
     computed_at: datetime | None
     warehouse: Path
+    #: the banner's words when the data changed after the last computation, else ''
+    stale_zh: str = ""
+    stale_en: str = ""
+
+    def stale(self, lang: Lang) -> str:
+        """'' when the figures are as new as the data; else what the report must say."""
+        return self.stale_zh if lang == "zh" else self.stale_en
 
     @property
     def indicators(self) -> tuple[IndicatorInfo, ...]:
@@ -312,6 +319,7 @@ def gather_from(
         else:
             by_organ.setdefault(ind.id, {})[code] = fig
     last = wh.last_run()
+    fresh = wh.freshness()
     return ReportData(
         organ=own,
         below=below,
@@ -323,6 +331,8 @@ def gather_from(
         by_organ=by_organ,
         computed_at=last.finished_at if last is not None else None,
         warehouse=wh.path,
+        stale_zh=fresh.message("zh"),
+        stale_en=fresh.message("en"),
     )
 
 
