@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import typer
+from rich import box
+from rich.console import Group
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -111,22 +113,28 @@ def run_import(
     quarantined = sum(r.rows_quarantined for r in reports)
     loaded = sum(r.rows_loaded for r in reports)
     if dry_run:
-        tail = f"; {quarantined:,} rows would be quarantined" if quarantined else ""
+        tail = f"; {_rows(quarantined)} would be quarantined" if quarantined else ""
         console.print(
-            f"dry run: nothing was changed in {db_path}; the import would take {loaded:,} "
-            f"rows: {_changes(reports)}{tail}",
+            f"dry run: nothing was changed in {db_path}; the import would take "
+            f"{_rows(loaded)}: {_changes(reports)}{tail}",
             highlight=False,
         )
         if preview:
             console.print(_quarantine_table(preview[:_PREVIEW], "would be quarantined"))
         return reports
-    tail = f"; {quarantined:,} rows quarantined, see `kaoping quarantine`" if quarantined else ""
+    tail = f"; {_rows(quarantined)} quarantined, see `kaoping quarantine`" if quarantined else ""
     console.print(
-        f"imported {loaded:,} rows into {db_path}: {_changes(reports)}{tail}", highlight=False
+        f"imported {_rows(loaded)} into {db_path}: {_changes(reports)}{tail}", highlight=False
     )
     return reports
 
 
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
+#: the leading hex digits of a file's sha256 the import list shows
+_HASH_SHOWN = 10
 #: the quarantined values a dry run shows
 _PREVIEW = 10
 #: the changed columns a summary line names before it says how many more
@@ -180,14 +188,19 @@ def import_command(
     run_import(resolve_db(db), paths, table, dry_run=dry_run)
 
 
-def _summary(reports: list[ImportReport]) -> Table:
-    out = Table(title="import")
+def _summary(reports: list[ImportReport]) -> Group:
+    """The per-file counts as a table, then which columns each file changed: a line per
+    file rather than a column, so that the table fits an 80-character terminal."""
+    out = Table(title="import", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
     numbers = ("read", "inserted", "updated", "unchanged", "quarantined")
-    for name in ("file", "table", "encoding", *numbers, "columns updated"):
+    for name in ("file", "table", "encoding", *numbers):
+        wraps = name == "file"
         out.add_column(
             name,
             justify="right" if name in numbers else "left",
-            overflow="fold" if name in ("file", "columns updated") else "ellipsis",
+            overflow="fold" if wraps else "ellipsis",
+            no_wrap=not wraps,
+            min_width=10 if wraps else None,
         )
     for r in reports:
         out.add_row(
@@ -199,9 +212,17 @@ def _summary(reports: list[ImportReport]) -> Table:
             f"{r.rows_updated:,}",
             f"{r.rows_unchanged:,}",
             f"{r.rows_quarantined:,}",
-            ", ".join(r.columns_updated),
         )
-    return out
+    changed = [
+        Text(
+            f"{r.file.name} → {r.table}: changed {', '.join(r.columns_updated)} "
+            f"({r.cells_updated:,} value{'' if r.cells_updated == 1 else 's'} "
+            f"in {_rows(r.rows_updated)})"
+        )
+        for r in reports
+        if r.columns_updated
+    ]
+    return Group(out, *changed)
 
 
 @app.command("imports")
@@ -249,31 +270,30 @@ def imports_command(
         ]
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    out = Table(title="imports")
-    numbers = ("inserted", "updated", "unchanged", "quarantined")
-    for name in ("when", "who", "file", "table", "sha256", *numbers, "columns updated"):
-        out.add_column(
-            name,
-            justify="right" if name in numbers else "left",
-            no_wrap=name in ("when", "sha256"),
-            overflow="fold",
-        )
+    # Five columns, the counts as one wrapping text: it reads at 80 characters as well.
+    out = Table(title="imports", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+    out.add_column("when", no_wrap=True)
+    out.add_column("who", overflow="fold")
+    out.add_column("file → table", overflow="fold", min_width=12)
+    out.add_column("sha256", no_wrap=True)
+    out.add_column("what it did", min_width=20)
 
     def n(value: int | None) -> str:
         return "?" if value is None else f"{value:,}"  # logged before kaoping counted it
 
     for r in records:
+        did = (
+            f"{n(r.rows_inserted)} inserted, {n(r.rows_updated)} updated, "
+            f"{n(r.rows_unchanged)} unchanged, {r.rows_quarantined:,} quarantined"
+        )
+        if r.columns_updated:
+            did += f"; changed {', '.join(r.columns_updated)}"
         out.add_row(
-            f"{r.finished_at:%Y-%m-%d %H:%M:%S}",
+            f"{r.finished_at:%Y-%m-%d %H:%M}",
             Text(r.user or "?"),
-            Text(r.file_name),
-            r.table,
-            r.sha256[:12],
-            n(r.rows_inserted),
-            n(r.rows_updated),
-            n(r.rows_unchanged),
-            f"{r.rows_quarantined:,}",
-            "?" if r.columns_updated is None else ", ".join(r.columns_updated),
+            Text(f"{r.file_name} → {r.table}"),
+            r.sha256[:_HASH_SHOWN],
+            Text(did),
         )
     console.print(out)
     console.print(f"{len(records):,} imports shown, newest first", highlight=False)
