@@ -153,6 +153,11 @@ def upsert(con: duckdb.DuckDBPyConnection, typed: str, mapping: HeaderMap) -> Me
     of the columns the file lacks."""
     tbl, present = mapping.table, set(mapping.present)
     target = ident(tbl.name)
+    if not _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)"):
+        # A first load has nothing to merge with: insert straight from the typed rows.
+        names = ", ".join(ident(c) for c in tbl.column_names if c in present)
+        inserted = _count(con, f"INSERT INTO {target} ({names}) SELECT {names} FROM {typed}")
+        return MergeCounts(inserted, 0, 0, (), 0)  # an INSERT's result is its row count
     stored = f"t.{ident(tbl.key[0])} IS NOT NULL"  # a key column is never NULL when stored
     compared = [c for c in tbl.column_names if c in present and c not in tbl.key]
     flags = [
