@@ -240,3 +240,31 @@ def test_date_order_holds_for_the_file_against_stored_dates(
     assert after["S1"] == s1
     assert after["S2"] == s2
     assert after["S3"]["prosecution_review_concluded"] == dt.date(2020, 3, 4)
+
+
+def test_a_stored_organ_moved_under_a_quarantined_new_one_is_quarantined_too(
+    con: duckdb.DuckDBPyConnection, reference_files: list[Path], tmp_path: Path
+) -> None:
+    """A new record quarantined for a missing column takes its children in the file along,
+    as any quarantined parent does: no stored row may point at an organ that is not there."""
+    import_files(con, reference_files)
+    path = csv(
+        tmp_path / "organs_moves.csv",
+        "organ_code,parent_code,level,name_zh",  # no name_en: required for a new organ
+        ["110109,110000,3,北京市新区人民检察院", "110108,110109,4,北京市海淀区人民检察院"],
+    )
+    before = checksum(con, "organs")
+
+    (report,) = import_files(con, [path])
+
+    assert (report.rows_updated, report.rows_quarantined) == (0, 2)
+    assert checksum(con, "organs") == before
+    reasons = dict(
+        con.execute(
+            "SELECT row_number, reason FROM quarantine WHERE file = ?", [str(path.resolve())]
+        ).fetchall()
+    )
+    assert reasons == {
+        2: "new record: required column name_en (英文名称) is not in the file",
+        3: "the organs row with organ_code '110109' is quarantined in this file",
+    }

@@ -75,12 +75,13 @@ def run_import(
     run does the whole import in that copy -- validation, merge, counts, quarantine -- and
     discards it: the summary says what would change, the warehouse file is not touched.
     """
-    from kaoping.ingest import list_quarantine
+    from kaoping.ingest import count_quarantine, list_quarantine
     from kaoping.versions import Discard
     from kaoping.warehouse import writing
 
     what = f"import of {len(paths)} file{'' if len(paths) == 1 else 's'}"
     preview: list[QuarantinedValue] = []
+    problems = 0  # quarantine rows a dry run would write (one per problem of a row)
     try:
         with writing(
             db_path, what, on_wait=lambda msg: err_console.print(msg, highlight=False)
@@ -101,6 +102,7 @@ def run_import(
                 for r in reports:
                     if r.rows_quarantined:
                         preview += list_quarantine(con, r.table, r.file.resolve(), _PREVIEW)
+                        problems += count_quarantine(con, r.table, r.file.resolve())
                 raise Discard()
     except IngestError as exc:
         raise fail(str(exc)) from None
@@ -120,7 +122,11 @@ def run_import(
             highlight=False,
         )
         if preview:
-            console.print(_quarantine_table(preview[:_PREVIEW], "would be quarantined"))
+            shown = preview[:_PREVIEW]
+            out = _quarantine_table(shown, "would be quarantined")
+            if problems > len(shown):
+                out.caption = f"the first {len(shown)} of {problems:,} problems"
+            console.print(out)
         return reports
     tail = f"; {_rows(quarantined)} quarantined, see `kaoping quarantine`" if quarantined else ""
     console.print(
