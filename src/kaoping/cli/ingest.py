@@ -75,6 +75,8 @@ def run_import(
     run does the whole import in that copy -- validation, merge, counts, quarantine -- and
     discards it: the summary says what would change, the warehouse file is not touched.
     """
+    import duckdb
+
     from kaoping.ingest import count_quarantine, list_quarantine
     from kaoping.versions import Discard
     from kaoping.warehouse import writing
