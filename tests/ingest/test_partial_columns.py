@@ -65,6 +65,7 @@ def stored(
         if r.table == "persons"
     ]
     assert (report.rows_inserted, report.rows_updated, report.rows_quarantined) == (3, 0, 0)
+    assert data_version(con) == 1  # a new warehouse is at 0; one import inserted rows
     return persons(con)
 
 
