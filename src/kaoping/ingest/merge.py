@@ -53,11 +53,13 @@ def _typed(col: Column, v: str) -> str:
 
 def _key_match(tbl: Table, left: str, right: str, *, typed_left: bool) -> str:
     """Join condition on the natural key; the left side is staged text unless typed."""
-    return " AND ".join(
-        f"{_typed(tbl.column(k), f'{left}.{ident(k)}') if not typed_left else f'{left}.{ident(k)}'}"
-        f" = {right}.{ident(k)}"
-        for k in tbl.key
-    )
+    terms = []
+    for k in tbl.key:
+        value = f"{left}.{ident(k)}"
+        terms.append(
+            f"{value if typed_left else _typed(tbl.column(k), value)} = {right}.{ident(k)}"
+        )
+    return " AND ".join(terms)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
