@@ -37,6 +37,16 @@ BOOKKEEPING_DDL = (
         finished_at TIMESTAMP
     )
     """,
+    # Added later: who imported, the file's own name, and what the import did to the stored
+    # rows. ADD COLUMN IF NOT EXISTS upgrades a warehouse of an earlier version in place;
+    # its earlier rows read NULL there (not known).
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS imported_by VARCHAR",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS file_name VARCHAR",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_inserted BIGINT",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_updated BIGINT",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_unchanged BIGINT",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS columns_updated VARCHAR[]",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS cells_updated BIGINT",
     """
     CREATE TABLE IF NOT EXISTS kaoping_meta (
         key   VARCHAR,

@@ -17,7 +17,7 @@ import pytest
 from tests.ingest.ingest_data import checksum
 
 from kaoping.ingest import PAUSE_ENV, ImportProgress, import_files
-from kaoping.warehouse import connect
+from kaoping.warehouse import connect, writing
 
 TABLES = ("organs", "prosecutors", "crimes", "persons", "quarantine", "imports")
 
@@ -82,6 +82,7 @@ def test_killed_import_leaves_the_warehouse_unchanged(
     db_path: Path, loaded: dict[str, tuple[int, int]], tmp_path: Path
 ) -> None:
     big = large_persons(tmp_path / "persons_big.parquet", 200_000)
+    published = (db_path.read_bytes(), db_path.stat().st_mtime_ns)
     size_before = db_path.stat().st_size
     env = {**os.environ, PAUSE_ENV: "60"}
     command = [
@@ -94,19 +95,30 @@ def test_killed_import_leaves_the_warehouse_unchanged(
         str(db_path),
     ]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # `kaoping import` writes a private copy of the warehouse and publishes it on success
+    private = db_path.with_name(f".{db_path.name}.next-{proc.pid}")
     try:
         assert wait_for_line(proc, "ready to commit", timeout=120), "import never got to COMMIT"
-        # DuckDB has already written the new row groups into the file, uncommitted
-        assert db_path.stat().st_size > size_before
+        # DuckDB has already written the new row groups into the copy, uncommitted; the
+        # published file has not been touched
+        written = sum(p.stat().st_size for p in (private, Path(f"{private}.wal")) if p.exists())
+        assert written > size_before
+        assert (db_path.read_bytes(), db_path.stat().st_mtime_ns) == published
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 
+    assert (db_path.read_bytes(), db_path.stat().st_mtime_ns) == published
     with connect(db_path, read_only=True) as con:
         assert snapshot(con) == loaded
-    with connect(db_path) as con:  # the warehouse still takes the import it lost
+    # the next writer clears the killed one's copy, and the warehouse takes the lost import
+    with writing(db_path, "the import again") as con:
+        assert not private.exists()
         assert import_files(con, [big])[0].rows_loaded == 199_800
+    assert not list(tmp_path.glob(f".{db_path.name}.next-*"))
+    with connect(db_path, read_only=True) as con:
+        assert snapshot(con)["persons"][0] == 199_800 + 1  # S001, S002 rewritten; S009 kept
 
 
 def wait_for_line(proc: subprocess.Popen[bytes], marker: str, timeout: float) -> bool:

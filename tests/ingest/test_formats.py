@@ -139,9 +139,9 @@ def test_table_option_overrides_the_file_name(
         ),
         (
             "persons.csv",
-            "嫌疑人编号,罪名代码\nX,C1\n".encode("gbk"),
-            "persons.csv: missing required columns case_id (案件编号), organ_code (院代码), "
-            "is_minor (是否未成年人) for table persons; found headers: 嫌疑人编号, 罪名代码",
+            "案件编号,罪名代码\nX,C1\n".encode("gbk"),
+            "persons.csv: missing key column person_id (嫌疑人编号) for table persons, needed "
+            "to tell which records the file holds; found headers: 案件编号, 罪名代码",
         ),
     ],
 )

@@ -51,12 +51,14 @@ spelling the importer accepts.
 - **Which table**: `--table NAME` if given; otherwise the table whose name, Chinese name or
   file-name alias the file name starts with, longest first (`persons_2020_gbk.csv` →
   `persons`, `检察院.xlsx` → `organs`); otherwise the table whose required columns the
-  headers contain. Files load in this order, so that references resolve within one
-  import: {order}.
+  headers contain (so a file with only some columns needs a telling name or `--table`).
+  Files load in this order, so that references resolve within one import: {order}.
 - **Headers**: the English column name or any Chinese header listed below, in any case,
   with full-width or half-width brackets and surrounding spaces alike. Other columns are
-  ignored with a warning; a missing required column stops the import with one error
-  naming the file, the column and the headers found.
+  ignored with a warning. A file must have its table's natural key: a missing key column
+  stops the import with one error naming the file, the column and the headers found. Any
+  other column may be missing: see
+  [Files with some of the columns](#files-with-some-of-the-columns).
 
 ## Values
 
@@ -83,9 +85,32 @@ spreadsheet counts), column, value, reason and the whole record -- listed by
 not counted in row numbers either (in Excel they are).
 
 Good rows are upserted by their natural key: importing the same file twice changes
-nothing, and a corrected file replaces the rows it carries, while its earlier quarantine
+nothing, and a corrected file replaces the values it carries, while its earlier quarantine
 entries are replaced by the new ones. An import is one transaction: if it fails or is
 killed, the warehouse is exactly as it was before.
+
+## Files with some of the columns
+
+An export of one stage -- the arrest reviews of suspects already stored, say -- may carry
+only the key and that stage's columns. Such a file updates only the columns it has, for
+the keys it has; every column it lacks keeps its stored value.
+
+- **A present but empty cell** sets the stored value to empty (NULL) where the column may
+  be empty; in a required column the row is quarantined (`required value is empty`).
+- **A key not stored yet** is a new record and needs every required column: without one
+  it is quarantined (`new record: required column case_id (案件编号) is not in the file`),
+  one quarantine row per missing column. The columns it may lack are stored empty.
+- **Dates in order** hold for the record as it will be stored: when the file has one date
+  of a rule and the warehouse the other, the two are compared
+  (`prosecution_review_concluded 2020-01-15 is earlier than the stored
+  prosecution_review_received 2020-02-01`); when the file has both, its own two are.
+- **The summary** says for every file the rows inserted, updated (at least one value
+  changed), unchanged and quarantined, and which columns changed. An import that changes
+  no row leaves the data version as it was, so figures computed before it stay current.
+- **Every import is logged**: who, when, the file's name and SHA-256, and those counts;
+  `kaoping imports` lists them, newest first. `kaoping import --dry-run` runs the whole
+  import -- rules, merge, counts, quarantine -- and shows what it would do without
+  changing the warehouse (and without logging it).
 
 ## Tables
 """

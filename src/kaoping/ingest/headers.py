@@ -46,6 +46,9 @@ class HeaderMap:
     def missing_required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.table.columns if c.required and c.name not in self.source)
 
+    def missing_key(self) -> tuple[str, ...]:
+        return tuple(k for k in self.table.key if k not in self.source)
+
     def warnings(self) -> tuple[str, ...]:
         out: list[str] = []
         if self.ignored:
@@ -74,15 +77,21 @@ def match_headers(tbl: Table, headers: Sequence[str]) -> HeaderMap:
 
 
 def map_headers(path: Path, tbl: Table, headers: Sequence[str]) -> HeaderMap:
-    """Map ``headers`` onto ``tbl``, or fail naming every required column that is missing."""
+    """Map ``headers`` onto ``tbl``, or fail naming every key column that is missing.
+
+    Only the natural key is needed to take a file: a file with some columns updates those
+    columns of the rows it names. Other required columns are checked row by row (a new
+    record without them is quarantined, see :mod:`kaoping.ingest.merge`)."""
     mapping = match_headers(tbl, headers)
-    missing = mapping.missing_required()
+    missing = mapping.missing_key()
     if missing:
         wanted = ", ".join(f"{n} ({tbl.column(n).label_zh})" for n in missing)
         found = ", ".join(headers) if headers else "none"
         noun = "column" if len(missing) == 1 else "columns"
         raise file_error(
-            path, f"missing required {noun} {wanted} for table {tbl.name}; found headers: {found}"
+            path,
+            f"missing key {noun} {wanted} for table {tbl.name}, needed to tell which "
+            f"records the file holds; found headers: {found}",
         )
     return mapping
 

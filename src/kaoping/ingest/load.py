@@ -1,14 +1,19 @@
 """One import, one transaction: stage, validate, upsert, quarantine, record.
 
 Everything an import writes -- the rows of every file, their quarantine, the ``imports``
-log -- is written inside a single DuckDB transaction, so an import that fails or is killed
-leaves the warehouse exactly as it was.
+log, the data version -- is written inside a single DuckDB transaction, so an import that
+fails or is killed leaves the warehouse exactly as it was.
+
+A file may carry only some columns of its table: it updates those columns of the rows it
+names and leaves the others as stored (:mod:`kaoping.ingest.merge`), and its report counts
+what it inserted, updated and left unchanged, so nothing is lost without being said.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import getpass
 import os
 import sys
 import time
@@ -21,10 +26,12 @@ import duckdb
 
 from kaoping.ingest.errors import IngestError, file_error
 from kaoping.ingest.headers import HeaderMap, map_headers
+from kaoping.ingest.merge import MergeCounts, merge_problems, upsert
 from kaoping.ingest.plan import PlannedFile, plan_files
 from kaoping.ingest.read import readable
 from kaoping.ingest.sql import cleaned, ident, literal, parse_expr
 from kaoping.ingest.validate import PROBLEMS, find_problems
+from kaoping.warehouse import bump_data_version
 
 #: Fault-injection hook for tests: sleep this many seconds just before COMMIT.
 PAUSE_ENV = "KAOPING_IMPORT_PAUSE_BEFORE_COMMIT"
@@ -42,10 +49,15 @@ class ImportReport:
     format: str  # csv, excel or parquet
     encoding: str | None  # csv only
     rows_read: int
-    rows_loaded: int
+    rows_loaded: int  # good rows: inserted + updated + unchanged
     rows_quarantined: int  # rows with at least one problem; each problem is a quarantine row
     import_id: str
     warnings: tuple[str, ...] = field(default=())
+    rows_inserted: int = 0  # keys not stored before
+    rows_updated: int = 0  # stored rows of which at least one value changed
+    rows_unchanged: int = 0  # stored rows the file repeats exactly
+    columns_updated: tuple[str, ...] = ()  # columns changed in at least one stored row
+    cells_updated: int = 0  # values changed in stored rows
 
 
 @dataclass(frozen=True)
@@ -66,15 +78,21 @@ def import_files(
     paths: Sequence[Path | str],
     table: str | None = None,
     progress: ProgressCallback | None = None,
+    *,
+    user: str | None = None,
 ) -> list[ImportReport]:
     """Import every file (directories: every supported file inside) in one transaction.
 
     ``table`` forces the table of every file; otherwise each file's table is recognised
     from its name, then from its headers. Raises :class:`IngestError` (and imports
     nothing) when a file cannot be read at all; bad rows are quarantined, not raised.
+    ``user`` is who the ``imports`` log names (the operating-system user by default; the
+    web upload passes its signed-in user). When a row was inserted or updated, the data
+    version is bumped in the same transaction, so stored figures are known to be stale.
     The connection must not be inside a transaction already.
     """
     planned = plan_files(paths, table)
+    who = user if user is not None else _os_user()
     con.complete()  # a caller's unread result would otherwise block this connection
     staged: list[_Staged] = []
     try:
@@ -82,7 +100,9 @@ def import_files(
             staged.append(_stage(con, item, number, progress))
         con.execute("BEGIN TRANSACTION")
         try:
-            reports = [_load(con, batch, progress) for batch in staged]
+            reports = [_load(con, batch, progress, who) for batch in staged]
+            if any(r.rows_inserted or r.rows_updated for r in reports):
+                bump_data_version(con)
             _pause_before_commit()
             con.execute("COMMIT")
         except BaseException:
@@ -94,6 +114,14 @@ def import_files(
             with contextlib.suppress(duckdb.Error):  # never hide the error that got us here
                 batch.drop(con)
     return reports
+
+
+def _os_user() -> str:
+    """The operating-system user, for the log; a container without one still imports."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no USER/LOGNAME and no passwd entry for the uid
+        return f"uid {os.getuid()}"
 
 
 def _pause_before_commit() -> None:
@@ -186,34 +214,24 @@ def _text(header: str, typed: frozenset[str]) -> str:
 
 
 def _load(
-    con: duckdb.DuckDBPyConnection, batch: _Staged, progress: ProgressCallback | None
+    con: duckdb.DuckDBPyConnection,
+    batch: _Staged,
+    progress: ProgressCallback | None,
+    user: str,
 ) -> ImportReport:
     """Validate, upsert, quarantine and log one staged file, inside the import's transaction."""
     src, tbl = batch.item.source, batch.mapping.table
     import_id, started = uuid.uuid4().hex, dt.datetime.now()
     batch.tell(progress, "validating")
     find_problems(con, batch.stage, batch.mapping)
+    merge_problems(con, batch.stage, batch.mapping)
     con.execute(f"CREATE TEMP TABLE {_BAD} AS SELECT DISTINCT _row FROM {PROBLEMS}")
     bad = _scalar(con, f"SELECT count(*) FROM {_BAD}")
     batch.tell(progress, "loading")
-    _upsert(con, batch)
+    counts = _upsert(con, batch)
     file_id = str(src.path.resolve())
     _quarantine(con, batch, import_id, file_id)
-    con.execute(
-        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            import_id,
-            file_id,
-            tbl.name,
-            src.sha256,
-            src.encoding,
-            batch.rows_read,
-            batch.rows_read - bad,
-            bad,
-            started,
-            dt.datetime.now(),
-        ],
-    )
+    _log(con, batch, import_id, file_id, user, started, counts, bad)
     for drop in (f"VIEW {_TYPED}", f"TABLE {_BAD}", f"TABLE {PROBLEMS}"):
         con.execute(f"DROP {drop}")
     batch.tell(progress, "done")
@@ -226,30 +244,77 @@ def _load(
         batch.rows_read - bad,
         bad,
         import_id,
-        batch.item.mapping.warnings(),
+        (*batch.item.mapping.warnings(), *_absent_warning(batch.mapping)),
+        rows_inserted=counts.inserted,
+        rows_updated=counts.updated,
+        rows_unchanged=counts.unchanged,
+        columns_updated=counts.columns_updated,
+        cells_updated=counts.cells_updated,
     )
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, batch: _Staged) -> None:
-    """Replace the rows whose natural key the file's good rows carry, then insert them."""
-    tbl = batch.mapping.table
+def _absent_warning(mapping: HeaderMap) -> tuple[str, ...]:
+    """Say up front that a file without some required columns can only update."""
+    missing = [c for c in mapping.missing_required() if c not in mapping.table.key]
+    if not missing:
+        return ()
+    names = ", ".join(f"{c} ({mapping.table.column(c).label_zh})" for c in missing)
+    return (
+        f"no column {names}: stored records keep their values of the columns the file "
+        "lacks; new records are quarantined",
+    )
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    batch: _Staged,
+    import_id: str,
+    file_id: str,
+    user: str,
+    started: dt.datetime,
+    counts: MergeCounts,
+    bad: int,
+) -> None:
+    """One ``imports`` row per file: who, when, which file (path, name, hash), what it did."""
+    src = batch.item.source
+    values = {
+        "import_id": import_id,
+        "file": file_id,
+        "table_name": batch.mapping.table.name,
+        "sha256": src.sha256,
+        "encoding": src.encoding,
+        "rows_read": batch.rows_read,
+        "rows_loaded": batch.rows_read - bad,
+        "rows_quarantined": bad,
+        "started_at": started,
+        "finished_at": dt.datetime.now(),
+        "imported_by": user,
+        "file_name": src.path.name,
+        "rows_inserted": counts.inserted,
+        "rows_updated": counts.updated,
+        "rows_unchanged": counts.unchanged,
+        "columns_updated": list(counts.columns_updated),
+        "cells_updated": counts.cells_updated,
+    }
+    con.execute(
+        f"INSERT INTO imports ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, batch: _Staged) -> MergeCounts:
+    """Type the file's good rows (its own columns only) and merge them into the table."""
+    tbl, present = batch.mapping.table, set(batch.mapping.present)
     typed = ", ".join(
         f"CAST({parse_expr(c, 's.' + ident(c.name))} AS {c.duckdb_type}) AS {ident(c.name)}"
         for c in tbl.columns
+        if c.name in present
     )
     con.execute(
         f"CREATE TEMP VIEW {_TYPED} AS SELECT s._row, {typed} FROM {batch.stage} s "
         f"ANTI JOIN {_BAD} b USING (_row)"
     )
-    target = ident(tbl.name)
-    if _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)"):
-        keys = ", ".join(ident(k) for k in tbl.key)
-        match = " AND ".join(f"t.{ident(k)} = g.{ident(k)}" for k in tbl.key)
-        con.execute(
-            f"DELETE FROM {target} AS t USING (SELECT {keys} FROM {_TYPED}) AS g WHERE {match}"
-        )
-    names = ", ".join(ident(c) for c in tbl.column_names)
-    con.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {_TYPED}")
+    return upsert(con, _TYPED, batch.mapping)
 
 
 def _quarantine(
