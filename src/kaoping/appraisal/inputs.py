@@ -182,6 +182,17 @@ def check_fresh(con: duckdb.DuckDBPyConnection) -> None:
     """
     if not (_table_exists(con, RUNS_TABLE) and _table_exists(con, "imports")):
         return
+    from kaoping.engine.freshness import freshness
+
+    fresh = freshness(con)
+    if fresh.computed_version is not None:
+        # the data versions say it exactly: an import that changed nothing is no reason
+        if fresh.stale:
+            raise AppraisalError(
+                f"the indicator values were computed before the last import changed the "
+                f"data ({fresh.message('en')})"
+            )
+        return
     row = con.execute(
         "SELECT (SELECT max(finished_at) FROM imports), "
         f"(SELECT max(finished_at) FROM {RUNS_TABLE})"
