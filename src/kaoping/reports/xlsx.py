@@ -259,6 +259,7 @@ def _about_sheet(wb: Workbook, data: ReportData, lang: Lang) -> None:
         (t("warehouse", lang), str(data.warehouse)),
         ("", t("computed_at", lang, when=when)),
         ("", t("generated_at", lang, when=datetime.now().strftime("%Y-%m-%d %H:%M"))),
+        *((("", data.stale(lang)),) if data.stale(lang) else ()),
     )
     for r, (key, text) in enumerate(rows, start=3):
         write_text(ws, r, 1, key).font = _BOLD
