@@ -365,7 +365,15 @@ class Warehouse:
         if parent is not None:
             conds.append(t.parent_code == parent)
         frame = self.backend.execute(t.filter(*conds))
-        frame = frame.drop_duplicates(subset=["subject"])
+        # a period stored under several labels (2020, 2020-01..2020-12) has a row under
+        # each: keep the canonical label's, as _stored does, not whichever came first
+        labels = p.equivalent_labels()
+        frame["__order"] = frame["period"].map(labels.index)
+        frame = (
+            frame.sort_values(["subject", "__order"], kind="stable")
+            .drop_duplicates(subset=["subject"])
+            .drop(columns="__order")
+        )
         names = self.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
         frame = frame.merge(names, on="organ_code", how="left")
         frame["period"] = p.label

@@ -133,16 +133,20 @@ def params_frame(indicators: Iterable[Indicator], levels: Iterable[int]) -> pd.D
                 }
             )
     frame = pd.DataFrame(rows, columns=list(PARAMS_COLUMNS))
+    # The optional bounds are pandas' nullable Float64, so a missing bound is NA -- SQL's
+    # NULL -- rather than NaN: DuckDB happens to turn NaN into NULL when it registers a
+    # frame, other engines keep NaN, which compares as a number (``value < NaN`` is false
+    # rather than unknown) and would be stored as a bound that is not there.
     return frame.astype(
         {
             "level": "int32",
             "ratio": "bool",
             "wilson": "bool",
             "has_range": "bool",
-            "low": "float64",
-            "high": "float64",
+            "low": "Float64",
+            "high": "Float64",
             "min_denominator": "float64",
-            "max_yoy_change": "float64",
+            "max_yoy_change": "Float64",
         }
     )
 
