@@ -308,10 +308,28 @@ class Warehouse:
     ) -> list[IndicatorValue]:
         """Several indicators of one organ (or prosecutor) and period, as :meth:`indicator`
         reads each -- the stored ones in one query. With ``stored_only`` the indicators
-        not stored for the period are left out rather than computed."""
+        not stored for the period are left out rather than computed.
+
+        For a prosecutor, an indicator that is not computed per prosecutor (its records
+        name no prosecutor, or ``per_prosecutor: false``) has no figure:
+        :class:`~kaoping.engine.values.NotPerProsecutorError` (a ValueError) names every
+        such indicator asked for -- or, with ``stored_only``, they are left out like
+        any other figure that is not stored (a scorecard asks for the whole catalogue)."""
+        from kaoping.catalogue.validate import not_per_prosecutor_reason
+        from kaoping.engine.values import NotPerProsecutorError
+
         defs = [self.definition(i) for i in indicators]
         p = parse_period(period)
         subject = self.subject(organ=organ, prosecutor=prosecutor)
+        if subject.kind == "prosecutor":
+            refused = {
+                ind.id: why
+                for ind in defs
+                if (why := not_per_prosecutor_reason(ind)) is not None
+            }
+            if refused and not stored_only:
+                raise NotPerProsecutorError(subject.code, refused)
+            defs = [ind for ind in defs if ind.id not in refused]
         stored = self._stored(defs, subject, p)
         out = []
         for ind in defs:

@@ -190,7 +190,7 @@ INDICATORS: dict[str, IndicatorSQL] = {
         _persons(_PRC, "prosecution_decision = 'prosecuted'"),
     ),
     "heavy_sentence_rate": IndicatorSQL(
-        _persons("verdict_date", "verdict = 'guilty' AND sentence_months > 36"),
+        _persons("verdict_date", "verdict = 'guilty' AND sentence_months >= 36"),
         _persons("verdict_date", "verdict = 'guilty' AND sentence_months IS NOT NULL"),
     ),
     # --- letters from the public --------------------------------------------------------

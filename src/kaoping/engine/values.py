@@ -14,9 +14,24 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from kaoping.catalogue.models import Indicator
 
-__all__ = ["IndicatorValue", "Subject"]
+__all__ = ["IndicatorValue", "NotPerProsecutorError", "Subject"]
 
 SubjectType = Literal["organ", "prosecutor"]
+
+
+class NotPerProsecutorError(ValueError):
+    """Indicators asked for a prosecutor that have no figures per prosecutor: their
+    records name no prosecutor (letters, leads, property returns), or the catalogue says
+    ``per_prosecutor: false`` (cases per prosecutor is an organ's figure). A ValueError,
+    so the CLI prints it in one line and the web answers 400."""
+
+    def __init__(self, prosecutor: str, reasons: dict[str, str]) -> None:
+        self.prosecutor = prosecutor
+        #: indicator id -> why it is not computed per prosecutor
+        self.reasons = dict(reasons)
+        parts = "; ".join(f"`{i}` is not computed per prosecutor ({why})"
+                          for i, why in reasons.items())
+        super().__init__(f"{parts}: ask for an organ instead of prosecutor {prosecutor}")
 
 
 @dataclass(frozen=True)
