@@ -357,3 +357,23 @@ def test_a_period_after_the_data_ends_has_no_figure(wh: kaoping.Warehouse) -> No
     assert v.sentence("en").startswith("No data for 2021")
     d = v.to_dict()
     assert d["value"] is None and d["data_note"] == "no_data" and "2021" in d["data_reason_en"]
+
+
+def test_the_briefing_says_why_a_headline_figure_is_not_compared(
+    wh: kaoping.Warehouse,
+) -> None:
+    from kaoping.narrative.briefing import Briefing, _headline
+
+    with wh:
+        v19 = wh.indicator("pros", organ="100000", period="2019")
+        v20 = wh.indicator("pros", organ="100000", period="2020")
+        v21 = wh.indicator("pros", organ="100000", period="2021")
+    zh = "\n".join(_headline(Briefing("100000", "2019", "zh", headline=[v19])))
+    assert "不作同比" in zh and "2018年" in zh
+    en = "\n".join(_headline(Briefing("100000", "2019", "en", headline=[v19])))
+    assert "not compared" in en and "(2018)" in en
+    assert "not compared" not in "\n".join(
+        _headline(Briefing("100000", "2020", "en", headline=[v20]))
+    )
+    empty = Briefing("100000", "2021", "zh", no_data=v21.data_reason("zh"))
+    assert "2021年无数据" in "\n".join(_headline(empty))
