@@ -173,6 +173,11 @@ def test_an_indicator_not_per_prosecutor_is_refused_for_a_prosecutor(
         wh.indicator(indicator, prosecutor="P1", period="2020")
 
 
+def test_explaining_one_for_a_prosecutor_is_refused_too(wh: kaoping.Warehouse) -> None:
+    with wh, pytest.raises(ValueError, match="`return_rate` is not computed per prosecutor"):
+        wh.explain("return_rate", prosecutor="P1", period="2020")
+
+
 def test_a_mix_is_refused_naming_the_ones_not_per_prosecutor(wh: kaoping.Warehouse) -> None:
     with wh, pytest.raises(ValueError) as caught:
         wh.indicators(["nonpros", "return_rate", "organ_only"], prosecutor="P1", period="2020")

@@ -72,6 +72,10 @@ def test_api_refuses_a_prosecutor_figure_not_computed_per_prosecutor(
                        params={"period": "2020"}, headers=auth["prosecutor"])
         assert r.status_code == 400, r.text
         assert f"`{indicator}` is not computed per prosecutor" in r.json()["detail"]
+        r = client.get(f"/api/prosecutors/{p}/indicators/{indicator}/records",
+                       params={"period": "2020"}, headers=auth["prosecutor"])
+        assert r.status_code == 400, r.text
+        assert f"`{indicator}` is not computed per prosecutor" in r.json()["detail"]
 
 
 def test_scorecard_leaves_out_what_is_not_per_prosecutor(
