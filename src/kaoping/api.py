@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pandas as pd
 
@@ -312,9 +312,16 @@ class Warehouse:
         return out
 
     def _has_previous(self, indicator: Indicator, period: Period) -> bool:
+        """Whether ``period`` (computed on the fly) is compared with the same months a
+        year earlier: as :meth:`kaoping.engine.compute._Run._previous_years` decides for
+        stored years, every year those months touch must be one a computation computes
+        (:meth:`_comparable_years`) and hold records for each of the indicator's
+        measures -- for 2019-11..2020-02, both 2018 and 2019."""
         from kaoping.engine.compute import data_years
 
         needed = {y for y, _ in period.previous().months}
+        if not needed <= self._comparable_years():
+            return False
         for m in (indicator.numerator, indicator.denominator):
             if m is not None and not needed <= set(data_years(self.backend, m.table, m.date)):
                 return False
@@ -347,10 +354,28 @@ class Warehouse:
     ) -> list[IndicatorValue]:
         """Several indicators of one organ (or prosecutor) and period, as :meth:`indicator`
         reads each -- the stored ones in one query. With ``stored_only`` the indicators
-        not stored for the period are left out rather than computed."""
+        not stored for the period are left out rather than computed.
+
+        For a prosecutor, an indicator that is not computed per prosecutor (its records
+        name no prosecutor, or ``per_prosecutor: false``) has no figure:
+        :class:`~kaoping.engine.values.NotPerProsecutorError` (a ValueError) names every
+        such indicator asked for -- or, with ``stored_only``, they are left out like
+        any other figure that is not stored (a scorecard asks for the whole catalogue)."""
+        from kaoping.catalogue.validate import not_per_prosecutor_reason
+        from kaoping.engine.values import NotPerProsecutorError
+
         defs = [self.definition(i) for i in indicators]
         p = parse_period(period)
         subject = self.subject(organ=organ, prosecutor=prosecutor)
+        if subject.kind == "prosecutor":
+            refused = {
+                ind.id: why
+                for ind in defs
+                if (why := not_per_prosecutor_reason(ind)) is not None
+            }
+            if refused and not stored_only:
+                raise NotPerProsecutorError(subject.code, refused)
+            defs = [ind for ind in defs if ind.id not in refused]
         stored = self._stored(defs, subject, p)
         out = []
         for ind in defs:
@@ -365,11 +390,13 @@ class Warehouse:
                     self.backend, ind, subject, p, has_previous=self._has_previous(ind, p)
                 )
                 source = "on_the_fly"
-            out.append(
-                IndicatorValue.from_row(
-                    row, ind, subject, period_zh=p.label_zh, period_en=p.phrase_en, source=source
-                )
+            value = IndicatorValue.from_row(
+                row, ind, subject, period_zh=p.label_zh, period_en=p.phrase_en, source=source
             )
+            if source == "on_the_fly" and not self._covered(p):
+                # 2021 in a 2019-2020 warehouse: no records, not "0 persons"
+                value = value.without_data()
+            out.append(value)
         return out
 
     def values(
@@ -404,7 +431,15 @@ class Warehouse:
         if parent is not None:
             conds.append(t.parent_code == parent)
         frame = self.backend.execute(t.filter(*conds))
-        frame = frame.drop_duplicates(subset=["subject"])
+        # a period stored under several labels (2020, 2020-01..2020-12) has a row under
+        # each: keep the canonical label's, as _stored does, not whichever came first
+        labels = p.equivalent_labels()
+        frame["__order"] = frame["period"].map(labels.index)
+        frame = (
+            frame.sort_values(["subject", "__order"], kind="stable")
+            .drop_duplicates(subset=["subject"])
+            .drop(columns="__order")
+        )
         names = self.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
         frame = frame.merge(names, on="organ_code", how="left")
         frame["period"] = p.label
@@ -461,6 +496,33 @@ class Warehouse:
             limit=limit,
             stored=None if value is stored else stored,
         )
+
+    # --- which years the records cover (issue 10) ---------------------------------------
+
+    def _comparable_years(self) -> frozenset[int]:
+        """The years with figures of their own, to compare with or to show: those a
+        default computation computes -- every year with substantial data for the
+        catalogue's measures (:func:`kaoping.engine.compute.default_years`; a spill-over
+        year is not one) -- and those stored because they were asked for. Kept per
+        connection (a reopened warehouse may hold new data)."""
+        from kaoping.engine.compile import make_plan
+        from kaoping.engine.compute import data_years, default_years
+        from kaoping.engine.store import stored_years
+
+        con = self._connection()
+        cached = getattr(self, "_comparable_cache", None)
+        if cached is not None and cached[0] is con:
+            return cast("frozenset[int]", cached[1])
+        groups = make_plan(self.catalogue.indicators).groups
+        counts = [data_years(self.backend, g.table, g.date) for g in groups]
+        years = frozenset(default_years(counts)) | frozenset(stored_years(con))
+        self._comparable_cache = (con, years)
+        return years
+
+    def _covered(self, period: Period) -> bool:
+        """Whether every year ``period`` touches is one the records cover (see
+        :meth:`_comparable_years`); a figure outside them is no figure at all."""
+        return {y for y, _ in period.months} <= self._comparable_years()
 
 
 def _same_figure(a: IndicatorValue, b: IndicatorValue) -> bool:

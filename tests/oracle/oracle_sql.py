@@ -23,10 +23,15 @@ The rules the oracle implements (from DOMAIN.md, docs/catalogue.md and the issue
 - The previous-year value is NULL when the data hold no record at all of a measure's
   table dated (by that measure's date column) in the year(s) of the previous period: a
   comparison with a year the data do not cover is no comparison.
+- It is NULL too when a year of the previous period is a spill-over year (issue 10): one
+  whose records -- counted once per distinct (table, date column) the catalogue's
+  measures name -- are fewer than a quarter of the busiest year's, unless that year was
+  computed on purpose (``KAOPING_ORACLE_YEARS``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -190,7 +195,7 @@ INDICATORS: dict[str, IndicatorSQL] = {
         _persons(_PRC, "prosecution_decision = 'prosecuted'"),
     ),
     "heavy_sentence_rate": IndicatorSQL(
-        _persons("verdict_date", "verdict = 'guilty' AND sentence_months > 36"),
+        _persons("verdict_date", "verdict = 'guilty' AND sentence_months >= 36"),
         _persons("verdict_date", "verdict = 'guilty' AND sentence_months IS NOT NULL"),
     ),
     # --- letters from the public --------------------------------------------------------
@@ -485,16 +490,45 @@ closure(ancestor, descendant) AS (
 )"""
 
 
+def _asked_years() -> list[int]:
+    """The years the oracle's warehouse was computed for on purpose (``--years``)."""
+    out: list[int] = []
+    for part in os.environ.get("KAOPING_ORACLE_YEARS", "").replace(" ", "").split(","):
+        if "-" in part:
+            lo, hi = part.split("-")
+            out += range(int(lo), int(hi) + 1)
+        elif part:
+            out.append(int(part))
+    return out
+
+
+def _comparable_years_sql() -> str:
+    """The years with substantial data: at least a quarter of the busiest year's records,
+    each (table, date column) of the catalogue's measures counted once -- or asked for."""
+    pairs = sorted({(m.table, m.date) for ind in INDICATORS.values() for m in ind.measures})
+    dated = " UNION ALL ".join(
+        f"SELECT year({d}) AS y FROM {t} WHERE {d} IS NOT NULL" for t, d in pairs
+    )
+    asked = "".join(f" UNION SELECT {y}" for y in _asked_years())
+    return (
+        f"(SELECT y FROM (SELECT y, count(*) AS n FROM ({dated}) GROUP BY y) "
+        f"WHERE 4 * n >= (SELECT max(n) FROM (SELECT count(*) AS n FROM ({dated}) GROUP BY y))"
+        f"{asked})"
+    )
+
+
 def _has_data_sql(
     measure: MeasureSQL, periods: Mapping[str, tuple[list[Interval], list[Interval]]]
 ) -> str:
     """Per period: does the table hold any record dated in every year the previous period
-    covers?"""
+    covers, and is each of those years one with substantial data?"""
     parts = []
+    comparable = _comparable_years_sql()
     for label, (_, earlier) in periods.items():
         years = _years(earlier)
         checks = " AND ".join(
-            f"EXISTS (SELECT 1 FROM {measure.table} WHERE year({measure.date}) = {y})"
+            f"EXISTS (SELECT 1 FROM {measure.table} WHERE year({measure.date}) = {y}) "
+            f"AND {y} IN {comparable}"
             for y in years
         )
         parts.append(f"SELECT '{label}' AS period, ({checks}) AS ok")

@@ -139,7 +139,10 @@ def test_periods() -> None:
         months_of("2020-Q5")
 
 
-def test_rate_rolls_up_the_subtree(small: duckdb.DuckDBPyConnection) -> None:
+def test_rate_rolls_up_the_subtree(
+    small: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAOPING_ORACLE_YEARS", "2019-2020")  # 2019 computed on purpose
     f = organ_figures(small, "non_arrest_rate", ["2020-H1", "2020"])
     g1 = _at(f, "organ_code", "G1", "2020-H1")
     assert (g1["numerator"], g1["denominator"], g1["value"]) == (1, 2, 0.5)
@@ -221,3 +224,16 @@ def test_every_oracle_query_runs(small: duckdb.DuckDBPyConnection) -> None:
     for indicator_id in INDICATORS:
         frame = organ_figures(small, indicator_id, ["2020"])
         assert len(frame) == len(ORGANS), indicator_id
+
+
+def test_no_comparison_with_a_spill_over_year(
+    small: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2019 holds one record (p5), 2020 sixteen (five arrest reviews, five prosecution
+    reviews, three verdicts, three letters): under a quarter, a spill-over year, so
+    unless it was computed on purpose 2020 is not compared with it (issue 10)."""
+    monkeypatch.delenv("KAOPING_ORACLE_YEARS", raising=False)
+    f = organ_figures(small, "non_arrest_rate", ["2020-H1"])
+    g2 = _at(f, "organ_code", "G2", "2020-H1")
+    assert (g2["previous_numerator"], g2["previous_denominator"]) == (0, 1)
+    assert _null(g2["previous"])

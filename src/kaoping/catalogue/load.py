@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from kaoping.catalogue.errors import CatalogueError, Problem
 from kaoping.catalogue.models import ASPECTS, Catalogue, Indicator
 from kaoping.catalogue.typecheck import did_you_mean
-from kaoping.catalogue.validate import validate_indicator
+from kaoping.catalogue.validate import validate_indicator, with_defaults
 
 DEFAULT_DIR = Path(__file__).parent / "default"
 ENV_DIR = "KAOPING_CATALOGUE_DIR"
@@ -319,7 +319,7 @@ def _load_indicator(result: FileResult, item: Any, index: int, lines: dict[Path_
         return
     for issue in validate_indicator(ind):
         result.problems.append(problem(issue.path, issue.message, issue.severity))
-    result.indicators.append((ind, line))
+    result.indicators.append((with_defaults(ind), line))
 
 
 # Required text fields whose mistakes do not affect other rules: stand-ins keep checking.

@@ -10,6 +10,7 @@ another. :func:`validate_indicator` runs them all and returns every issue.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from kaoping.catalogue.expr import (
     Literal,
     conjuncts,
     parse,
+    walk,
 )
 from kaoping.catalogue.models import (
     FAMILIES,
@@ -78,6 +80,38 @@ def _known(m: Measure) -> bool:
     return m.table in TABLES
 
 
+#: the column that names the prosecutor who handled a record
+PROSECUTOR_COLUMN = "prosecutor_id"
+
+
+def tables_without_prosecutor(ind: Indicator) -> list[str]:
+    """The tables of ``ind``'s measures whose records name no prosecutor: an indicator
+    over any of them cannot be computed per prosecutor, whatever ``per_prosecutor`` says."""
+    out = []
+    for _, m in _measures(ind):
+        if _known(m) and PROSECUTOR_COLUMN not in TABLES[m.table].column_names:
+            out.append(m.table)
+    return list(dict.fromkeys(out))
+
+
+def answers_per_prosecutor(ind: Indicator) -> bool:
+    """Whether ``ind`` has figures per prosecutor: asked for (``per_prosecutor``) and
+    possible (every measure's table names the prosecutor). The same rule decides what a
+    computation stores per prosecutor (:meth:`kaoping.engine.compile.Plan.by_prosecutor`)."""
+    return ind.per_prosecutor and not tables_without_prosecutor(ind)
+
+
+def not_per_prosecutor_reason(ind: Indicator) -> str | None:
+    """Why ``ind`` is not computed per prosecutor, in a few words (None when it is)."""
+    tables = tables_without_prosecutor(ind)
+    if tables:
+        names = ", ".join(f"`{t}`" for t in tables)
+        return f"the records of {names} name no prosecutor"
+    if not ind.per_prosecutor:
+        return "per_prosecutor: false in the catalogue"
+    return None
+
+
 # --- references to the data model ------------------------------------------------------
 
 
@@ -90,6 +124,29 @@ def known_table(ind: Indicator) -> Iterator[Issue]:
                 (role, "table"),
                 f"unknown table `{m.table}`{hint} (tables: {', '.join(TABLES)})",
             )
+
+
+@rule("per-prosecutor")
+def per_prosecutor(ind: Indicator) -> Iterator[Issue]:
+    """``per_prosecutor: true`` (written out) needs records that name their prosecutor;
+    left out, it defaults to false on such tables (see :func:`with_defaults`)."""
+    tables = tables_without_prosecutor(ind)
+    if tables and ind.per_prosecutor and "per_prosecutor" in ind.model_fields_set:
+        names = ", ".join(f"`{t}`" for t in tables)
+        yield Issue(
+            ("per_prosecutor",),
+            f"cannot be computed per prosecutor: table {names} has no `{PROSECUTOR_COLUMN}` "
+            "column; write `per_prosecutor: false` or leave the field out",
+        )
+
+
+def with_defaults(ind: Indicator) -> Indicator:
+    """``ind`` with the defaults that depend on the data model filled in: an indicator
+    whose records name no prosecutor is not per prosecutor unless it says so (and then
+    the rule ``per-prosecutor`` rejects it)."""
+    if "per_prosecutor" not in ind.model_fields_set and tables_without_prosecutor(ind):
+        return ind.model_copy(update={"per_prosecutor": False})
+    return ind
 
 
 @rule("date-column")
@@ -364,3 +421,103 @@ def family(ind: Indicator) -> Iterator[Issue]:
     hint = did_you_mean(ind.family, tuple(FAMILIES))
     if hint:
         yield Issue(("family",), f"family `{ind.family}` is not a known family{hint}", "warning")
+
+
+# --- wording against filters -----------------------------------------------------------
+
+#: how the texts say a bound, by the comparison it means. Chinese follows the Criminal
+#: Law (art. 99): 以上、以下、以内 include the number itself, 超过 and 不满 do not.
+_GT, _GE, _LT, _LE = ">", ">=", "<", "<="
+_NUMBER_EN = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_NUMBER_ZH = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
+_UNIT_ZH = r"(?:年|个月|月|日|天|人|件|次|元|万元|%)"
+_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (_GE, re.compile(rf"\b(?:at least|no (?:less|fewer) than|not less than)\s+{_NUMBER_EN}\b"
+                     rf"|\b{_NUMBER_EN}\s+\w+\s+or more\b", re.IGNORECASE)),
+    (_GT, re.compile(rf"\b(?:more than|over|above|exceeding|longer than)\s+{_NUMBER_EN}\b",
+                     re.IGNORECASE)),
+    (_LE, re.compile(rf"\b(?:at most|no more than|not more than|up to)\s+{_NUMBER_EN}\b"
+                     rf"|\b{_NUMBER_EN}\s+\w+\s+or (?:less|fewer)\b", re.IGNORECASE)),
+    (_LT, re.compile(rf"\b(?:less than|fewer than|under|below|shorter than)\s+{_NUMBER_EN}\b",
+                     re.IGNORECASE)),
+    (_GE, re.compile(rf"(?:不少于|不低于|至少){_NUMBER_ZH}"
+                     rf"|{_NUMBER_ZH}{_UNIT_ZH}[^，。；、]{{0,6}}以上")),
+    (_GT, re.compile(rf"(?<!不)(?:超过|多于|高于|大于){_NUMBER_ZH}")),
+    (_LE, re.compile(rf"(?:不超过|不多于|不高于|至多){_NUMBER_ZH}|{_NUMBER_ZH}{_UNIT_ZH}以[下内]")),
+    (_LT, re.compile(rf"(?:不满|未满|少于|低于|不足){_NUMBER_ZH}")),
+)
+_SYMBOL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|≥|≤|>|<)\s*(-?\d+(?:\.\d+)?)")
+_FLIP = {_GT: _LT, _GE: _LE, _LT: _GT, _LE: _GE}
+_TEXTS = ("name_zh", "name_en", "definition_zh", "definition_en", "sentence_zh", "sentence_en")
+_SAYS = {_GT: "more than (>)", _GE: "at least (>=)", _LT: "less than (<)", _LE: "at most (<=)"}
+
+
+def _bounds(ind: Indicator) -> list[tuple[str, str, float]]:
+    """(column, op, number) of every ``column <op> number`` of the filters, the column on
+    the left (``36 < x`` is ``x > 36``)."""
+    out: list[tuple[str, str, float]] = []
+    for _, m in _measures(ind):
+        if m.filter is None:
+            continue
+        try:
+            expr = parse(m.filter)
+        except ExprError:
+            continue  # the filter rule reports it
+        for node in walk(expr):
+            if not isinstance(node, Compare) or node.op not in _FLIP:
+                continue
+            left, right = node.left, node.right
+            op: str = node.op
+            if isinstance(left, Literal) and not isinstance(right, Literal):
+                left, right, op = right, left, _FLIP[op]
+            value = right.value if isinstance(right, Literal) else None
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            name = left.name if isinstance(left, Column) else "?"
+            out.append((name, op, float(value)))
+    return out
+
+
+@rule("wording")
+def wording(ind: Indicator) -> Iterator[Issue]:
+    """The texts say the bound the filter applies: ``超过三年`` / "more than" is ``>``,
+    ``三年以上`` / "at least" is ``>=`` (and ``不满`` / ``以下`` for ``<`` / ``<=``).
+
+    A comparison written in a text (``sentence_months > 36``) must be the filter's own
+    (an error); words that mean the other side of the bound, where the filter bounds
+    that way in one sense only, are a warning (words are read, not understood)."""
+    bounds = _bounds(ind)
+    if not bounds:
+        return
+    for name in _TEXTS:
+        text = getattr(ind, name)
+        if not text:
+            continue
+        for col, said, number in _SYMBOL.findall(text):
+            op = {"≥": _GE, "≤": _LE}.get(said, said)
+            used = {o for c, o, n in bounds if c == col and n == float(number)}
+            if used and op not in used:
+                yield Issue(
+                    (name,),
+                    f"says `{col} {said} {number}` but the filter uses "
+                    f"`{col} {' / '.join(sorted(used))} {number}`; make them say one thing",
+                )
+        ops = {o for _, o, _ in bounds}
+        for side in ((_GT, _GE), (_LT, _LE)):
+            used_side = ops & set(side)
+            if len(used_side) != 1:
+                continue
+            (used_op,) = used_side
+            other = side[1] if used_op == side[0] else side[0]
+            found = [m.group(0) for op, pattern in _WORDS if op == other
+                     for m in pattern.finditer(text)]
+            agreeing = [m.group(0) for op, pattern in _WORDS if op == used_op
+                        for m in pattern.finditer(text)]
+            if found and not agreeing:
+                yield Issue(
+                    (name,),
+                    f"\u201c{found[0]}\u201d means {_SAYS[other]}, but the filter uses "
+                    f"`{used_op}` ({_SAYS[used_op]}); make the text and the filter say one "
+                    "thing (以上/以下 include the number, 超过/不满 do not)",
+                    "warning",
+                )

@@ -170,18 +170,31 @@ def _plain(x: float | None) -> str:
 
 def _change_text(v: IndicatorValue) -> str:
     if v.change is None:
-        return "— (no data for the previous year)"
+        reason = v.previous_reason("en")
+        return f"— ({reason})" if reason else "—"
     unit = {"percentage_points": " pp", "percent": "%", "days": " days"}.get(v.change_unit, "")
     return f"{v.change:+.1f}{unit}" if v.change_unit != "difference" else f"{v.change:+.2f}"
 
 
 def _panel(v: IndicatorValue, stale: bool) -> Panel:
+    title = f"{v.subject_name_zh} · {v.period_zh}  ({v.subject} · {v.period})"
+    no_data = v.data_reason("en")
+    if no_data is not None:  # a period the records do not cover: no zeros, no arrows
+        lines = [f"[bold]{v.name_zh} / {v.name_en}[/]", no_data, v.data_reason("zh") or ""]
+        return Panel("\n".join(lines), title=title, expand=False)
     lines = [f"[bold]{_fmt(v, v.value)}[/]   {v.name_zh} / {v.name_en}"]
     if v.denominator is not None:
         lines.append(f"numerator {_plain(v.numerator)} / denominator {_plain(v.denominator)}")
     if v.ci_low is not None and v.ci_high is not None:
         lines.append(f"95% interval {v.ci_low * 100:.1f}% – {v.ci_high * 100:.1f}%")
-    lines.append(f"previous year {_fmt(v, v.previous)}   change {_change_text(v)}")
+    previous = _fmt(v, v.previous)
+    if v.previous is None and v.previous_numerator is not None:
+        # the figures of a year earlier are stored even when they are not compared with
+        counted = _plain(v.previous_numerator)
+        if v.previous_denominator is not None:
+            counted += f" / {_plain(v.previous_denominator)}"
+        previous += f" (recorded {counted})"
+    lines.append(f"previous year {previous}   change {_change_text(v)}")
     if v.rank is not None:
         lines.append(
             f"rank {v.rank} of {v.peers} under the same parent; "
@@ -197,7 +210,6 @@ def _panel(v: IndicatorValue, stale: bool) -> Panel:
             "run `kaoping compute`[/]"
         )
     lines += ["", v.sentence("zh"), v.sentence("en")]
-    title = f"{v.subject_name_zh} · {v.period_zh}  ({v.subject} · {v.period})"
     return Panel("\n".join(lines), title=title, expand=False)
 
 

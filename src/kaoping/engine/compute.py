@@ -174,6 +174,8 @@ class _Run:
         self.cubes: list[_Cube] = []
         #: count_distinct column -> distinct (cell, value) rows found in several cells
         self.remainders: dict[str, ir.Table] = {}
+        #: years with substantial data (set by :meth:`years`)
+        self.comparable: frozenset[int] = frozenset()
         self._step = 0
         self._t0 = time.perf_counter()
         self._mark = self._t0
@@ -218,7 +220,9 @@ class _Run:
         counts = {
             (g.table, g.date): data_years(self.backend, g.table, g.date) for g in self.plan.groups
         }
-        target = self.requested_years or default_years(counts.values())
+        #: the years a default run computes: the only ones a year may be compared with
+        self.comparable = frozenset(default_years(counts.values()))
+        target = self.requested_years or tuple(sorted(self.comparable))
         return {k: set(v) for k, v in counts.items()}, target
 
     # --- 2. figures per subject and period ----------------------------------------------
@@ -329,8 +333,13 @@ class _Run:
         group_years: dict[tuple[str, str], set[int]],
         target: Sequence[int],
     ) -> set[int]:
-        """Target years whose previous year has records for every measure of ``ind``."""
-        ok = set(target)
+        """Target years whose previous year is one to compare with -- a year with figures
+        of its own: one a default run computes (not a spill-over, :func:`default_years`)
+        or one computed on purpose (``target`` holds the years asked for and those
+        kept) -- with records for every measure of ``ind``. Comparing 2019 with the
+        handful of December arrests of a spill-over 2018 would be a swing of hundreds of
+        percent that means nothing."""
+        ok = {y for y in target if y - 1 in self.comparable or y - 1 in target}
         for m in (ind.numerator, ind.denominator):
             if m is not None:
                 ok &= {y + 1 for y in group_years[(m.table, m.date)]}

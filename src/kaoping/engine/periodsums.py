@@ -8,6 +8,14 @@ quarters are sums of months, halves of quarters, years of halves, and the year-t
 ranges a running sum of the months -- about a fifth of the work. Every period is then
 named by an integer id (:func:`period_ids`), so the year-on-year pairing is a join on
 integers rather than on labels.
+
+The sums are taken in decimal (:data:`EXACT`), not in binary floating point: a year is
+the sum of its halves and ``01..12`` the running sum of its months, and in floating point
+the two orders of addition give different results for amounts in yuan and fen (the
+eleventh digit of 12,322,225.00 yuan) -- the same months would read differently under
+their two labels. Decimal addition is exact and does not depend on the order; each
+monthly cell is rounded to :data:`EXACT`'s scale once (a count is an integer, an amount
+has two decimals), and the sums go back to DOUBLE only when they are shaped.
 """
 
 from __future__ import annotations
@@ -23,7 +31,11 @@ from kaoping.engine.periods import Period, PeriodKind
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["KIND_CODES", "period_id", "period_ids", "standard_sums"]
+__all__ = ["EXACT", "KIND_CODES", "period_id", "period_ids", "standard_sums"]
+
+#: the type monthly figures are summed in: wide enough for any national total, exact to
+#: a millionth (amounts are in yuan with two decimals, counts and days are integers)
+EXACT = "decimal(38, 6)"
 
 #: the kinds of standard period, as small integers
 KIND_CODES: dict[PeriodKind, int] = {
@@ -86,11 +98,13 @@ def standard_sums(cells: ir.Table, key: str, cols: Sequence[str], keep: Any) -> 
             "year",
             kind=ibis.literal(kind, type="int32"),
             k=k.cast("int32"),
-            **{c: t[c] for c in cols},
+            **{c: t[c].cast("float64") for c in cols},
         )
         return out
 
-    m = keep("months", sums(cells, [key, "year", "month"], cols))
+    monthly = sums(cells, [key, "year", "month"], cols)
+    exact = monthly.select(key, "year", "month", **{c: monthly[c].cast(EXACT) for c in cols})
+    m = keep("months", exact)
     q = keep(
         "quarters", sums(m, {key: m[key], "year": m["year"], "k": (m["month"] + 2) // 3 * 3}, cols)
     )
@@ -99,7 +113,8 @@ def standard_sums(cells: ir.Table, key: str, cols: Sequence[str], keep: Any) -> 
     months = ibis.memtable(pd.DataFrame({"month": pd.Series(range(1, 13), dtype="int32")}))
     grid = m.select(key, "year").distinct().cross_join(months)
     g = grid.left_join(m, [key, "year", "month"])
-    g = g.select(key, "year", "month", **{c: g[c].fill_null(0.0) for c in cols})
+    zero = ibis.literal(0, type=EXACT)
+    g = g.select(key, "year", "month", **{c: g[c].fill_null(zero) for c in cols})
     w = ibis.cumulative_window(group_by=[g[key], g["year"]], order_by=g["month"])
     ytd = g.select(key, "year", "month", **{c: g[c].sum().over(w) for c in cols})
     ytd = ytd.filter(ytd["month"] >= 2)

@@ -8,7 +8,11 @@ one level up, as China's four levels are, the level adds nothing to the parent; 
 organ hangs below an organ two levels up (a county directly under a province), it is
 compared with the organs of its own level under that parent, not with those a level
 above it. Rank 1 is the best whatever the direction (the ``score`` of
-:func:`kaoping.engine.stats.derive` is higher-is-better); ties share the lowest rank;
+:func:`kaoping.engine.stats.derive` is higher-is-better). For an indicator with a
+reasonable range, leaving the range is never rewarded: values inside it (``in_range``)
+rank before every value outside it, and those outside rank by their distance to it --
+the nearest first -- rather than by "higher is better" (a 96.9% non-prosecution rate,
+flagged out of range, would otherwise rank first). Ties share the lowest rank;
 values flagged unreliable (small denominator) or missing are not ranked and do not count
 as peers.
 
@@ -41,14 +45,15 @@ RANK_COLUMNS = (
 def ranked(t: ir.Table) -> ir.Table:
     """``t`` with the rank columns added.
 
-    ``t`` holds indicator, subject_type, period, level, parent_code, subject, score and
-    rankable (see :func:`kaoping.engine.stats.derive`).
+    ``t`` holds indicator, subject_type, period, level, parent_code, subject, score,
+    in_range and rankable (see :func:`kaoping.engine.stats.derive`).
     """
     import ibis
 
     slice_ = [t.indicator, t.subject_type, t.period, t.level, t.rankable]
-    by_parent = ibis.window(group_by=[*slice_, t.parent_code], order_by=ibis.desc(t.score))
-    by_level = ibis.window(group_by=slice_, order_by=ibis.desc(t.score))
+    order = [ibis.desc(t.in_range), ibis.desc(t.score)]
+    by_parent = ibis.window(group_by=[*slice_, t.parent_code], order_by=order)
+    by_level = ibis.window(group_by=slice_, order_by=order)
     whole_parent = ibis.window(group_by=[*slice_, t.parent_code])
     whole_level = ibis.window(group_by=slice_)
     ok = t.rankable

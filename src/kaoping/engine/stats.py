@@ -133,16 +133,20 @@ def params_frame(indicators: Iterable[Indicator], levels: Iterable[int]) -> pd.D
                 }
             )
     frame = pd.DataFrame(rows, columns=list(PARAMS_COLUMNS))
+    # The optional bounds are pandas' nullable Float64, so a missing bound is NA -- SQL's
+    # NULL -- rather than NaN: DuckDB happens to turn NaN into NULL when it registers a
+    # frame, other engines keep NaN, which compares as a number (``value < NaN`` is false
+    # rather than unknown) and would be stored as a bound that is not there.
     return frame.astype(
         {
             "level": "int32",
             "ratio": "bool",
             "wilson": "bool",
             "has_range": "bool",
-            "low": "float64",
-            "high": "float64",
+            "low": "Float64",
+            "high": "Float64",
             "min_denominator": "float64",
-            "max_yoy_change": "float64",
+            "max_yoy_change": "Float64",
         }
     )
 
@@ -189,16 +193,25 @@ def _wilson(x: Any, n: Any) -> tuple[Any, Any]:
     return low, high
 
 
-def _score(t: ir.Table, value: Any) -> Any:
-    """Higher is better: what ranks order by (missing = not ranked)."""
+def _score(t: ir.Table, value: Any, out_of_range: Any) -> Any:
+    """Higher is better: what ranks order by within a tier (missing = not ranked).
+
+    Ranks order by ``in_range`` first, then by this score (:func:`kaoping.engine.rank.
+    ranked`): inside the reasonable range (or without one) the value in the indicator's
+    direction; outside it, minus the distance to the range -- so a 96.9% non-prosecution
+    rate above its range ranks after every organ inside it, however high "higher is
+    better" would place it, and the nearer of two values outside comes first.
+    """
     import ibis
 
     low, high = t["low"], t["high"]
-    # within a range: 0 inside it, minus the distance to the nearer bound outside it
+    # 0 inside the range, minus the distance to the nearer bound outside it
     below = ibis.ifelse(low.notnull() & (value < low), low - value, 0.0)
     above = ibis.ifelse(high.notnull() & (value > high), value - high, 0.0)
-    within = ibis.ifelse(value.notnull() & t["has_range"], -(below + above), ibis.null("float64"))
+    distance = -(below + above)
+    within = ibis.ifelse(value.notnull() & t["has_range"], distance, ibis.null("float64"))
     return ibis.cases(
+        (value.notnull() & out_of_range, distance),
         (t["direction"] == str(Direction.HIGHER_IS_BETTER), value),
         (t["direction"] == str(Direction.LOWER_IS_BETTER), -value),
         else_=within,
@@ -206,11 +219,13 @@ def _score(t: ir.Table, value: Any) -> Any:
 
 
 def derive(t: ir.Table) -> ir.Table:
-    """Add value, previous, change, ci_low, ci_high, flags, ``score`` and ``rankable``.
+    """Add value, previous, change, ci_low, ci_high, flags, ``score``, ``in_range`` and
+    ``rankable``.
 
     ``t`` holds numerator, denominator, previous_numerator, previous_denominator,
     has_previous and the columns of :data:`PARAMS_COLUMNS` (the indicator's parameters
-    for the subject's level). ``score`` is higher-is-better, what ranks order by;
+    for the subject's level). Ranks order by ``in_range`` (values outside the
+    reasonable range after those inside it), then by ``score`` (higher is better);
     ``rankable`` is false for missing values and small denominators.
     """
     import ibis
@@ -241,7 +256,7 @@ def derive(t: ir.Table) -> ir.Table:
         )
         .fill_null("")
     )
-    score = _score(t, value)
+    score = _score(t, value, out_of_range)
     out: ir.Table = t.mutate(
         value=value,
         previous=previous,
@@ -250,6 +265,7 @@ def derive(t: ir.Table) -> ir.Table:
         ci_high=ibis.ifelse(t["wilson"], ci_high, none),
         flags=flags,
         score=score,
+        in_range=~out_of_range,
         rankable=score.notnull() & ~small,
     )
     return out

@@ -14,9 +14,24 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from kaoping.catalogue.models import Indicator
 
-__all__ = ["IndicatorValue", "Subject"]
+__all__ = ["IndicatorValue", "NotPerProsecutorError", "Subject"]
 
 SubjectType = Literal["organ", "prosecutor"]
+
+
+class NotPerProsecutorError(ValueError):
+    """Indicators asked for a prosecutor that have no figures per prosecutor: their
+    records name no prosecutor (letters, leads, property returns), or the catalogue says
+    ``per_prosecutor: false`` (cases per prosecutor is an organ's figure). A ValueError,
+    so the CLI prints it in one line and the web answers 400."""
+
+    def __init__(self, prosecutor: str, reasons: dict[str, str]) -> None:
+        self.prosecutor = prosecutor
+        #: indicator id -> why it is not computed per prosecutor
+        self.reasons = dict(reasons)
+        parts = "; ".join(f"`{i}` is not computed per prosecutor ({why})"
+                          for i, why in reasons.items())
+        super().__init__(f"{parts}: ask for an organ instead of prosecutor {prosecutor}")
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,32 @@ class IndicatorValue:
     #: "stored" (read from indicator_values) or "on_the_fly" (no ranks)
     source: str
     definition: Indicator = field(repr=False, compare=False)
+    #: why ``previous`` (or ``change``) is missing: one of :data:`PREVIOUS_NOTES`, or None
+    previous_note: str | None = None
+    #: "no_data" when the period lies outside the years the records cover (then value,
+    #: numerator and denominator are None rather than a zero nobody recorded)
+    data_note: str | None = None
+    #: the same period a year earlier, as words ("2018年" / "2018"), for the notes
+    previous_period_zh: str = field(default="", repr=False)
+    previous_period_en: str = field(default="", repr=False)
+
+    def previous_reason(self, lang: Literal["zh", "en"] = "en") -> str | None:
+        """Why there is no year-on-year comparison, in words; None when there is one."""
+        if self.previous_note is None:
+            return None
+        zh, en = PREVIOUS_NOTES[self.previous_note]
+        return (zh if lang == "zh" else en).format(
+            previous=self.previous_period_zh if lang == "zh" else self.previous_period_en
+        )
+
+    def data_reason(self, lang: Literal["zh", "en"] = "en") -> str | None:
+        """Why there is no figure at all (a period the records do not cover), in words."""
+        if self.data_note is None:
+            return None
+        zh, en = DATA_NOTES[self.data_note]
+        return (zh if lang == "zh" else en).format(
+            period=self.period_zh if lang == "zh" else self.period_en
+        )
 
     @property
     def sentence_zh(self) -> str | None:
@@ -108,9 +149,13 @@ class IndicatorValue:
         return self.definition.sentence_en
 
     def sentence(self, lang: Literal["zh", "en"] = "zh") -> str:
-        """The sentence a briefing would print, e.g. "对3709名未成年人附条件不起诉，…"."""
+        """The sentence a briefing would print, e.g. "对3709名未成年人附条件不起诉，…";
+        for a period without data, that there is none (never "0 persons" as a fact)."""
         from kaoping.narrative.sentences import render_sentence
 
+        reason = self.data_reason(lang)
+        if reason is not None:
+            return reason
         return render_sentence(self, lang)
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,8 +193,25 @@ class IndicatorValue:
             percentile=self.percentile,
             flags=list(self.flags),
             source=self.source,
+            previous_note=self.previous_note,
+            previous_reason_zh=self.previous_reason("zh"),
+            previous_reason_en=self.previous_reason("en"),
+            data_note=self.data_note,
+            data_reason_zh=self.data_reason("zh"),
+            data_reason_en=self.data_reason("en"),
         )
         return out
+
+    def without_data(self) -> IndicatorValue:
+        """This figure for a period the records do not cover: no value, no comparison."""
+        from dataclasses import replace
+
+        return replace(
+            self, value=None, numerator=None, denominator=None, previous=None,
+            previous_numerator=None, previous_denominator=None, change=None, ci_low=None,
+            ci_high=None, rank=None, peers=None, rank_in_level=None, peers_in_level=None,
+            percentile=None, flags=(), previous_note=None, data_note="no_data",
+        )
 
     @classmethod
     def from_row(
@@ -162,8 +224,14 @@ class IndicatorValue:
         period_en: str,
         source: str,
     ) -> IndicatorValue:
-        """Build from a row of ``indicator_values`` (or the same columns computed ad hoc)."""
+        """Build from a row of ``indicator_values`` (or the same columns computed ad hoc).
+
+        ``previous_note`` says why a comparison is missing, from the row alone (see
+        :func:`previous_note`)."""
+        from kaoping.engine.periods import parse_period
+
         flags = row.get("flags")
+        before = parse_period(str(row["period"])).previous()
         return cls(
             indicator=indicator.id,
             name_zh=indicator.name_zh,
@@ -195,4 +263,63 @@ class IndicatorValue:
             flags=tuple(f for f in str(flags).split(",") if f) if isinstance(flags, str) else (),
             source=source,
             definition=indicator,
+            previous_note=previous_note(row, indicator),
+            previous_period_zh=before.label_zh,
+            previous_period_en=before.label_en,
         )
+
+
+#: why a figure has no year-on-year comparison: code -> (zh, en) with ``{previous}``
+PREVIOUS_NOTES: dict[str, tuple[str, str]] = {
+    "previous_year_not_computed": (
+        "不作同比：上年同期（{previous}）所在年度记录过少，系相邻年度案件的溢出，未作统计",
+        "not compared: the same period a year earlier ({previous}) lies in a year with too "
+        "few records to be computed (a spill-over of its neighbours' cases)",
+    ),
+    "no_previous_records": (
+        "不作同比：上年同期（{previous}）无记录",
+        "not compared: no records in the same period a year earlier ({previous})",
+    ),
+    "previous_zero": (
+        "上年同期（{previous}）为0，无法计算增减百分比",
+        "no percent change: the same period a year earlier ({previous}) was 0",
+    ),
+}
+
+#: why a figure is missing altogether: code -> (zh, en) with ``{period}``
+DATA_NOTES: dict[str, tuple[str, str]] = {
+    "no_data": (
+        "{period}无数据：记录未覆盖该期间。",
+        "No data for {period}: the records do not cover it.",
+    ),
+}
+
+
+def _nonzero(x: Any) -> bool:
+    f = _clean(x)
+    return f is not None and f != 0
+
+
+def previous_note(row: dict[str, Any], indicator: Indicator) -> str | None:
+    """Why ``row`` (a row of ``indicator_values``) has no previous value or no change.
+
+    The previous value is left out when the year before has no comparable data
+    (``has_previous`` false: a spill-over year, or no records for the measures), and a
+    ratio's is missing when its denominator a year earlier is 0. The stored row keeps the
+    previous numerator and denominator all the same, so a reader who sees them filled
+    beside an empty ``previous`` is told why: figures recorded a year earlier mean the
+    year was not comparable; none, that nothing was recorded. A percent change from 0 is
+    missing too, and said so.
+    """
+    from kaoping.engine.stats import is_ratio
+
+    if _clean(row.get("previous")) is not None:
+        if _clean(row.get("change")) is None and _clean(row.get("value")) is not None:
+            return "previous_zero"
+        return None
+    pnum, pden = row.get("previous_numerator"), row.get("previous_denominator")
+    if is_ratio(indicator) and not _nonzero(pden):
+        return "no_previous_records"  # nothing to divide by a year earlier
+    if _nonzero(pnum) or _nonzero(pden):
+        return "previous_year_not_computed"  # recorded, yet not compared: has_previous
+    return "no_previous_records"

@@ -132,15 +132,18 @@ class Briefing:
     league: GradeTable | None = None
     prosecutors: GradeTable | None = None
     text: str = ""
+    #: why the period has no figures at all (after the data ends), in the briefing's language
+    no_data: str | None = None
 
 
 # --- reading figures -----------------------------------------------------------------------
 
 
 def _figures(wh: Warehouse, organ: str, period: str) -> list[IndicatorValue]:
-    """Every catalogue indicator of the organ for the period, as ``kaoping show`` reads it."""
+    """Every catalogue indicator of the organ for the period, as ``kaoping show`` reads it
+    (those without a value too: a period without data says so)."""
     ids = [ind.id for ind in wh.catalogue.indicators]
-    return [v for v in wh.indicators(ids, organ=organ, period=period) if v.value is not None]
+    return wh.indicators(ids, organ=organ, period=period)
 
 
 def _thin(v: IndicatorValue) -> bool:
@@ -252,10 +255,10 @@ def _name(v: IndicatorValue, lang: Lang) -> str:
 def _headline(b: Briefing) -> list[str]:
     lines = [f"## {_t('s1', b.lang)}", ""]
     if not b.headline:
-        return [*lines, _t("no_headline", b.lang), ""]
+        return [*lines, b.no_data or _t("no_headline", b.lang), ""]
     for v in b.headline:
         note = _t("thin", b.lang) if _thin(v) else ""
-        lines.append(f"- {v.sentence(b.lang)}{note} {_provenance(v)}")
+        lines.append(f"- {v.sentence(b.lang)}{note}{_no_comparison(v, b.lang)} {_provenance(v)}")
     return [*lines, ""]
 
 
@@ -267,6 +270,16 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _change(v: IndicatorValue, lang: Lang) -> str:
     return format_change(v.change, v.change_unit, lang) or "—"
+
+
+def _no_comparison(v: IndicatorValue, lang: Lang) -> str:
+    """Why a headline figure has no year-on-year clause (its sentence drops it), so that
+    a reader does not take the silence for "unchanged" -- e.g. a year compared with a
+    spill-over year."""
+    reason = v.previous_reason(lang) if v.change is None else None
+    if reason is None:
+        return ""
+    return f"（{reason}）" if lang == "zh" else f" ({reason})"
 
 
 def _out_of_range(b: Briefing, values: Sequence[IndicatorValue], level: int) -> list[str]:
@@ -397,11 +410,13 @@ def build_briefing(
     path = Path(warehouse)
     with Warehouse(path, catalogue=catalogue) as wh:
         subject = wh.subject(organ=organ)
-        values = _figures(wh, subject.code, p.label)
+        every = _figures(wh, subject.code, p.label)
         cat = wh.catalogue
         children = wh.hierarchy.organs
         has_below = bool((children["parent_code"] == subject.code).any())
     b = Briefing(subject.code, p.label, lang)
+    b.no_data = next((v.data_reason(lang) for v in every if v.data_note is not None), None)
+    values = [v for v in every if v.value is not None]
     by_id = {v.indicator: v for v in values}
     b.headline = [by_id[i] for i in HEADLINE if i in by_id]
     b.out_of_range = [v for v in values if "out_of_range" in v.flags]

@@ -39,6 +39,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "numerator": ("分子", "Numerator"),
     "denominator": ("分母", "Denominator"),
     "previous": ("去年同期", "Same period last year"),
+    "no_data": ("无数据", "No data"),
     "change": ("同比", "Year on year"),
     "rank": ("排名", "Rank"),
     "rank_in_level": ("同级排名", "Rank in level"),

@@ -211,12 +211,15 @@ def overview(request: Request, organ: OrganInScope, period: PeriodQuery = None) 
     p = data.normalise_period(period)
     level = int(organ.row["level"])
     cards = views.headline(data, scope.ctx.config.headline, p, organ=organ.code, level=level)
+    # a period the records do not cover (after the data ends): said once, above the cards
+    without_data = next((c["value"] for c in cards if c["value"].get("data_note")), None)
     trends = data.histories([c["value"]["indicator"] for c in cards], subject_type="organ",
                             subject=organ.code, kind="quarter")
     warnings = views.warnings(data, scope, organ, p, below=True, limit=50)
     return render(
         request, "overview.html", scope, organ=organ.row, period=p,
         periods=_periods(scope, p), cards=cards, trends=trends, warnings=warnings,
+        period_without_data=without_data,
         path=_organ_nav(scope, organ.code), children=data.children(organ.code),
     )
 
@@ -329,8 +332,12 @@ def scorecard(request: Request, p: ProsecutorInScope, period: PeriodQuery = None
     scope, data = p.scope, p.scope.ctx.data
     per = data.normalise_period(period)
     organ_row = data.organ(str(p.row["organ_code"]))
+    from kaoping.catalogue.validate import answers_per_prosecutor
+
+    # only what has figures per prosecutor: letters, leads and property returns name no
+    # prosecutor, and cases per prosecutor is an organ's figure
     cards = views.indicator_cards(
-        data, [ind.id for ind in data.indicators() if ind.per_prosecutor], per,
+        data, [ind.id for ind in data.indicators() if answers_per_prosecutor(ind)], per,
         prosecutor=p.prosecutor_id, level=int(organ_row["level"]), stored_only=True,
     )
     cards = [c for c in cards if c["value"]["value"] is not None or c["value"]["numerator"]]

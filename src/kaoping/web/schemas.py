@@ -142,6 +142,18 @@ class IndicatorValueOut(BaseModel):
     flags: list[str]
     source: str
     freshness: FreshnessOut | None = None
+    previous_note: str | None = Field(
+        default=None,
+        description="why previous/change are missing: previous_year_not_computed, "
+        "no_previous_records, previous_zero (docs/engine.md)",
+    )
+    previous_reason_zh: str | None = None
+    previous_reason_en: str | None = None
+    data_note: str | None = Field(
+        default=None, description="no_data: a period the records do not cover"
+    )
+    data_reason_zh: str | None = None
+    data_reason_en: str | None = None
 
 
 class ProsecutorValueOut(IndicatorValueOut):

@@ -29,9 +29,20 @@ __all__ = [
 
 
 def _card(data: WebData, value: dict[str, Any], level: int | None) -> dict[str, Any]:
+    """The figure with its light and arrow. The arrow judges a change better or worse
+    only when both sides are real figures: a period without data (``data_note``) or
+    without a comparable year has none, rather than a green "down 100%"."""
     ind = data.definition(value["indicator"])
     light = status(ind, value["value"], level, value["flags"])
-    return {"value": value, "status": {"status": light, **trend(ind, value["change"])}}
+    real = (
+        value.get("data_note") is None
+        and value["value"] is not None
+        and value["previous"] is not None
+    )
+    return {
+        "value": value,
+        "status": {"status": light, **trend(ind, value["change"] if real else None)},
+    }
 
 
 def indicator_card(
