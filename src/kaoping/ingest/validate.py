@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from kaoping.ingest.headers import HeaderMap
+from kaoping.ingest.hierarchy import hierarchy_problems
 from kaoping.ingest.sql import (
     accepted_spellings,
     expectation,
@@ -18,7 +19,7 @@ from kaoping.ingest.sql import (
     number_text,
     parse_expr,
 )
-from kaoping.model.schema import Column, ColumnType, DateOrder, Table
+from kaoping.model.schema import ORGANS, Column, ColumnType, DateOrder, Table
 
 PROBLEMS = "_kaoping_problems"
 
@@ -169,8 +170,24 @@ def find_problems(con: duckdb.DuckDBPyConnection, stage: str, mapping: HeaderMap
         for i, c in enumerate(tbl.columns)
         if c.name in mapping.present and c.references is not None and _ref_target(c)[0] == tbl.name
     ]
-    # A quarantined organ makes its children dangling, and theirs in turn: repeat until no
-    # more rows fall (at most the depth of the hierarchy).
+    # A quarantined organ makes its children dangling, and theirs in turn; and a row the
+    # tree check refuses leaves the stored organ (or none) in its place, which may break
+    # further rows: repeat until no more rows fall (at most the depth of the hierarchy).
+    while True:
+        before = _count(con, PROBLEMS)
+        _cascade_quarantined_parents(con, stage, tbl, self_refs)
+        if tbl.name == ORGANS.name:
+            positions = {c: tbl.column_names.index(c) for c in ("parent_code", "level")}
+            found = hierarchy_problems(con, stage, PROBLEMS, positions)
+            if found:
+                con.executemany(f"INSERT INTO {PROBLEMS} VALUES (?, ?, ?, ?, ?)", found)
+        if _count(con, PROBLEMS) == before:
+            break
+
+
+def _cascade_quarantined_parents(
+    con: duckdb.DuckDBPyConnection, stage: str, tbl: Table, self_refs: list[tuple[int, Column]]
+) -> None:
     while self_refs:
         before = _count(con, PROBLEMS)
         for position, col in self_refs:
