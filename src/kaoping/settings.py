@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +15,13 @@ class Settings(BaseSettings):
     db: Path = Path("kaoping.duckdb")
     #: SQLAlchemy URL of the application database (users, manual items, objections, audit)
     app_db: str = "sqlite:///kaoping-app.db"
+    #: The earliest date an import accepts (``KAOPING_DATE_MIN``): the first case-management
+    #: data of the procuratorates as rebuilt in 1978; anything earlier is a typo or a
+    #: placeholder (0001-01-01, -infinity) that would distort every duration.
+    date_min: dt.date = dt.date(1979, 1, 1)
+    #: The latest date an import accepts (``KAOPING_DATE_MAX``); unset, one year after today
+    #: (deadlines such as reply_due lie a little ahead), so 9999-12-31 or infinity never load.
+    date_max: dt.date | None = None
 
 
 def get_settings() -> Settings:

@@ -20,6 +20,7 @@ from kaoping.model.schema import (
     Enumeration,
     Table,
 )
+from kaoping.settings import Settings
 
 _TYPE_NAMES = {
     ColumnType.TEXT: "text",
@@ -63,9 +64,14 @@ spelling the importer accepts.
 - An empty cell is a missing value; spaces around a value are ignored.
 - **Dates**: `2020-01-31`, `2020/1/31`, `20200131`, `2020年1月31日`, `2020.1.31`, a date with
   a time (`2020-01-31 08:30:00`, the time is dropped) or an Excel serial day number
-  (`43861`).
-- **Whole numbers**: `3` or `3.0`, never `3.5`. **Numbers** (amounts in yuan): `1234.5` or
-  `1,234.50`, kept to two decimals.
+  (`43861`); in Parquet a `date32` column or text. A date must lie in the plausible range
+  {date_min} to one year after today (the settings `KAOPING_DATE_MIN` and
+  `KAOPING_DATE_MAX` move it): `9999-12-31`, `0001-01-01`, `infinity` or a BC date is
+  quarantined. A Parquet integer column is refused for a date: it could mean days since
+  1970 or an Excel serial.
+- **Whole numbers**: plain digits with an optional leading minus, `3` or `-3` (a spreadsheet's
+  `3.0` too), never `3.5`, `+3`, `1e3`, `1_000`, `1,000` or `0x10`. **Numbers** (amounts in
+  yuan): `1234.5`, `-12` or `1,234.50`, kept to two decimals.
 - **Yes/no**: {booleans}.
 - **Codes**: the English code, the Chinese label or another listed spelling, in any case;
   the warehouse stores the English code. See [Enumerations](#enumerations).
@@ -73,10 +79,13 @@ spelling the importer accepts.
 ## What happens to a row
 
 Each row is checked against every rule in the tables below: required values present,
-values readable as their type, codes known, minimums respected, dates in order,
+values readable as their type, codes known, minimums respected, dates plausible and in
+order,
 references to organs, prosecutors and crimes found (in the warehouse or earlier in the
-same import; an organ's parent also in the same file), and natural keys unique in the
-file (the first occurrence is kept). A row that breaks a rule is not loaded: each problem
+same import; an organ's parent also in the same file), natural keys unique in the file
+(the first occurrence is kept), and, for organs, the tree the stored organs and the file's
+rows form together: no cycles, one national organ (level 1, no parent), levels 1 to 4,
+each organ one level below its parent. A row that breaks a rule is not loaded: each problem
 becomes one row of the `quarantine` table -- file, row number (the header is row 1, as a
 spreadsheet counts), column, value, reason and the whole record -- listed by
 `kaoping quarantine`. Rows with nothing in them are skipped; in a CSV, blank lines are
@@ -155,6 +164,7 @@ def render_data_format() -> str:
         parquet=", ".join(by_format["parquet"]),
         order=", ".join(LOAD_ORDER),
         booleans=f"yes is {spelled(True)}; no is {spelled(False)}",
+        date_min=_code(Settings.model_fields["date_min"].default.isoformat()),
     )
     lines = [intro]
     for name in LOAD_ORDER:

@@ -12,7 +12,10 @@ import duckdb
 from kaoping.ingest.headers import HeaderMap
 from kaoping.ingest.hierarchy import hierarchy_problems
 from kaoping.ingest.sql import (
+    DATE_SETTINGS,
     accepted_spellings,
+    date_window,
+    date_window_text,
     expectation,
     ident,
     literal,
@@ -64,6 +67,17 @@ def value_check(stage: str, col: Column, position: int) -> str | None:
     if col.minimum is not None:
         why = _reason(f"must be at least {number_text(col.minimum)}, got ", v)
         whens.append(f"WHEN {parsed} < {number_text(col.minimum)} THEN {why}")
+    if col.type is ColumnType.DATE:
+        # DuckDB reads infinity, -infinity, epoch, BC and five-digit years as dates; a
+        # placeholder or a typo such as 9999-12-31 would turn every duration into nonsense.
+        low, high = date_window()
+        why = _reason(
+            f"outside the plausible range {date_window_text()} ({DATE_SETTINGS}), got ", v
+        )
+        whens.append(
+            f"WHEN NOT ({parsed} BETWEEN DATE '{low.isoformat()}' AND DATE '{high.isoformat()}') "
+            f"THEN {why}"
+        )
     if not whens:
         return None
     reason = f"CASE {' '.join(whens)} END"
