@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     #: The latest date an import accepts (``KAOPING_DATE_MAX``); unset, one year after today
     #: (deadlines such as reply_due lie a little ahead), so 9999-12-31 or infinity never load.
     date_max: dt.date | None = None
+    #: The most cells the first sheet of an imported workbook may span
+    #: (``KAOPING_EXCEL_MAX_CELLS``): a reader holds the whole rectangle in memory, so a
+    #: stray cell at XFD1048576 would need 512 GiB. Larger exports belong in CSV or Parquet.
+    excel_max_cells: int = 5_000_000
+    #: The most bytes an imported workbook may unpack to (``KAOPING_EXCEL_MAX_BYTES``).
+    excel_max_bytes: int = 1 << 30
 
 
 def get_settings() -> Settings:

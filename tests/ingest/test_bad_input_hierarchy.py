@@ -53,8 +53,7 @@ def stored(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> duckdb.DuckDBPyCon
         (
             "120000,100000,99,天津市人民检察院,Tianjin",
             "level",
-            "level must be 1 to 4 (1 national, 2 provincial, 3 municipal, 4 grassroots), "
-            "got '99'",
+            "level must be 1 to 4 (1 national, 2 provincial, 3 municipal, 4 grassroots), got '99'",
         ),
         (
             "120000,110101,2,天津市人民检察院,Tianjin",  # level 2 under a level-4 organ

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from kaoping.ingest.errors import IngestError, file_error
+from kaoping.ingest.excel_limits import check_workbook
 from kaoping.ingest.sql import literal
 
 FORMATS: dict[str, str] = {
@@ -227,23 +228,42 @@ def _utf8_copy(src: SourceFile) -> Iterator[Path]:
 
 
 def _excel_header_and_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
-    """The first sheet: its first non-empty row as headers, then (row number, texts) per row."""
+    """The first sheet: its first non-empty row as headers, then (row number, texts) per row.
+
+    The workbook's size and extent are checked first (:func:`check_workbook`): the parser
+    holds the whole sheet in memory and aborts the process on a sparse giant. Rows are
+    then taken one at a time, so only their texts are kept. Error cells (#DIV/0!), which
+    the parser reads as empty, get their error text back so validation can refuse them.
+    """
     from python_calamine import CalamineWorkbook
 
+    errors: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), error in check_workbook(path).items():
+        errors.setdefault(r, []).append((c, error))
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[str | None]]] = []
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        cells = sheet.to_python(skip_empty_area=True)
-        first_row = sheet.start[0] if sheet.start else 0
-    except Exception as exc:
+        first_column = sheet.start[1] if sheet.start else 0
+        # iter_rows counts rows from the sheet's first row (row 1), columns from its first
+        # non-empty column.
+        for index, raw in enumerate(sheet.iter_rows()):
+            number = index + 1
+            texts = [_cell_text(c) for c in raw]
+            for c, error in errors.get(number, ()):
+                if 0 <= c - 1 - first_column < len(texts):
+                    texts[c - 1 - first_column] = error
+            if headers is None:
+                if any(t is not None for t in texts):
+                    headers = [t or f"column{i + 1}" for i, t in enumerate(texts)]
+            elif any(t is not None for t in texts):
+                rows.append((number, texts))
+    except IngestError:
+        raise
+    except Exception as exc:  # calamine's own errors, MemoryError: a clean error, not a crash
         raise file_error(path, f"cannot read as an Excel workbook: {exc}") from None
-    if not cells:
+    if headers is None:
         raise file_error(path, "empty worksheet; expected a header row")
-    headers = [_cell_text(c) or f"column{i + 1}" for i, c in enumerate(cells[0])]
-    rows: list[tuple[int, list[str | None]]] = []
-    for offset, raw in enumerate(cells[1:], start=2):
-        texts = [_cell_text(c) for c in raw]
-        if any(t is not None for t in texts):
-            rows.append((first_row + offset, texts))
     return headers, rows
 
 

@@ -38,6 +38,19 @@ def cleaned(expr: str) -> str:
     return f"NULLIF(CASE WHEN {odd} THEN trim({x}, {literal(TRIM_CHARS)}) ELSE trim({x}) END, '')"
 
 
+#: What a spreadsheet shows for a formula that failed; as data it is a missing value that
+#: nobody meant, in any column and any format (an Excel sheet saved as CSV keeps them).
+EXCEL_ERRORS = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#ERROR",
+)  # fmt: skip
+
+
+def excel_error_expr(v: str) -> str:
+    """True when ``v`` is a spreadsheet's error value (case as Excel writes it)."""
+    return f"upper({v}) IN ({_in_list(list(EXCEL_ERRORS))})"
+
+
 def _in_list(values: list[str]) -> str:
     return ", ".join(literal(v) for v in values)
 

@@ -16,6 +16,7 @@ from kaoping.ingest.sql import (
     accepted_spellings,
     date_window,
     date_window_text,
+    excel_error_expr,
     expectation,
     ident,
     literal,
@@ -56,6 +57,8 @@ def value_check(stage: str, col: Column, position: int) -> str | None:
     whens: list[str] = []
     if col.required:
         whens.append(f"WHEN {v} IS NULL THEN 'required value is empty'")
+    why = _reason("an Excel error value ", v, " (a formula that failed); expected a value")
+    whens.append(f"WHEN {excel_error_expr(v)} THEN {why}")
     if col.enum is not None:
         why = _reason(
             f"unknown {col.enum.name} ", v, f"; expected one of {accepted_spellings(col.enum)}"
