@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from kaoping.ingest.controls import CONTROL_CLASS
 from kaoping.ingest.headers import HeaderMap
 from kaoping.ingest.hierarchy import hierarchy_problems
 from kaoping.ingest.sql import (
@@ -57,6 +58,12 @@ def value_check(stage: str, col: Column, position: int) -> str | None:
     whens: list[str] = []
     if col.required:
         whens.append(f"WHEN {v} IS NULL THEN 'required value is empty'")
+    control = f"regexp_extract({v}, {literal(CONTROL_CLASS)})"
+    why = (
+        f"'control character ' || printf('U+%04X', unicode({control})) || ' in '"
+        f" || {_quoted(v)} || '; expected printable text'"
+    )
+    whens.append(f"WHEN {control} <> '' THEN {why}")
     why = _reason("an Excel error value ", v, " (a formula that failed); expected a value")
     whens.append(f"WHEN {excel_error_expr(v)} THEN {why}")
     if col.enum is not None:
