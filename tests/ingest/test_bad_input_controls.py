@@ -59,9 +59,7 @@ def test_a_header_with_markup_is_printed_as_written(db_path: Path, tmp_path: Pat
     result = runner.invoke(app, ["import", str(path), "--db", str(db_path)])
 
     assert result.exit_code == 0, result.output
-    assert "ignored columns that are not in organs: [/]备注[red]" in " ".join(
-        result.stderr.split()
-    )
+    assert "ignored columns that are not in organs: [/]备注[red]" in " ".join(result.stderr.split())
     assert "imported 1 rows" in result.stdout
 
 
@@ -86,8 +84,8 @@ def test_an_xlsx_report_cell_with_a_control_character_is_written(tmp_path: Path)
 def test_a_docx_report_with_control_characters_is_written(tmp_path: Path) -> None:
     from docx import Document as open_docx
 
-    from kaoping.reports.docx import write_docx
     from kaoping.reports.document import Bullets, Document, Heading, Paragraph, Table
+    from kaoping.reports.docx import write_docx
 
     document = Document(
         title=f"通报{ESC}",
