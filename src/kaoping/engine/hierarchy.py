@@ -123,9 +123,11 @@ def build_closure(organs: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_tree(organs: pd.DataFrame) -> None:
-    """Raise :class:`HierarchyError` naming the first organ that breaks the model's tree:
-    exactly one national organ (level 1, no parent), levels 1-4, each organ one level
-    below its parent. Cycles and unknown parents are :func:`build_closure`'s to report.
+    """Raise :class:`HierarchyError` naming the first organ that breaks the tree: exactly
+    one national organ (level 1, no parent), each organ one level below its parent.
+    Cycles and unknown parents are :func:`build_closure`'s to report. Deeper trees than
+    the model's four levels are the engine's to handle (nothing in it is China's); the
+    importer is what keeps imported organs to :data:`LEVELS`.
 
     Every figure rolls up this tree, so a broken one must stop a run with the organ
     named -- not with an arithmetic error deep in the engine, or a dead web service.
@@ -134,10 +136,10 @@ def check_tree(organs: pd.DataFrame) -> None:
     roots: list[str] = []
     for code, parent in zip(organs["organ_code"], organs["parent_code"], strict=True):
         code, lv = str(code), level[str(code)]
-        if pd.isna(lv) or int(lv) not in LEVELS:
+        if pd.isna(lv) or int(lv) < LEVELS[0]:
             raise HierarchyError(
-                f"organs table: organ {code!r}: level {lv} is not one of the model's levels "
-                f"{LEVELS[0]}-{LEVELS[-1]}; {_FIX}"
+                f"organs table: organ {code!r}: level {lv}, expected a level of at least "
+                f"{LEVELS[0]}; {_FIX}"
             )
         if parent is None or pd.isna(parent) or parent == "":
             roots.append(code)
