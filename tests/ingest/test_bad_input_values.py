@@ -188,3 +188,26 @@ def test_parquet_types_that_would_be_guessed_are_refused_naming_the_column(
 
     assert str(caught.value).startswith(f"{path}: {said}")
     assert count(con, "persons") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.5", "1234.50"),
+        ("-12", "-12.00"),
+        ("1,234.50", "1234.50"),
+        ("1e3", None),
+        ("1_000", None),
+        ("+5", None),
+        ("0x10", None),
+        ("1,2,3", None),
+    ],
+)
+def test_only_documented_spellings_are_an_amount(text: str, expected: str | None) -> None:
+    from kaoping.ingest.sql import cleaned, parse_expr
+    from kaoping.model.schema import table
+
+    expr = parse_expr(table("property_returns").column("amount_involved"), cleaned("$v"))
+    with duckdb.connect() as mem:
+        [(value,)] = mem.execute(f"SELECT CAST({expr} AS VARCHAR)", {"v": text}).fetchall()
+    assert value == expected

@@ -44,9 +44,9 @@ def _merged(con: duckdb.DuckDBPyConnection, stage: str, problems: str) -> dict[s
     """The organs the warehouse would hold if the file's good rows were upserted now."""
     nodes: dict[str, _Node] = {}
     stored = con.execute("SELECT organ_code, NULLIF(parent_code, ''), level FROM organs").fetchall()
-    for code, parent, level in stored:
+    for code, parent, level in stored:  # a level written as NULL by hand fits nothing
         nodes[str(code)] = _Node(
-            str(code), None if parent is None else str(parent), int(level), None
+            str(code), None if parent is None else str(parent), int(level or 0), None
         )
     good = con.execute(
         f"SELECT s._row, s.organ_code, s.parent_code, "

@@ -48,7 +48,7 @@ EXCEL_ERRORS = (
 
 def excel_error_expr(v: str) -> str:
     """True when ``v`` is a spreadsheet's error value (case as Excel writes it)."""
-    return f"upper({v}) IN ({_in_list(list(EXCEL_ERRORS))})"
+    return f"(starts_with({v}, '#') AND upper({v}) IN ({_in_list(list(EXCEL_ERRORS))}))"
 
 
 def _in_list(values: list[str]) -> str:

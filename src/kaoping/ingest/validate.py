@@ -58,12 +58,15 @@ def value_check(stage: str, col: Column, position: int) -> str | None:
     whens: list[str] = []
     if col.required:
         whens.append(f"WHEN {v} IS NULL THEN 'required value is empty'")
-    control = f"regexp_extract({v}, {literal(CONTROL_CLASS)})"
-    why = (
-        f"'control character ' || printf('U+%04X', unicode({control})) || ' in '"
-        f" || {_quoted(v)} || '; expected printable text'"
-    )
-    whens.append(f"WHEN {control} <> '' THEN {why}")
+    if col.type is ColumnType.TEXT:
+        # Typed values with a control character fail their parse below; text would keep it
+        # (invisible, illegal in the XML of every report, live in a terminal).
+        control = f"regexp_extract({v}, {literal(CONTROL_CLASS)})"
+        why = (
+            f"'control character ' || printf('U+%04X', unicode({control})) || ' in '"
+            f" || {_quoted(v)} || '; expected printable text'"
+        )
+        whens.append(f"WHEN regexp_matches({v}, {literal(CONTROL_CLASS)}) THEN {why}")
     why = _reason("an Excel error value ", v, " (a formula that failed); expected a value")
     whens.append(f"WHEN {excel_error_expr(v)} THEN {why}")
     if col.enum is not None:
