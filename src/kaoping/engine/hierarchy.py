@@ -108,8 +108,7 @@ def build_closure(organs: pd.DataFrame) -> pd.DataFrame:
             if node in seen:
                 loop = " → ".join([*seen[seen.index(node) :], node])
                 raise HierarchyError(
-                    f"organs table: organ {node!r}: the parent links form a cycle "
-                    f"({loop}); {_FIX}"
+                    f"organs table: organ {node!r}: the parent links form a cycle ({loop}); {_FIX}"
                 )
             if node not in parent:
                 raise HierarchyError(
