@@ -102,3 +102,59 @@ def test_a_docx_report_with_control_characters_is_written(tmp_path: Path) -> Non
 
     texts = [p.text for p in open_docx(str(out)).paragraphs]
     assert "北京[31m院" in texts and "正文" in texts and ESC not in "".join(texts)
+
+
+def test_reports_of_a_warehouse_holding_control_characters_are_written(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """Stored before the importer refused them (or written by hand): reports still work."""
+    from docx import Document as open_docx
+
+    from kaoping.warehouse import connect
+
+    con = connect(db_path)
+    try:
+        con.execute(
+            "INSERT INTO organs (organ_code, parent_code, level, name_zh, name_en) VALUES "
+            "('100000', NULL, 1, 'SPP' || chr(7), 'SPP' || chr(27)), "
+            "('110000', '100000', 2, '北京' || chr(1), 'BJ' || chr(11))"
+        )
+        con.execute(
+            "INSERT INTO crimes (crime_code, name_zh, name_en, article, chapter, "
+            "serious_violent, statutory_max) VALUES ('C1', '盗窃罪', 'Theft', '264', 5, "
+            "false, 'life')"
+        )
+        con.execute(
+            "INSERT INTO prosecutors (prosecutor_id, organ_code, department, display_name) "
+            "VALUES ('P1', '110000', 'ordinary_crime', '甲')"
+        )
+        con.execute(
+            "INSERT INTO persons (person_id, case_id, organ_code, prosecutor_id, crime_code, "
+            "is_minor, prosecution_review_received, prosecution_review_concluded, "
+            "prosecution_decision) VALUES ('p1', 'c1', '110000', 'P1', 'C1', false, "
+            "DATE '2020-02-01', DATE '2020-03-01', 'prosecuted')"
+        )
+    finally:
+        con.close()
+    db = ["--db", str(db_path)]
+    computed = runner.invoke(app, ["compute", "--years", "2020", "-i", "persons_prosecuted", *db])
+    assert computed.exit_code == 0, computed.output
+
+    for fmt in ("xlsx", "docx"):
+        out = tmp_path / f"report.{fmt}"
+        args = ["report", "--organ", "100000", "--period", "2020", "--format", fmt]
+        result = runner.invoke(app, [*args, "--lang", "zh", "--out", str(out), *db])
+
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 0
+    book = load_workbook(tmp_path / "report.xlsx")
+    texts = [
+        str(c.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert any("北京" in t for t in texts) and not any("\x01" in t for t in texts)
+    paragraphs = "".join(p.text for p in open_docx(str(tmp_path / "report.docx")).paragraphs)
+    assert "SPP" in paragraphs and "\x07" not in paragraphs
