@@ -15,6 +15,21 @@ class Settings(BaseSettings):
     db: Path = Path("kaoping.duckdb")
     #: SQLAlchemy URL of the application database (users, manual items, objections, audit)
     app_db: str = "sqlite:///kaoping-app.db"
+
+
+def get_settings() -> Settings:
+    return Settings()
+
+
+class ImportLimits(BaseSettings):
+    """What an import accepts, from the environment as well (``KAOPING_*``).
+
+    Apart from :class:`Settings`, so that a mistyped limit fails imports with an error
+    naming the setting -- not every command of the CLI and the web service at start-up.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KAOPING_")
+
     #: The earliest date an import accepts (``KAOPING_DATE_MIN``): the first case-management
     #: data of the procuratorates as rebuilt in 1978; anything earlier is a typo or a
     #: placeholder (0001-01-01, -infinity) that would distort every duration.
@@ -27,8 +42,8 @@ class Settings(BaseSettings):
     #: stray cell at XFD1048576 would need 512 GiB. Larger exports belong in CSV or Parquet.
     excel_max_cells: int = 5_000_000
     #: The most bytes an imported workbook may unpack to (``KAOPING_EXCEL_MAX_BYTES``).
-    excel_max_bytes: int = 1 << 30
+    excel_max_bytes: int = 512 << 20
 
 
-def get_settings() -> Settings:
-    return Settings()
+def get_import_limits() -> ImportLimits:
+    return ImportLimits()

@@ -211,3 +211,20 @@ def test_only_documented_spellings_are_an_amount(text: str, expected: str | None
     with duckdb.connect() as mem:
         [(value,)] = mem.execute(f"SELECT CAST({expr} AS VARCHAR)", {"v": text}).fetchall()
     assert value == expected
+
+
+def test_a_mistyped_window_fails_the_import_naming_the_setting(
+    con: duckdb.DuckDBPyConnection,
+    reference_files: list[Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kaoping.ingest import IngestError
+    from kaoping.settings import get_settings
+
+    import_files(con, reference_files)
+    monkeypatch.setenv("KAOPING_DATE_MIN", "nineteen-seventy-nine")
+
+    assert get_settings().db  # the rest of kaoping does not care
+    with pytest.raises(IngestError, match=r"^invalid import setting: KAOPING_DATE_MIN: "):
+        import_files(con, [_persons(tmp_path, [("2020-01-05", "0")])])

@@ -20,7 +20,7 @@ from kaoping.model.schema import (
     Enumeration,
     Table,
 )
-from kaoping.settings import Settings
+from kaoping.settings import ImportLimits
 
 _TYPE_NAMES = {
     ColumnType.TEXT: "text",
@@ -174,9 +174,9 @@ def render_data_format() -> str:
         parquet=", ".join(by_format["parquet"]),
         order=", ".join(LOAD_ORDER),
         booleans=f"yes is {spelled(True)}; no is {spelled(False)}",
-        excel_cells=f"{Settings.model_fields['excel_max_cells'].default:,}",
-        excel_bytes=f"{Settings.model_fields['excel_max_bytes'].default:,}",
-        date_min=_code(Settings.model_fields["date_min"].default.isoformat()),
+        excel_cells=f"{ImportLimits.model_fields['excel_max_cells'].default:,}",
+        excel_bytes=f"{ImportLimits.model_fields['excel_max_bytes'].default:,}",
+        date_min=_code(ImportLimits.model_fields["date_min"].default.isoformat()),
     )
     lines = [intro]
     for name in LOAD_ORDER:

@@ -16,8 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kaoping.ingest.errors import IngestError, file_error
-from kaoping.settings import get_settings
+from kaoping.ingest.errors import IngestError, file_error, import_limits
 
 #: Excel's own limits: a sheet beyond them was not written by Excel or an export.
 EXCEL_MAX_ROWS = 1_048_576
@@ -69,7 +68,7 @@ def check_workbook(path: Path) -> ErrorCells:
     (65,536 × 256 cells). The limits are the settings ``KAOPING_EXCEL_MAX_CELLS`` and
     ``KAOPING_EXCEL_MAX_BYTES``.
     """
-    settings = get_settings()
+    settings = import_limits()
     max_cells, max_bytes = settings.excel_max_cells, settings.excel_max_bytes
     try:
         if not zipfile.is_zipfile(path):

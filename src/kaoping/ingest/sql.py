@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import ValidationError
-
-from kaoping.ingest.errors import IngestError
+from kaoping.ingest.errors import import_limits
 from kaoping.model.schema import BOOLEAN_ALIASES, Column, ColumnType, Enumeration
-from kaoping.settings import get_settings
 
 # Spaces an export pads values with, including the full-width space and a stray BOM.
 TRIM_CHARS = " \t\r\n\u3000\ufeff"
@@ -93,11 +90,7 @@ DATE_SETTINGS = "KAOPING_DATE_MIN, KAOPING_DATE_MAX"
 def date_window() -> tuple[dt.date, dt.date]:
     """The dates an import accepts: ``KAOPING_DATE_MIN`` to ``KAOPING_DATE_MAX`` (default
     1979-01-01 to one year after today). Read per import, so a changed setting applies."""
-    try:
-        settings = get_settings()
-    except ValidationError as exc:
-        said = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise IngestError(f"invalid date window setting ({DATE_SETTINGS}): {said}") from None
+    settings = import_limits()
     if settings.date_max is not None:
         return settings.date_min, settings.date_max
     today = dt.date.today()
