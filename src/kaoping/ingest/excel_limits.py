@@ -93,6 +93,19 @@ def check_workbook(path: Path) -> ErrorCells:
     return extent.errors
 
 
+def check_area(path: Path, height: int, width: int) -> None:
+    """The parsed sheet's rectangle, before its rows become Python objects: the check for
+    an old .xls (65,536 × 256 at most, so its parse alone is bounded)."""
+    max_cells = import_limits().excel_max_cells
+    if height * width > max_cells:
+        raise file_error(
+            path,
+            f"the first sheet spans {height:,} rows × {width:,} columns, more than the "
+            f"{max_cells:,} cells an Excel import may hold (KAOPING_EXCEL_MAX_CELLS); delete "
+            "the stray cells, or export as CSV or Parquet",
+        )
+
+
 def _check_sizes(path: Path, zf: zipfile.ZipFile, max_bytes: int) -> None:
     total = sum(info.file_size for info in zf.infolist())
     if total > max_bytes:

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from kaoping.ingest.errors import IngestError, file_error
-from kaoping.ingest.excel_limits import check_workbook
+from kaoping.ingest.excel_limits import check_area, check_workbook
 from kaoping.ingest.sql import literal
 
 FORMATS: dict[str, str] = {
@@ -297,7 +297,8 @@ def _utf8_copy(src: SourceFile) -> Iterator[Path]:
         try:
             # newline=None reads CRLF and LF alike as LF: mixed endings, as files get from
             # being appended to on two systems, are not a reason to refuse them.
-            newline = None if src.mixed_newlines else ""
+            # (UTF-16 is not inspected byte by byte: always so.)
+            newline = None if src.mixed_newlines or src.encoding == "utf-16" else ""
             with (
                 src.path.open(encoding=src.encoding, newline=newline) as fin,
                 target.open("w", encoding="utf-8", newline="") as fout,
@@ -331,6 +332,7 @@ def _excel_header_and_rows(path: Path) -> tuple[list[str], list[tuple[int, list[
     rows: list[tuple[int, list[str | None]]] = []
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        check_area(path, sheet.height, sheet.width)  # an old .xls, unchecked so far
         first_column = sheet.start[1] if sheet.start else 0
         # iter_rows counts rows from the sheet's first row (row 1), columns from its first
         # non-empty column.
