@@ -118,10 +118,10 @@ def run_import(path: Path, db: Path, **env: str) -> tuple[int, str, float]:
 @pytest.mark.parametrize(
     ("dimension", "far", "said"),
     [
-        ("A1:XFD1048576", "XFD1048576", "declares the range A1:XFD1048576 (1,048,576 rows ×"),
+        ("A1:XFD1048576", "XFD1048576", "spans 1,048,576 rows × 16,384 columns (to cell XFD"),
         ("A1:A1", "XFD1048576", "spans 1,048,576 rows × 16,384 columns (to cell XFD1048576)"),
         (None, "ZZ200000", "spans 200,000 rows × 702 columns (to cell ZZ200000)"),
-        ("A1:ZZ200000", "ZZ200000", "declares the range A1:ZZ200000 (200,000 rows × 702"),
+        ("A1:ZZ200000", "ZZ200000", "spans 200,000 rows × 702 columns (to cell ZZ200000)"),
         ("A1:J2000000", "J2000000", "declares the range A1:J2000000, beyond Excel's 1,048,576"),
     ],
 )
@@ -140,6 +140,21 @@ def test_a_sparse_giant_is_refused_before_parsing(
     assert said in stderr
     assert "KAOPING_EXCEL_MAX_CELLS" in stderr or "beyond Excel" in stderr
     assert "Traceback" not in stderr and seconds < 30
+
+
+def test_formatted_empty_cells_far_out_do_not_count(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    rows = [
+        _row(1, HEADERS),
+        _row(2, {"A": "C1", "B": "盗窃罪", "C": "Theft", "D": "264", **_REST}),
+        '<row r="1048576"><c r="G1048576" s="1"/><c r="F1048576" s="1"></c></row>',
+    ]
+    path = write_xlsx(tmp_path / "crimes.xlsx", "A1:G1048576", rows)
+
+    report = import_files(con, [path])[0]
+
+    assert (report.rows_read, report.rows_loaded) == (1, 1)
 
 
 def test_a_dense_sheet_over_the_cell_limit_is_refused(tmp_path: Path) -> None:

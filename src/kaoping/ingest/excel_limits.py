@@ -24,8 +24,12 @@ EXCEL_MAX_COLUMNS = 16_384
 _CHUNK = 1 << 20
 _SMALL_XML = 16 << 20  # workbook.xml and its relationships: a few KB in practice
 _REF = rb"([A-Z]{1,3})([0-9]{1,7})"
-_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"" + _REF + rb"\"")
-_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
+# A cell with a value: not self-closing and not closed at once. Cells with a style and no
+# value are many in a formatted sheet, and the parser leaves them out of its rectangle.
+_HAS_VALUE = rb"(?<!/)>(?!</" + _NS + rb"c>)"
+_CELL = re.compile(rb"<" + _NS + rb"c\s[^>]*?\br=\"" + _REF + rb"\"[^>]*?" + _HAS_VALUE)
+_ANY_CELL = re.compile(rb"<" + _NS + rb"c(?:\s[^>]*?)?" + _HAS_VALUE)
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref=\"([A-Z0-9:$]+)\"")
 _ERROR_CELL = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?c\s([^>]*?\bt=\"e\"[^>]*)>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>", re.S
@@ -44,7 +48,7 @@ ErrorCells = dict[tuple[int, int], str]
 class Extent:
     rows: int
     columns: int
-    cells: int  # cell elements in the XML
+    cells: int  # cells with a value in the XML
     far_cell: str  # the cell furthest down or right, as Excel names it
     errors: ErrorCells  # the readers turn error cells into empty ones; kept here
 
@@ -165,7 +169,7 @@ def _scan(path: Path, zf: zipfile.ZipFile, member: str, max_cells: int) -> Exten
                 declared_checked = True
                 found = _DIMENSION.search(body or text)
                 if found is not None:
-                    _check_declared(path, found.group(1).decode(), max_cells)
+                    _check_declared(path, found.group(1).decode())
             cells += len(_ANY_CELL.findall(body))
             for letters, digits in _CELL.findall(body):
                 r, c = int(digits), column_number(letters.decode())
@@ -189,9 +193,9 @@ def _scan(path: Path, zf: zipfile.ZipFile, member: str, max_cells: int) -> Exten
     return Extent(max(rows, 1), max(columns, 1), cells, far, errors)
 
 
-def _check_declared(path: Path, ref: str, max_cells: int) -> None:
+def _check_declared(path: Path, ref: str) -> None:
     """The sheet's own ``<dimension ref="A1:E20">``: refused when it is beyond what Excel
-    can hold or larger than the import allows -- before a single cell is read."""
+    can hold -- before a single cell is read."""
     corners = [m for m in re.finditer(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})", ref)]
     if not corners:
         return
@@ -203,13 +207,5 @@ def _check_declared(path: Path, ref: str, max_cells: int) -> None:
             f"the first sheet declares the range {ref}, beyond Excel's {EXCEL_MAX_ROWS:,} rows "
             f"× {EXCEL_MAX_COLUMNS:,} columns; not a workbook an export writes",
         )
-    first = corners[0]
-    height = r - int(first.group(2)) + 1
-    width = c - column_number(first.group(1)) + 1
-    if height * width > max_cells:
-        raise file_error(
-            path,
-            f"the first sheet declares the range {ref} ({height:,} rows × {width:,} columns), "
-            f"more than the {max_cells:,} cells an Excel import may hold "
-            "(KAOPING_EXCEL_MAX_CELLS); delete the stray cells, or export as CSV or Parquet",
-        )
+    # A large declared range alone proves nothing: Excel counts formatted empty cells in
+    # it, which the parser skips. The scan of the cells themselves decides.
