@@ -76,7 +76,7 @@ def test_a_nul_byte_after_the_first_mebibyte_is_refused_with_its_offset(
     )
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 def test_mixed_line_endings_are_read_as_lines(
     con: duckdb.DuckDBPyConnection, tmp_path: Path, encoding: str
 ) -> None:

@@ -297,8 +297,7 @@ def _utf8_copy(src: SourceFile) -> Iterator[Path]:
         try:
             # newline=None reads CRLF and LF alike as LF: mixed endings, as files get from
             # being appended to on two systems, are not a reason to refuse them.
-            # (UTF-16 is not inspected byte by byte: always so.)
-            newline = None if src.mixed_newlines or src.encoding == "utf-16" else ""
+            newline = None if src.mixed_newlines else ""
             with (
                 src.path.open(encoding=src.encoding, newline=newline) as fin,
                 target.open("w", encoding="utf-8", newline="") as fout,
