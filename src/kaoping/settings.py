@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,3 +19,31 @@ class Settings(BaseSettings):
 
 def get_settings() -> Settings:
     return Settings()
+
+
+class ImportLimits(BaseSettings):
+    """What an import accepts, from the environment as well (``KAOPING_*``).
+
+    Apart from :class:`Settings`, so that a mistyped limit fails imports with an error
+    naming the setting -- not every command of the CLI and the web service at start-up.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KAOPING_")
+
+    #: The earliest date an import accepts (``KAOPING_DATE_MIN``): the first case-management
+    #: data of the procuratorates as rebuilt in 1978; anything earlier is a typo or a
+    #: placeholder (0001-01-01, -infinity) that would distort every duration.
+    date_min: dt.date = dt.date(1979, 1, 1)
+    #: The latest date an import accepts (``KAOPING_DATE_MAX``); unset, one year after today
+    #: (deadlines such as reply_due lie a little ahead), so 9999-12-31 or infinity never load.
+    date_max: dt.date | None = None
+    #: The most cells the first sheet of an imported workbook may span
+    #: (``KAOPING_EXCEL_MAX_CELLS``): a reader holds the whole rectangle in memory, so a
+    #: stray cell at XFD1048576 would need 512 GiB. Larger exports belong in CSV or Parquet.
+    excel_max_cells: int = 5_000_000
+    #: The most bytes an imported workbook may unpack to (``KAOPING_EXCEL_MAX_BYTES``).
+    excel_max_bytes: int = 512 << 20
+
+
+def get_import_limits() -> ImportLimits:
+    return ImportLimits()

@@ -50,6 +50,7 @@ def test_explanation_counts_from_its_records_and_shows_the_stored_figure(
     db, organ, period, turned = changed
     with kaoping.Warehouse(db) as wh:
         stored = wh.indicator(INDICATOR, organ=organ, period=period)
+        assert stored.source == "stored"
         e = wh.explain(INDICATOR, organ=organ, period=period, limit=1000)
         assert wh.freshness().stale
     assert e.denominator is not None
@@ -66,7 +67,7 @@ def test_explanation_counts_from_its_records_and_shows_the_stored_figure(
 def test_cli_explain_says_the_stored_figure_is_older(
     changed: tuple[Path, str, str, int],
 ) -> None:
-    db, organ, period, turned = changed
+    db, organ, period, _ = changed
     out = run(db, "explain", INDICATOR, "--organ", organ, "--period", period, "--limit", "0")
     text = " ".join(out.stdout.split())
     assert "counted from the records listed" in text

@@ -9,7 +9,7 @@ import duckdb
 ORGANS_CSV = """organ_code,parent_code,level,name_zh,name_en,division_code,three_regions
 100000,,1,最高人民检察院,Supreme People's Procuratorate,,false
 110000,100000,2,北京市人民检察院,Beijing Municipal Procuratorate,110000,否
-110108,110000,4,北京市海淀区人民检察院,Haidian District Procuratorate,110108,否
+110108,110000,3,北京市海淀区人民检察院,Haidian District Procuratorate,110108,否
 """
 
 CRIMES_CSV = """\

@@ -226,7 +226,7 @@ def test_organ_parents_resolve_within_the_file_and_quarantine_cascades(
 ) -> None:
     text = (
         "院代码,上级院代码,层级,院名称,英文名称\n"
-        "110108,110000,4,海淀区院,Haidian\n"  # parent defined further down: fine
+        "110108,110000,3,海淀区院,Haidian\n"  # parent defined further down: fine
         "110000,100000,2,北京市院,Beijing\n"
         "100000,,1,最高检,SPP\n"
         "120000,100000,二,天津市院,Tianjin\n"  # bad level

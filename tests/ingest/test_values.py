@@ -49,7 +49,16 @@ def test_dates(mem: duckdb.DuckDBPyConnection, text: str, expected: dt.date | No
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("3", 3), ("3.0", 3), (" +4 ", 4), ("-1", -1), ("3.5", None), ("三", None), ("1,000", None)],
+    [
+        ("3", 3),
+        ("3.0", 3),
+        (" 4 ", 4),
+        (" +4 ", None),
+        ("-1", -1),
+        ("3.5", None),
+        ("三", None),
+        ("1,000", None),
+    ],
 )
 def test_whole_numbers(mem: duckdb.DuckDBPyConnection, text: str, expected: int | None) -> None:
     assert read(mem, "persons", "extensions", text) == expected

@@ -32,6 +32,7 @@ from kaoping.ingest import (
     import_files,
     list_quarantine,
 )
+from kaoping.ingest.controls import printable
 from kaoping.model.schema import TABLES
 from kaoping.warehouse import connect
 
@@ -111,8 +112,9 @@ def run_import(
     except duckdb.Error as exc:
         raise fail(f"{db_path}: the import failed and changed nothing: {exc}") from None
     for report in reports:
-        for warning in report.warnings:
-            err_console.print(f"[yellow]warning:[/] {report.file}: {warning}", highlight=False)
+        for warning in report.warnings:  # headers are data: text, never markup
+            said = Text.assemble(("warning:", "yellow"), printable(f" {report.file}: {warning}"))
+            err_console.print(said, highlight=False)
     console.print(_summary(reports))
     quarantined = sum(r.rows_quarantined for r in reports)
     loaded = sum(r.rows_loaded for r in reports)
@@ -367,14 +369,14 @@ def quarantine_command(
     for name in ("file", "table", "row", "column", "value", "reason"):
         out.add_column(name, overflow="fold")
     for q in rows:
-        # Text, not markup: values come from users' files and may hold [brackets].
+        # Text, not markup: values come from users' files and may hold [brackets]; and
+        # control characters escaped, so an ESC in the data cannot drive the terminal.
         out.add_row(
-            Text(Path(q.file).name),
-            q.table,
-            str(q.row_number),
-            q.column,
-            Text(q.value or ""),
-            Text(q.reason),
+            *(
+                Text(printable(x))
+                for x in (Path(q.file).name, q.table, str(q.row_number), q.column, q.value or "")
+            ),
+            Text(printable(q.reason)),
         )
     console.print(out)
     console.print(f"{len(rows):,} of {total:,} quarantined values shown", highlight=False)

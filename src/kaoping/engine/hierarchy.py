@@ -20,11 +20,23 @@ import pandas as pd
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["Hierarchy", "HierarchyError", "load_hierarchy"]
+__all__ = ["LEVELS", "LEVEL_NAMES", "Hierarchy", "HierarchyError", "load_hierarchy"]
+
+#: The levels of the model, national to grassroots; every organ is one below its parent.
+LEVEL_NAMES: dict[int, str] = {1: "national", 2: "provincial", 3: "municipal", 4: "grassroots"}
+LEVELS: tuple[int, ...] = tuple(LEVEL_NAMES)
+
+#: What the user can do about a broken tree, appended to every message.
+_FIX = "correct the organs table and import it again"
 
 
-class HierarchyError(ValueError):
-    """The organs table does not form a tree (a cycle or a parent that does not exist)."""
+class HierarchyError(ValueError, LookupError):
+    """The organs table does not form the model's tree; the message names the organ.
+
+    A ``LookupError`` as well as a ``ValueError``: the data behind every request is
+    unusable, which the web layer answers with 503 (service unavailable) -- not 400, as if
+    the request itself were wrong.
+    """
 
 
 @dataclass(frozen=True)
@@ -82,28 +94,78 @@ def build_closure(organs: pd.DataFrame) -> pd.DataFrame:
     Raises :class:`HierarchyError` naming the organ when a parent is unknown or the parent
     links form a cycle.
     """
+    # The importer refuses such rows; a tree written by hand may still hold them.
     parent = {
         str(c): (None if pd.isna(p) or p == "" else str(p))
         for c, p in zip(organs["organ_code"], organs["parent_code"], strict=True)
     }
     pairs: list[tuple[str, str]] = []
     for code in parent:
-        seen: set[str] = set()
+        seen: list[str] = []
         node: str | None = code
+        below = code  # the organ whose parent ``node`` is
         while node is not None:
             if node in seen:
-                raise HierarchyError(f"organ {code!r}: the parent links form a cycle at {node!r}")
+                loop = " → ".join([*seen[seen.index(node) :], node])
+                raise HierarchyError(
+                    f"organs table: organ {node!r}: the parent links form a cycle ({loop}); {_FIX}"
+                )
             if node not in parent:
-                raise HierarchyError(f"organ {code!r}: parent {node!r} is not in the organs table")
-            seen.add(node)
+                raise HierarchyError(
+                    f"organs table: organ {below!r}: parent {node!r} is not in the organs "
+                    f"table; {_FIX}"
+                )
+            seen.append(node)
             pairs.append((node, code))
-            node = parent[node]
+            below, node = node, parent[node]
     return pd.DataFrame(pairs, columns=["ancestor", "descendant"])
+
+
+def check_tree(organs: pd.DataFrame) -> None:
+    """Raise :class:`HierarchyError` naming the first organ that breaks the tree: exactly
+    one national organ (level 1, no parent), each organ one level below its parent.
+    Cycles and unknown parents are :func:`build_closure`'s to report. Deeper trees than
+    the model's four levels are the engine's to handle (nothing in it is China's); the
+    importer is what keeps imported organs to :data:`LEVELS`.
+
+    Every figure rolls up this tree, so a broken one must stop a run with the organ
+    named -- not with an arithmetic error deep in the engine, or a dead web service.
+    """
+    level = {str(c): lv for c, lv in zip(organs["organ_code"], organs["level"], strict=True)}
+    roots: list[str] = []
+    for code, parent in zip(organs["organ_code"], organs["parent_code"], strict=True):
+        code, lv = str(code), level[str(code)]
+        if pd.isna(lv) or int(lv) < LEVELS[0]:
+            raise HierarchyError(
+                f"organs table: organ {code!r}: level {lv}, expected a level of at least "
+                f"{LEVELS[0]}; {_FIX}"
+            )
+        if parent is None or pd.isna(parent) or parent == "":
+            roots.append(code)
+            if int(lv) != LEVELS[0]:
+                raise HierarchyError(
+                    f"organs table: organ {code!r} has no parent but is level {lv}; only the "
+                    f"national organ (level 1) has none; {_FIX}"
+                )
+            continue
+        above = level.get(str(parent))
+        if above is not None and not pd.isna(above) and int(lv) != int(above) + 1:
+            raise HierarchyError(
+                f"organs table: organ {code!r} is level {lv} but its parent {str(parent)!r} "
+                f"is level {above}; expected level {int(above) + 1}; {_FIX}"
+            )
+    if len(roots) > 1:
+        raise HierarchyError(
+            f"organs table: organ {roots[1]!r}: a second national organ besides "
+            f"{roots[0]!r}; {_FIX}"
+        )
 
 
 def load_hierarchy(organs: pd.DataFrame) -> Hierarchy:
     """Build the hierarchy from the rows of the ``organs`` table."""
     frame = organs[["organ_code", "parent_code", "level", "name_zh", "name_en"]].copy()
     frame["parent_code"] = frame["parent_code"].where(frame["parent_code"].notna(), None)
+    closure = build_closure(frame)  # first: a cycle is the clearer message
+    check_tree(frame)
     frame["level"] = frame["level"].astype("int64")
-    return Hierarchy(organs=frame.reset_index(drop=True), closure=build_closure(frame))
+    return Hierarchy(organs=frame.reset_index(drop=True), closure=closure)

@@ -20,6 +20,7 @@ from kaoping.model.schema import (
     Enumeration,
     Table,
 )
+from kaoping.settings import ImportLimits
 
 _TYPE_NAMES = {
     ColumnType.TEXT: "text",
@@ -46,8 +47,17 @@ spelling the importer accepts.
   the header) and Parquet ({parquet}). A directory stands for every such file inside it.
 - **CSV**: UTF-8, UTF-8 with a byte-order mark, GBK/GB18030 or UTF-16 with a byte-order
   mark, detected from the bytes; comma, tab, semicolon or `|` between fields, the one the
-  header line uses most; `"` quotes fields that hold a delimiter or a line break. A line
-  with more or fewer fields than the header stops the import with an error naming it.
+  header line uses most; `"` quotes fields that hold a delimiter or a line break. Lines may
+  end in CRLF or LF, even mixed in one file. A line with more or fewer fields than the
+  header stops the import with an error naming it; so does a NUL byte anywhere (named by
+  its offset) and text that is not UTF-8 and not plausible as GBK -- Big5 or Shift-JIS,
+  which GB18030 would decode into nonsense.
+- **Excel**: at most {excel_cells} cells in the first sheet's rectangle (setting
+  `KAOPING_EXCEL_MAX_CELLS`) and {excel_bytes} bytes unpacked (`KAOPING_EXCEL_MAX_BYTES`),
+  checked before the sheet is parsed; a larger workbook, or one with a stray cell far
+  out such as `XFD1048576`, stops the import with an error naming the file and the cell.
+- **Parquet**: plain columns only; a list or struct column, or an integer column for a
+  date, stops the import with an error naming the column.
 - **Which table**: `--table NAME` if given; otherwise the table whose name, Chinese name or
   file-name alias the file name starts with, longest first (`persons_2020_gbk.csv` →
   `persons`, `检察院.xlsx` → `organs`); otherwise the table whose required columns the
@@ -62,12 +72,19 @@ spelling the importer accepts.
 
 ## Values
 
-- An empty cell is a missing value; spaces around a value are ignored.
+- An empty cell is a missing value; spaces around a value are ignored. A spreadsheet error
+  value (`#DIV/0!`, `#N/A`, `#VALUE!` …) and text holding a control character (other than
+  a tab or a line break) are quarantined.
 - **Dates**: `2020-01-31`, `2020/1/31`, `20200131`, `2020年1月31日`, `2020.1.31`, a date with
   a time (`2020-01-31 08:30:00`, the time is dropped) or an Excel serial day number
-  (`43861`).
-- **Whole numbers**: `3` or `3.0`, never `3.5`. **Numbers** (amounts in yuan): `1234.5` or
-  `1,234.50`, kept to two decimals.
+  (`43861`); in Parquet a `date32` column or text. A date must lie in the plausible range
+  {date_min} to one year after today (the settings `KAOPING_DATE_MIN` and
+  `KAOPING_DATE_MAX` move it): `9999-12-31`, `0001-01-01`, `infinity` or a BC date is
+  quarantined. A Parquet integer column is refused for a date: it could mean days since
+  1970 or an Excel serial.
+- **Whole numbers**: plain digits with an optional leading minus, `3` or `-3` (a spreadsheet's
+  `3.0` too), never `3.5`, `+3`, `1e3`, `1_000`, `1,000` or `0x10`. **Numbers** (amounts in
+  yuan): `1234.5`, `-12` or `1,234.50`, kept to two decimals.
 - **Yes/no**: {booleans}.
 - **Codes**: the English code, the Chinese label or another listed spelling, in any case;
   the warehouse stores the English code. See [Enumerations](#enumerations).
@@ -75,10 +92,12 @@ spelling the importer accepts.
 ## What happens to a row
 
 Each row is checked against every rule in the tables below: required values present,
-values readable as their type, codes known, minimums respected, dates in order,
-references to organs, prosecutors and crimes found (in the warehouse or earlier in the
-same import; an organ's parent also in the same file), and natural keys unique in the
-file (the first occurrence is kept). A row that breaks a rule is not loaded: each problem
+values readable as their type, codes known, minimums respected, dates plausible and in
+order, references to organs, prosecutors and crimes found (in the warehouse or earlier in the
+same import; an organ's parent also in the same file), natural keys unique in the file
+(the first occurrence is kept), and, for organs, the tree the stored organs and the file's
+rows form together: no cycles, one national organ (level 1, no parent), levels 1 to 4,
+each organ one level below its parent. A row that breaks a rule is not loaded: each problem
 becomes one row of the `quarantine` table -- file, row number (the header is row 1, as a
 spreadsheet counts), column, value, reason and the whole record -- listed by
 `kaoping quarantine`. Rows with nothing in them are skipped; in a CSV, blank lines are
@@ -180,6 +199,9 @@ def render_data_format() -> str:
         parquet=", ".join(by_format["parquet"]),
         order=", ".join(LOAD_ORDER),
         booleans=f"yes is {spelled(True)}; no is {spelled(False)}",
+        excel_cells=f"{ImportLimits.model_fields['excel_max_cells'].default:,}",
+        excel_bytes=f"{ImportLimits.model_fields['excel_max_bytes'].default:,}",
+        date_min=_code(ImportLimits.model_fields["date_min"].default.isoformat()),
     )
     lines = [intro]
     for name in LOAD_ORDER:

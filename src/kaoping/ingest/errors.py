@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kaoping.settings import ImportLimits
 
 
 class IngestError(Exception):
@@ -17,3 +21,19 @@ class IngestError(Exception):
 def file_error(path: Path | str, problem: str) -> IngestError:
     """An error whose message starts with the file the user named, as every file error does."""
     return IngestError(f"{path}: {problem}")
+
+
+def import_limits() -> ImportLimits:
+    """The limits of :class:`kaoping.settings.ImportLimits`; a value that is no valid
+    setting is an :class:`IngestError` naming the environment variable and the problem."""
+    from pydantic import ValidationError
+
+    from kaoping.settings import get_import_limits
+
+    try:
+        return get_import_limits()
+    except ValidationError as exc:
+        said = "; ".join(
+            f"KAOPING_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise IngestError(f"invalid import setting: {said}") from None

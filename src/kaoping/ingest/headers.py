@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kaoping.ingest.errors import IngestError, file_error
-from kaoping.model.schema import TABLES, Table
+from kaoping.model.schema import TABLES, ColumnType, Table
 
 
 def normalise(header: str) -> str:
@@ -83,6 +83,8 @@ def map_headers(path: Path, tbl: Table, headers: Sequence[str]) -> HeaderMap:
     columns of the rows it names. Other required columns are checked row by row (a new
     record without them is quarantined, see :mod:`kaoping.ingest.merge`)."""
     mapping = match_headers(tbl, headers)
+    if path.suffix.lower() == ".parquet":
+        check_parquet_types(path, mapping)
     missing = mapping.missing_key()
     if missing:
         wanted = ", ".join(f"{n} ({tbl.column(n).label_zh})" for n in missing)
@@ -94,6 +96,40 @@ def map_headers(path: Path, tbl: Table, headers: Sequence[str]) -> HeaderMap:
             f"records the file holds; found headers: {found}",
         )
     return mapping
+
+
+def check_parquet_types(path: Path, mapping: HeaderMap) -> None:
+    """Refuse Parquet column types whose text would be a silent guess.
+
+    A list or struct cell would load as the text ``[A, B]``; an integer in a date column
+    could be days since 1970 (18262 = 2020-01-01) or an Excel serial (18262 = 1949-12-30).
+    Only the file's own schema is read, so this costs nothing per row.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # a broken file: let the reader name what is wrong
+        raise file_error(path, f"cannot read as parquet: {exc}") from None
+    for name, header in mapping.source.items():
+        if header not in schema.names:
+            continue
+        arrow = schema.field(header).type
+        col = mapping.table.column(name)
+        if pa.types.is_nested(arrow):
+            raise file_error(
+                path,
+                f"column {header!r} ({name}) is a nested Parquet type {arrow}; expected one "
+                "plain value per cell (text, number, boolean or date)",
+            )
+        if col.type is ColumnType.DATE and pa.types.is_integer(arrow):
+            raise file_error(
+                path,
+                f"column {header!r} ({name}) is a Parquet integer ({arrow}), which could be "
+                "days since 1970 or an Excel serial; expected a Parquet date32 or text "
+                "such as 2020-01-31",
+            )
 
 
 def _stem_candidates() -> list[tuple[str, str]]:

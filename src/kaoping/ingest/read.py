@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from kaoping.ingest.errors import IngestError, file_error
+from kaoping.ingest.excel_limits import check_area, check_workbook
 from kaoping.ingest.sql import literal
 
 FORMATS: dict[str, str] = {
@@ -48,6 +50,9 @@ class SourceFile:
     format: str  # csv, excel or parquet
     encoding: str | None  # csv only: utf-8, utf-8-sig, utf-16 or gb18030
     sha256: str
+    # csv only: lines end in both CRLF and LF, which DuckDB's reader refuses; such a file
+    # is read through a copy with every line ending made LF.
+    mixed_newlines: bool = False
 
 
 def file_format(path: Path) -> str:
@@ -59,7 +64,8 @@ def file_format(path: Path) -> str:
 
 
 def inspect(path: Path) -> SourceFile:
-    """Read the file once for its checksum and, for a CSV, its encoding."""
+    """Read the file once, all of it, for its checksum and, for a CSV, its encoding, its
+    line endings and content no CSV holds (a NUL byte, text that is not Chinese)."""
     fmt = file_format(path)
     if not path.is_file():
         raise file_error(path, "no such file")
@@ -70,7 +76,8 @@ def inspect(path: Path) -> SourceFile:
         if fmt == "csv":
             encoding = _sniff_encoding(path, head)
         utf8 = codecs.getincrementaldecoder("utf-8")() if encoding == "utf-8" else None
-        chunk = head
+        text = _TextCheck(path) if fmt == "csv" and encoding != "utf-16" else None
+        chunk, offset = head, 0
         while chunk:
             digest.update(chunk)
             if utf8 is not None:
@@ -80,8 +87,84 @@ def inspect(path: Path) -> SourceFile:
                     # Chinese first appeared after the sniffed head; exports that are not
                     # UTF-8 are GBK, whose superset GB18030 decodes every GBK file.
                     encoding, utf8 = "gb18030", None
+            if text is not None:
+                text.feed(chunk, offset, encoding == "gb18030")
+            offset += len(chunk)
             chunk = fh.read(_CHUNK)
-    return SourceFile(path, fmt, encoding, digest.hexdigest())
+    if text is not None and encoding == "gb18030":
+        text.check_chinese()
+    mixed = text is not None and text.mixed_newlines
+    return SourceFile(path, fmt, encoding, digest.hexdigest(), mixed)
+
+
+#: A GBK/GB18030 character: a lead byte and a trail byte, or four bytes.
+_GB_CHAR = re.compile(rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe][\x30-\x39]|[\x40-\x7e\x80-\xfe])")
+_GB_SAMPLE = 1 << 20  # bytes enough to tell Chinese from not (a few tenths of a second)
+_GB2312_SHARE = 0.9  # of double-byte characters, in GBK text written in China
+_GB_MIN_CHARS = 8
+
+
+class _TextCheck:
+    """What :func:`inspect` learns about a CSV's bytes as they stream past.
+
+    GB18030 decodes almost any byte sequence, so Big5 (Taiwan, Hong Kong) or Shift-JIS
+    text "decodes" -- into nonsense that would be stored. Text from the mainland is made,
+    almost all of it, of the GB2312 characters (lead and trail byte both 0xA1-0xFE); in
+    Big5 only about a third are, in Shift-JIS none. That share, measured on the first
+    megabyte, tells the two apart without a statistical detector.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.crlf = self.lf = 0
+        self.chars = self.gb2312 = 0
+        self.sample = b""
+        self._last = b""
+
+    def feed(self, chunk: bytes, offset: int, gb: bool) -> None:
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            raise file_error(
+                self.path, f"binary content (a NUL byte at byte {offset + nul:,}), not CSV text"
+            )
+        self.lf += chunk.count(b"\n")
+        self.crlf += chunk.count(b"\r\n") + (self._last == b"\r" and chunk[:1] == b"\n")
+        self._last = chunk[-1:]
+        if gb and len(self.sample) < _GB_SAMPLE:
+            part = chunk[: _GB_SAMPLE - len(self.sample)]
+            for pair in _GB_CHAR.findall(part):
+                self.chars += 1
+                self.gb2312 += len(pair) == 2 and pair[0] >= 0xA1 and pair[1] >= 0xA1
+            self.sample += part
+
+    @property
+    def mixed_newlines(self) -> bool:
+        return 0 < self.crlf < self.lf
+
+    def check_chinese(self) -> None:
+        if self.chars < _GB_MIN_CHARS or self.gb2312 >= _GB2312_SHARE * self.chars:
+            return
+        share = f"{self.gb2312 / self.chars:.0%}"
+        looks = [
+            name
+            for name, codec in (("Big5", "big5"), ("Shift-JIS", "shift_jis"))
+            if _decodes(self.sample, codec)
+        ]
+        hint = f"; it reads as {' or '.join(looks)}" if looks else ""
+        raise file_error(
+            self.path,
+            f"not UTF-8, and implausible as GBK/GB18030: only {share} of its "
+            f"{self.chars:,} double-byte characters are common Chinese (GB2312){hint}; "
+            "save it as UTF-8 (or GBK) and import it again",
+        )
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(codec)().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _sniff_encoding(path: Path, head: bytes) -> str:
@@ -204,14 +287,19 @@ def _read_csv_sql(path: Path, delimiter: str, names: Sequence[str]) -> str:
 
 @contextmanager
 def _utf8_copy(src: SourceFile) -> Iterator[Path]:
-    if src.encoding in ("utf-8", "utf-8-sig"):  # DuckDB skips a UTF-8 byte-order mark itself
+    """The file itself when DuckDB can read it, else a UTF-8 copy with LF line endings."""
+    utf8 = src.encoding in ("utf-8", "utf-8-sig")
+    if utf8 and not src.mixed_newlines:  # DuckDB skips a UTF-8 byte-order mark itself
         yield src.path
         return
     with tempfile.TemporaryDirectory(prefix="kaoping-") as tmp:
         target = Path(tmp) / (src.path.stem + ".utf8.csv")
         try:
+            # newline=None reads CRLF and LF alike as LF: mixed endings, as files get from
+            # being appended to on two systems, are not a reason to refuse them.
+            newline = None if src.mixed_newlines else ""
             with (
-                src.path.open(encoding=src.encoding, newline="") as fin,
+                src.path.open(encoding=src.encoding, newline=newline) as fin,
                 target.open("w", encoding="utf-8", newline="") as fout,
             ):
                 shutil.copyfileobj(fin, fout, _CHUNK)
@@ -227,23 +315,43 @@ def _utf8_copy(src: SourceFile) -> Iterator[Path]:
 
 
 def _excel_header_and_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
-    """The first sheet: its first non-empty row as headers, then (row number, texts) per row."""
+    """The first sheet: its first non-empty row as headers, then (row number, texts) per row.
+
+    The workbook's size and extent are checked first (:func:`check_workbook`): the parser
+    holds the whole sheet in memory and aborts the process on a sparse giant. Rows are
+    then taken one at a time, so only their texts are kept. Error cells (#DIV/0!), which
+    the parser reads as empty, get their error text back so validation can refuse them.
+    """
     from python_calamine import CalamineWorkbook
 
+    errors: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), error in check_workbook(path).items():
+        errors.setdefault(r, []).append((c, error))
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[str | None]]] = []
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        cells = sheet.to_python(skip_empty_area=True)
-        first_row = sheet.start[0] if sheet.start else 0
-    except Exception as exc:
+        check_area(path, sheet.height, sheet.width)  # an old .xls, unchecked so far
+        first_column = sheet.start[1] if sheet.start else 0
+        # iter_rows counts rows from the sheet's first row (row 1), columns from its first
+        # non-empty column.
+        for index, raw in enumerate(sheet.iter_rows()):
+            number = index + 1
+            texts = [_cell_text(c) for c in raw]
+            for c, error in errors.get(number, ()):
+                if 0 <= c - 1 - first_column < len(texts):
+                    texts[c - 1 - first_column] = error
+            if headers is None:
+                if any(t is not None for t in texts):
+                    headers = [t or f"column{i + 1}" for i, t in enumerate(texts)]
+            elif any(t is not None for t in texts):
+                rows.append((number, texts))
+    except IngestError:
+        raise
+    except Exception as exc:  # calamine's own errors, MemoryError: a clean error, not a crash
         raise file_error(path, f"cannot read as an Excel workbook: {exc}") from None
-    if not cells:
+    if headers is None:
         raise file_error(path, "empty worksheet; expected a header row")
-    headers = [_cell_text(c) or f"column{i + 1}" for i, c in enumerate(cells[0])]
-    rows: list[tuple[int, list[str | None]]] = []
-    for offset, raw in enumerate(cells[1:], start=2):
-        texts = [_cell_text(c) for c in raw]
-        if any(t is not None for t in texts):
-            rows.append((first_row + offset, texts))
     return headers, rows
 
 

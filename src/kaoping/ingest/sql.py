@@ -6,6 +6,9 @@ is loaded the way it was checked.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from kaoping.ingest.errors import import_limits
 from kaoping.model.schema import BOOLEAN_ALIASES, Column, ColumnType, Enumeration
 
 # Spaces an export pads values with, including the full-width space and a stray BOM.
@@ -30,6 +33,19 @@ def cleaned(expr: str) -> str:
     x = f"CAST({expr} AS VARCHAR)"
     odd = " OR ".join(f"contains({x}, {literal(ch)})" for ch in "\t\r\n\ufeff")
     return f"NULLIF(CASE WHEN {odd} THEN trim({x}, {literal(TRIM_CHARS)}) ELSE trim({x}) END, '')"
+
+
+#: What a spreadsheet shows for a formula that failed; as data it is a missing value that
+#: nobody meant, in any column and any format (an Excel sheet saved as CSV keeps them).
+EXCEL_ERRORS = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#ERROR",
+)  # fmt: skip
+
+
+def excel_error_expr(v: str) -> str:
+    """True when ``v`` is a spreadsheet's error value (case as Excel writes it)."""
+    return f"(starts_with({v}, '#') AND upper({v}) IN ({_in_list(list(EXCEL_ERRORS))}))"
 
 
 def _in_list(values: list[str]) -> str:
@@ -67,16 +83,46 @@ def date_expr(v: str) -> str:
     )
 
 
+#: The settings that move the window, named in every reason a date outside it gives.
+DATE_SETTINGS = "KAOPING_DATE_MIN, KAOPING_DATE_MAX"
+
+
+def date_window() -> tuple[dt.date, dt.date]:
+    """The dates an import accepts: ``KAOPING_DATE_MIN`` to ``KAOPING_DATE_MAX`` (default
+    1979-01-01 to one year after today). Read per import, so a changed setting applies."""
+    settings = import_limits()
+    if settings.date_max is not None:
+        return settings.date_min, settings.date_max
+    today = dt.date.today()
+    try:
+        return settings.date_min, today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return settings.date_min, today.replace(year=today.year + 1, day=28)
+
+
+def date_window_text() -> str:
+    low, high = date_window()
+    return f"{low.isoformat()} … {high.isoformat()}"
+
+
 def integer_expr(v: str) -> str:
-    # DuckDB rounds '3.5' to 4 when casting to INTEGER; a count with a fraction is an error.
-    return (
-        f"CASE WHEN contains({v}, '.') AND NOT regexp_full_match({v}, '[+-]?[0-9]+\\.0*') "
-        f"THEN NULL ELSE TRY_CAST({v} AS INTEGER) END"
-    )
+    """Plain digits with an optional leading minus (and a zero fraction, 3.0, as spreadsheets
+    write whole numbers). DuckDB's own cast also takes 0x10, 0b101, 1e3, 1_000 and +5 --
+    spellings no export uses, so a value that looks like one is a mistake, not a number --
+    and rounds 3.5 to 4."""
+    return f"CASE WHEN regexp_full_match({v}, '-?[0-9]+(\\.0*)?') THEN TRY_CAST({v} AS INTEGER) END"
+
+
+#: An amount as exports write it: 1234.5, -12, 1,234.50 (thousands separated by commas).
+_DECIMAL = r"-?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?"
 
 
 def decimal_expr(v: str) -> str:
-    return f"TRY_CAST(replace({v}, ',', '') AS DECIMAL(18,2))"  # 1,234.50 as exports write it
+    """Only the documented spellings; DuckDB's cast alone would take 1e3, 1_000 and +5."""
+    return (
+        f"CASE WHEN regexp_full_match({v}, '{_DECIMAL}') "
+        f"THEN TRY_CAST(replace({v}, ',', '') AS DECIMAL(18,2)) END"
+    )
 
 
 def parse_expr(col: Column, v: str) -> str:

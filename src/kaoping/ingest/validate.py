@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import duckdb
 
+from kaoping.ingest.controls import CONTROL_CLASS
 from kaoping.ingest.headers import HeaderMap
+from kaoping.ingest.hierarchy import hierarchy_problems
 from kaoping.ingest.sql import (
+    DATE_SETTINGS,
     accepted_spellings,
+    date_window,
+    date_window_text,
+    excel_error_expr,
     expectation,
     ident,
     literal,
     number_text,
     parse_expr,
 )
-from kaoping.model.schema import Column, ColumnType, DateOrder, Table
+from kaoping.model.schema import ORGANS, Column, ColumnType, DateOrder, Table
 
 PROBLEMS = "_kaoping_problems"
 
@@ -52,6 +58,17 @@ def value_check(stage: str, col: Column, position: int) -> str | None:
     whens: list[str] = []
     if col.required:
         whens.append(f"WHEN {v} IS NULL THEN 'required value is empty'")
+    if col.type is ColumnType.TEXT:
+        # Typed values with a control character fail their parse below; text would keep it
+        # (invisible, illegal in the XML of every report, live in a terminal).
+        control = f"regexp_extract({v}, {literal(CONTROL_CLASS)})"
+        why = (
+            f"'control character ' || printf('U+%04X', unicode({control})) || ' in '"
+            f" || {_quoted(v)} || '; expected printable text'"
+        )
+        whens.append(f"WHEN regexp_matches({v}, {literal(CONTROL_CLASS)}) THEN {why}")
+    why = _reason("an Excel error value ", v, " (a formula that failed); expected a value")
+    whens.append(f"WHEN {excel_error_expr(v)} THEN {why}")
     if col.enum is not None:
         why = _reason(
             f"unknown {col.enum.name} ", v, f"; expected one of {accepted_spellings(col.enum)}"
@@ -63,6 +80,17 @@ def value_check(stage: str, col: Column, position: int) -> str | None:
     if col.minimum is not None:
         why = _reason(f"must be at least {number_text(col.minimum)}, got ", v)
         whens.append(f"WHEN {parsed} < {number_text(col.minimum)} THEN {why}")
+    if col.type is ColumnType.DATE:
+        # DuckDB reads infinity, -infinity, epoch, BC and five-digit years as dates; a
+        # placeholder or a typo such as 9999-12-31 would turn every duration into nonsense.
+        low, high = date_window()
+        why = _reason(
+            f"outside the plausible range {date_window_text()} ({DATE_SETTINGS}), got ", v
+        )
+        whens.append(
+            f"WHEN NOT ({parsed} BETWEEN DATE '{low.isoformat()}' AND DATE '{high.isoformat()}') "
+            f"THEN {why}"
+        )
     if not whens:
         return None
     reason = f"CASE {' '.join(whens)} END"
@@ -169,8 +197,24 @@ def find_problems(con: duckdb.DuckDBPyConnection, stage: str, mapping: HeaderMap
         for i, c in enumerate(tbl.columns)
         if c.name in mapping.present and c.references is not None and _ref_target(c)[0] == tbl.name
     ]
-    # A quarantined organ makes its children dangling, and theirs in turn: repeat until no
-    # more rows fall (at most the depth of the hierarchy).
+    # A quarantined organ makes its children dangling, and theirs in turn; and a row the
+    # tree check refuses leaves the stored organ (or none) in its place, which may break
+    # further rows: repeat until no more rows fall (at most the depth of the hierarchy).
+    while True:
+        before = _count(con, PROBLEMS)
+        _cascade_quarantined_parents(con, stage, tbl, self_refs)
+        if tbl.name == ORGANS.name:
+            positions = {c: tbl.column_names.index(c) for c in ("parent_code", "level")}
+            found = hierarchy_problems(con, stage, PROBLEMS, positions)
+            if found:
+                con.executemany(f"INSERT INTO {PROBLEMS} VALUES (?, ?, ?, ?, ?)", found)
+        if _count(con, PROBLEMS) == before:
+            break
+
+
+def _cascade_quarantined_parents(
+    con: duckdb.DuckDBPyConnection, stage: str, tbl: Table, self_refs: list[tuple[int, Column]]
+) -> None:
     while self_refs:
         before = _count(con, PROBLEMS)
         for position, col in self_refs:

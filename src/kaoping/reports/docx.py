@@ -8,6 +8,7 @@ theme fonts; both are overridden here so that every style names the installed CJ
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from kaoping.ingest.controls import xml_safe
 from kaoping.reports.document import Bullets, Chart, Document, Heading, Paragraph, Table
 from kaoping.reports.fonts import find_cjk_font
 
@@ -125,8 +127,22 @@ def _note(doc: Any, text: str) -> None:
     run.font.color.rgb = _GREY
 
 
+def _xml_safe(value: Any) -> Any:
+    """``value`` (a block, a tuple of them, a text) with every text stripped of what XML
+    cannot hold: an organ name with a control character would make python-docx refuse."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, tuple):
+        return tuple(_xml_safe(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _xml_safe(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
 def build(document: Document) -> Any:
     """The python-docx ``Document`` for ``document``."""
+    document = _xml_safe(document)
     doc = new_docx()
     _prepare(doc)
     doc.core_properties.title = document.title

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaoping.ingest.controls import xml_safe
 from kaoping.reports.data import Family, Figure, IndicatorInfo, OrganRef, ReportData
 from kaoping.reports.labels import Lang, direction_text, flag_text, range_text, t, unit_text
 
@@ -62,11 +63,13 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def write_text(ws: Worksheet, row: int, column: int, text: str) -> Cell:
-    """Write ``text`` as a string cell, never as a formula.
+    """Write ``text`` as a string cell, never as a formula, without the characters XML
+    cannot hold.
 
     openpyxl treats a string beginning with ``=`` as a formula; the cell's type is forced
     back to string, and the quote prefix tells Excel to keep it text if someone edits it.
     """
+    text = xml_safe(text)  # a control character from the data would make openpyxl refuse
     cell: Cell = ws.cell(row=row, column=column)
     cell.value = text
     cell.data_type = "s"
