@@ -60,7 +60,7 @@ def test_a_header_with_markup_is_printed_as_written(db_path: Path, tmp_path: Pat
 
     assert result.exit_code == 0, result.output
     assert "ignored columns that are not in organs: [/]备注[red]" in " ".join(result.stderr.split())
-    assert "imported 1 rows" in result.stdout
+    assert "1 inserted" in " ".join(result.stdout.split())
 
 
 def test_output_helpers() -> None:

@@ -125,7 +125,9 @@ def test_dry_run_changes_nothing_and_says_what_would_change(
         f"0 inserted, 1 updated (columns: arrest_decision), {n - 1} unchanged; "
         "1 row would be quarantined" in out
     )
-    assert "would be quarantined" in out and "new record: required column case_id" in out
+    # a table cell may fold its text over lines, between the table's borders
+    cells = "".join(ch for ch in out if not ch.isspace() and ch not in "│┃")
+    assert "would be quarantined" in out and "newrecord:requiredcolumncase_id" in cells
     assert (sha256(db_path), db_path.stat().st_mtime_ns) == (bytes_before, mtime_before)
     assert not list(tmp_path.glob(f".{db_path.name}.next-*"))
     with connect(db_path, read_only=True) as con:

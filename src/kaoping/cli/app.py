@@ -35,8 +35,15 @@ def resolve_db(db: Path | None) -> Path:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error the user can act on and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print an error the user can act on and return the exit to raise.
+
+    The message is text, never markup (it may quote a user's header or value), and is not
+    wrapped, so a path in it can be copied."""
+    from rich.text import Text
+
+    err_console.print(
+        Text.assemble(("error:", "bold red"), " " + message), highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 

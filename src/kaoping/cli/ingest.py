@@ -123,7 +123,7 @@ def run_import(
         console.print(
             f"dry run: nothing was changed in {db_path}; the import would take "
             f"{_rows(loaded)}: {_changes(reports)}{tail}",
-            highlight=False,
+            highlight=False, markup=False, soft_wrap=True,
         )
         if preview:
             shown = preview[:_PREVIEW]
@@ -134,7 +134,8 @@ def run_import(
         return reports
     tail = f"; {_rows(quarantined)} quarantined, see `kaoping quarantine`" if quarantined else ""
     console.print(
-        f"imported {_rows(loaded)} into {db_path}: {_changes(reports)}{tail}", highlight=False
+        f"imported {_rows(loaded)} into {db_path}: {_changes(reports)}{tail}",
+        highlight=False, markup=False, soft_wrap=True,
     )
     return reports
 
