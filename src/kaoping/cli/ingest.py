@@ -5,32 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
 from kaoping.cli.app import DbOption, app, console, err_console, fail, resolve_db
-from kaoping.ingest import (
-    ImportProgress,
-    ImportReport,
-    IngestError,
-    count_quarantine,
-    import_files,
-    list_quarantine,
-)
-from kaoping.model.schema import TABLES
-from kaoping.warehouse import connect
+
+if TYPE_CHECKING:
+    # DuckDB, the importer and the schema are imported by the commands that use them, so
+    # that `kaoping --help` and the other commands start without them.
+    from rich.progress import Progress, TaskID
+
+    from kaoping.ingest import ImportProgress, ImportReport
 
 # The importer works set-wise, one phase over all rows at a time, so a bar can only advance
 # by phase: these are rough shares of an import's time spent before each phase starts.
@@ -63,6 +51,18 @@ def run_import(
 ) -> list[ImportReport]:
     """Import with a progress bar per file and print the summary; shared by `import` and
     `demo`. An unreadable file raises the CLI's one-line error (exit 1)."""
+    import duckdb
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from kaoping.ingest import IngestError, import_files
+    from kaoping.warehouse import connect
+
     try:
         con = connect(db_path)
     except duckdb.Error as exc:
@@ -145,6 +145,12 @@ def quarantine_command(
     db: DbOption = None,
 ) -> None:
     """List the rows imports refused, with the column, the value and the reason."""
+    import duckdb
+
+    from kaoping.ingest import count_quarantine, list_quarantine
+    from kaoping.model.schema import TABLES
+    from kaoping.warehouse import connect
+
     if table is not None and table not in TABLES:
         raise fail(f"unknown table {table!r}; known tables: {', '.join(TABLES)}")
     db_path = resolve_db(db)
