@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages kaoping's tests and reports need: Chromium for the browser tests, a CJK
-# font for Chinese charts and PDFs, poppler-utils to re-read PDFs. Installs only what is
-# missing, so a prepared machine pays nothing.
+# Debian packages kaoping's tests need: Chromium for the browser tests, poppler-utils to
+# re-read PDFs, and a CJK font for Chromium only, so that the browser tests' screenshots
+# show Chinese rather than boxes. kaoping itself needs no system font: its reports use the
+# Noto Sans SC / Noto Serif SC files of the pylopdf-fonts-zh-cn wheel that
+# `pip install -e .` installs (docs/reports.md). Installs only what is missing, so a
+# prepared machine pays nothing.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

@@ -193,9 +193,10 @@ def test_docx_briefing_figures_equal_show(
     d = docx.Document(str(path))
     assert len(d.inline_shapes) >= 4  # headline changes, league, grades, annex
     fonts = d.styles["Normal"].element.rPr.rFonts
-    assert "CJK" in str(
-        fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
-    )
+    east_asia = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+    assert fonts.get(east_asia) == "仿宋"  # body text in FangSong, as official documents
+    heading = d.styles["Heading 1"].element.rPr.rFonts
+    assert heading.get(east_asia) == "黑体"
 
 
 def test_docx_says_what_kaoping_brief_says(reports: Built, warehouse: Path, tmp_path: Path) -> None:
@@ -265,7 +266,7 @@ def test_pdf_embeds_the_cjk_font(reports: Built) -> None:
     fonts = subprocess.run(
         ["pdffonts", str(reports["pdf", "zh"])], check=True, capture_output=True, text=True
     ).stdout
-    cjk = [line for line in fonts.splitlines() if "CJK" in line]
+    cjk = [line for line in fonts.splitlines() if "+Noto" in line]  # the packaged faces
     assert cjk and all(" yes yes yes " in line for line in cjk)
 
 

@@ -1,4 +1,7 @@
-"""Pieces of the reports that need no warehouse: fonts, the xlsx text path."""
+"""Pieces of the reports that need no warehouse: the xlsx text path, the Markdown.
+
+The fonts are tested in ``test_fonts.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from kaoping.reports import fonts
 from kaoping.reports.xlsx import write_text
 
 
@@ -24,33 +26,6 @@ def test_write_text_never_writes_a_formula(tmp_path: Path, text: str) -> None:
     cell = openpyxl.load_workbook(tmp_path / "t.xlsx").active["A1"]
     assert cell.value == text
     assert cell.data_type == "s"
-
-
-def test_a_cjk_font_is_installed() -> None:
-    font = fonts.find_cjk_font()
-    assert font.path.exists()
-
-
-def test_missing_cjk_font_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    fonts.find_cjk_font.cache_clear()
-    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font",))
-    try:
-        with pytest.raises(fonts.FontNotFoundError, match="fonts-noto-cjk"):
-            fonts.find_cjk_font()
-    finally:
-        fonts.find_cjk_font.cache_clear()
-
-
-def test_subset_font_holds_the_glyphs() -> None:
-    import io
-
-    from fontTools.ttLib import TTFont
-
-    data = fonts.truetype_subset(fonts.find_cjk_font(), "不捕率17.1%", suffix="t")
-    tt = TTFont(io.BytesIO(data))
-    cmap = tt["cmap"].getBestCmap()
-    assert all(ord(c) in cmap for c in "不捕率17.1%")
-    assert "glyf" in tt and "CFF " not in tt
 
 
 BRIEFING_MD = """# 广东省人民检察院2020年上半年检察业务数据通报

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from kaoping.cli.app import app, console, fail
-from kaoping.synth import Format, generate_dataset, parse_years
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+#: ``kaoping.synth.Format``, spelt out so that parsing the options (and ``kaoping --help``)
+#: does not import the generator with numpy, pandas and pyarrow; a test keeps them equal.
+Format = Literal["csv", "parquet"]
 
 
 def progress_bar() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description:<22}"),
         BarColumn(),
@@ -33,6 +39,8 @@ def progress_bar() -> Progress:
 
 def run_generate(out: Path, persons: int, years: str, seed: int, fmt: Format) -> dict[str, Path]:
     """Generate with a progress bar per table; shared by `generate` and `demo`."""
+    from kaoping.synth import generate_dataset, parse_years
+
     try:
         year_range = parse_years(years)
     except ValueError as exc:

@@ -17,14 +17,15 @@ from kaoping.cli.app import DbOption, app, console, fail, resolve_db
 from kaoping.cli.data import run_generate
 from kaoping.cli.engine import compute
 from kaoping.cli.ingest import run_import
-from kaoping.model.schema import TABLES
-from kaoping.warehouse import opened, row_counts
 
 #: the appraisals the demo runs: (scheme, period)
 DEMO_RUNS = (("organs", "2020"), ("organs", "2020-H1"), ("prosecutors", "2020"))
 
 
 def _summary(path: Path) -> None:
+    from kaoping.model.schema import TABLES
+    from kaoping.warehouse import opened, row_counts
+
     with opened(path, read_only=True) as con:
         counts = row_counts(con)
     summary = Table("table", "表", "rows", title="warehouse")

@@ -15,14 +15,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from kaoping.cli.app import DbOption, app, console, err_console, fail, resolve_db
@@ -120,6 +112,15 @@ def compute(
     catalogue: CatalogueOption = None,
 ) -> None:
     """Compute every indicator for every organ, prosecutor and period, and store them."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     chosen_years = _years(years)
     kinds = _kinds(prosecutor_periods)
     with _warehouse(db, catalogue) as wh:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from kaoping.catalogue import FAMILIES, CatalogueError, check_files, load_catalogue
-from kaoping.catalogue.errors import Problem
-from kaoping.catalogue.load import catalogue_files
-from kaoping.catalogue.models import Indicator
-from kaoping.catalogue.typecheck import did_you_mean
 from kaoping.cli.app import app, console, fail
+
+if TYPE_CHECKING:
+    # the catalogue pulls in pydantic and Ibis: imported by the commands, not at start-up
+    from kaoping.catalogue.errors import Problem
+    from kaoping.catalogue.models import Indicator
 
 indicators_app = typer.Typer(
     help="Check indicator catalogues and list the indicators (指标目录).",
@@ -55,6 +55,9 @@ def check(
     The files are read together with the default catalogue, so an id that clashes with a
     default indicator is reported too.
     """
+    from kaoping.catalogue import check_files
+    from kaoping.catalogue.load import catalogue_files
+
     result = check_files(files, include_default=not alone)
     _echo_problems(result.problems)
     if result.errors:
@@ -76,6 +79,9 @@ def list_(
     ] = None,
 ) -> None:
     """List the indicators of the catalogue (default + $KAOPING_CATALOGUE_DIR or -c)."""
+    from kaoping.catalogue import CatalogueError, load_catalogue
+    from kaoping.catalogue.typecheck import did_you_mean
+
     try:
         cat = load_catalogue(catalogue or None)
     except CatalogueError as exc:
@@ -98,6 +104,8 @@ def list_(
 
 
 def _table(indicators: list[Indicator], lang: Lang) -> Table:
+    from kaoping.catalogue import FAMILIES
+
     zh = lang is Lang.zh
     headers = (
         ("id", "中文名", "英文名", "单位", "类别", "方面")

@@ -8,36 +8,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
 from rich import box
 from rich.console import Group
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
 from kaoping.cli.app import DbOption, app, console, err_console, fail, resolve_db
-from kaoping.ingest import (
-    ImportProgress,
-    ImportReport,
-    IngestError,
-    count_quarantine,
-    import_files,
-    list_quarantine,
-)
-from kaoping.ingest.controls import printable
-from kaoping.model.schema import TABLES
-from kaoping.warehouse import connect
 
 if TYPE_CHECKING:
-    from kaoping.ingest import QuarantinedValue
+    # DuckDB, the importer and the schema are imported by the commands that use them, so
+    # that `kaoping --help` and the other commands start without them.
+    from rich.progress import Progress, TaskID
+
+    from kaoping.ingest import ImportProgress, ImportReport, QuarantinedValue
 
 # The importer works set-wise, one phase over all rows at a time, so a bar can only advance
 # by phase: these are rough shares of an import's time spent before each phase starts.
@@ -77,8 +61,16 @@ def run_import(
     discards it: the summary says what would change, the warehouse file is not touched.
     """
     import duckdb
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    from kaoping.ingest import count_quarantine, list_quarantine
+    from kaoping.ingest import IngestError, count_quarantine, import_files, list_quarantine
+    from kaoping.ingest.controls import printable
     from kaoping.versions import Discard
     from kaoping.warehouse import writing
 
@@ -246,6 +238,7 @@ def imports_command(
     import duckdb
 
     from kaoping.ingest import list_imports
+    from kaoping.warehouse import connect
 
     db_path = resolve_db(db)
     try:
@@ -311,18 +304,21 @@ def imports_command(
 
 
 def _quarantine_table(rows: Sequence[QuarantinedValue], title: str) -> Table:
+    """The quarantined values as a table (`kaoping quarantine`, a dry run's preview)."""
+    from kaoping.ingest.controls import printable
+
     out = Table(title=title)
     for name in ("file", "table", "row", "column", "value", "reason"):
         out.add_column(name, overflow="fold")
     for q in rows:
-        # Text, not markup: values come from users' files and may hold [brackets].
+        # Text, not markup: values come from users' files and may hold [brackets]; and
+        # control characters escaped, so an ESC in the data cannot drive the terminal.
         out.add_row(
-            Text(Path(q.file).name),
-            q.table,
-            str(q.row_number),
-            q.column,
-            Text(q.value or ""),
-            Text(q.reason),
+            *(
+                Text(printable(x))
+                for x in (Path(q.file).name, q.table, str(q.row_number), q.column, q.value or "")
+            ),
+            Text(printable(q.reason)),
         )
     return out
 
@@ -338,6 +334,12 @@ def quarantine_command(
     db: DbOption = None,
 ) -> None:
     """List the rows imports refused, with the column, the value and the reason."""
+    import duckdb
+
+    from kaoping.ingest import count_quarantine, list_quarantine
+    from kaoping.model.schema import TABLES
+    from kaoping.warehouse import connect
+
     if table is not None and table not in TABLES:
         raise fail(f"unknown table {table!r}; known tables: {', '.join(TABLES)}")
     db_path = resolve_db(db)
@@ -366,18 +368,5 @@ def quarantine_command(
         ]
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    out = Table(title="quarantine")
-    for name in ("file", "table", "row", "column", "value", "reason"):
-        out.add_column(name, overflow="fold")
-    for q in rows:
-        # Text, not markup: values come from users' files and may hold [brackets]; and
-        # control characters escaped, so an ESC in the data cannot drive the terminal.
-        out.add_row(
-            *(
-                Text(printable(x))
-                for x in (Path(q.file).name, q.table, str(q.row_number), q.column, q.value or "")
-            ),
-            Text(printable(q.reason)),
-        )
-    console.print(out)
+    console.print(_quarantine_table(rows, "quarantine"))
     console.print(f"{len(rows):,} of {total:,} quarantined values shown", highlight=False)

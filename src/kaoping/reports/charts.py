@@ -2,9 +2,11 @@
 
 Figures are built with the object API and the Agg canvas, never ``pyplot``: no global
 state, no display needed, safe to call from the web server's threads. Chinese labels use
-the installed CJK font found by :func:`kaoping.reports.fonts.find_cjk_font`; without one a
-:class:`~kaoping.reports.fonts.FontNotFoundError` says which package to install, rather
-than a chart of empty boxes.
+kaoping's packaged sans face (:func:`kaoping.reports.fonts.chart_font`), added to
+matplotlib's font manager from its file, so neither the system's fonts nor matplotlib's
+font cache decide whether a chart shows Chinese; if the font is missing a
+:class:`~kaoping.reports.fonts.FontNotFoundError` says how to get it back, rather than a
+chart of empty boxes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
-from kaoping.reports.fonts import find_cjk_font
+from kaoping.reports.fonts import chart_font
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -40,10 +42,10 @@ class Bar:
 
 
 def _style() -> dict[RcKeyType, Any]:
-    font = find_cjk_font()
+    family = chart_font().get_family()[0]
     return {
         "font.family": "sans-serif",
-        "font.sans-serif": [font.family, "DejaVu Sans"],
+        "font.sans-serif": [family, "DejaVu Sans"],
         # the CJK fonts lack U+2212 in some versions; an ASCII hyphen always renders
         "axes.unicode_minus": False,
         "font.size": 9,

@@ -1,9 +1,17 @@
 """The briefing as a Word document (python-docx).
 
+Word files do not carry fonts, so the document names fonts its readers have: the faces of
+Chinese official documents (GB/T 9704) that every Chinese Windows and WPS install ships,
+仿宋 (FangSong) for body text and 黑体 (SimHei) for the title and headings, with Times New
+Roman and Arial for Latin letters and digits. A reader without them (LibreOffice on Linux,
+say) gets its own CJK substitute. The PDF, which embeds its fonts, uses kaoping's packaged
+Noto faces instead (:mod:`kaoping.reports.pdf`).
+
 Word picks the font for Chinese characters from the ``w:eastAsia`` attribute of a run's
-fonts, not from the font name python-docx sets, and the built-in heading styles point at
-theme fonts; both are overridden here so that every style names the installed CJK font
-(Noto Sans CJK SC from Debian's fonts-noto-cjk). Charts are PNG images.
+fonts, not from the font name python-docx sets, and the built-in styles of python-docx's
+template point at theme fonts; both are overridden here, in the document defaults and in
+every style used, and the defaults declare the East Asian language as zh-CN so that Word
+sets ambiguous characters (“”, ……, ·) in the Chinese font too. Charts are PNG images.
 """
 
 from __future__ import annotations
@@ -22,9 +30,14 @@ from docx.shared import Cm, Pt, RGBColor
 
 from kaoping.ingest.controls import xml_safe
 from kaoping.reports.document import Bullets, Chart, Document, Heading, Paragraph, Table
-from kaoping.reports.fonts import find_cjk_font
 
-__all__ = ["render_docx", "write_docx"]
+__all__ = ["BODY_FONTS", "HEADING_FONTS", "render_docx", "write_docx"]
+
+#: (Latin, East Asian) font names of body text, and of the title and headings
+BODY_FONTS = ("Times New Roman", "仿宋")
+HEADING_FONTS = ("Arial", "黑体")
+_HEADING_STYLES = ("Title", "Heading 1", "Heading 2")
+_BODY_STYLES = ("Normal", "Subtitle", "Caption", "List Bullet", "Table Grid")
 
 _ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
@@ -35,38 +48,56 @@ _RED = RGBColor(0xC0, 0x00, 0x00)
 _GREY = RGBColor(0x59, 0x59, 0x59)
 
 
-def _set_fonts(style: Any, family: str) -> None:
-    """Name ``family`` for Latin and East Asian text and drop the theme-font overrides."""
-    style.font.name = family
-    rpr = style.element.get_or_add_rPr()
+def _set_rfonts(rpr: Any, latin: str, east_asia: str) -> None:
+    """Name the fonts of a run-properties element and drop its theme-font overrides
+    (which would win over the names)."""
     fonts = rpr.get_or_add_rFonts()
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), family)
+    for attr in ("ascii", "hAnsi", "cs"):
+        fonts.set(qn(f"w:{attr}"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
     for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
         key = qn(f"w:{attr}")
         if key in fonts.attrib:
             del fonts.attrib[key]
 
 
+def _set_defaults(doc: Any) -> None:
+    """The document defaults (``w:docDefaults``): what styles without fonts of their own
+    inherit, and the East Asian language."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    _set_rfonts(rpr, *BODY_FONTS)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
 def _prepare(doc: Any) -> None:
-    family = find_cjk_font().family
-    for name in (
-        "Normal",
-        "Title",
-        "Subtitle",
-        "Heading 1",
-        "Heading 2",
-        "Caption",
-        "List Bullet",
-        "Table Grid",
-    ):
-        try:
-            _set_fonts(doc.styles[name], family)
-        except KeyError:
-            continue
+    _set_defaults(doc)
+    for names, (latin, east_asia) in ((_BODY_STYLES, BODY_FONTS), (_HEADING_STYLES, HEADING_FONTS)):
+        for name in names:
+            try:
+                style = doc.styles[name]
+            except KeyError:
+                continue
+            style.font.name = latin
+            _set_rfonts(style.element.get_or_add_rPr(), latin, east_asia)
     doc.styles["Normal"].font.size = Pt(10.5)
     doc.styles["Title"].font.size = Pt(20)
-    for name in ("Title", "Heading 1", "Heading 2"):
+    for name in _HEADING_STYLES:
         doc.styles[name].font.color.rgb = RGBColor(0, 0, 0)
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)

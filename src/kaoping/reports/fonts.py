@@ -1,66 +1,69 @@
-"""Finding a CJK font among the installed system fonts, for charts and for PDFs.
+"""The CJK fonts of the reports: packaged with kaoping, never looked up on the system.
 
-Reports never download a font: the install step installs Debian's ``fonts-noto-cjk``
-(``scripts/install-system-deps.sh``), and this module finds it through matplotlib's font
-manager, which indexes every face of a ``.ttc`` collection.
+Charts and PDFs need a font with Chinese glyphs. Looking one up among the installed system
+fonts (as kaoping once did, through matplotlib's font manager) made a fresh machine fail
+with a PDF error and a bare HTTP 500 until a system package was installed, and then until
+matplotlib's stale font cache was deleted by hand. So the fonts come with kaoping itself:
+the dependency ``pylopdf-fonts-zh-cn`` (a data-only wheel, SIL Open Font License 1.1)
+carries Google's **Noto Sans SC** and **Noto Serif SC** as OpenType files, and they are used
+from their file paths: registered with reportlab by file, added to matplotlib's font
+manager by file (:func:`chart_font`). No font cache and no system font is consulted.
+
+The faces follow the usage of Chinese official documents (GB/T 9704): headings in a
+黑体-like sans (Noto Sans SC), body text in a 宋体-like serif (Noto Serif SC; no free
+仿宋/FangSong face of that quality is packaged anywhere). ``KAOPING_FONT_SANS`` and
+``KAOPING_FONT_SERIF`` may name other TrueType/OpenType files, e.g. an office's licensed
+仿宋_GB2312, to be used instead.
 
 The PDF needs more than a file name. reportlab's ``TTFont`` reads only TrueType (``glyf``)
-outlines, while Noto Sans CJK is a collection of CFF-outlined OpenType faces. So for each
-PDF the characters it uses are cut out of the font with fontTools (which matplotlib already
-depends on) and their outlines converted to TrueType: a few hundred glyphs, a font of some
-tens of kilobytes that reportlab embeds, so the PDF shows the same glyphs on any reader.
-If that conversion fails, the PDF falls back to reportlab's built-in CID font
-``STSong-Light``, which needs no file but is not embedded (the reader substitutes a font).
+outlines, while the Noto CJK fonts are CFF-outlined OpenType. So for each PDF the characters
+it uses are cut out of the font with fontTools (which matplotlib already depends on) and
+their outlines converted to TrueType: a few hundred glyphs, a font of some tens of kilobytes
+that reportlab embeds, so the PDF shows the same glyphs on any reader.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontProperties
 
 __all__ = [
-    "CJK_FAMILIES",
     "CjkFont",
     "FontNotFoundError",
+    "chart_font",
+    "cjk_font",
     "find_cjk_font",
     "truetype_subset",
 ]
 
-#: Families tried in order. The first is what ``fonts-noto-cjk`` installs; the others are
-#: CJK fonts other distributions or machines commonly have.
-CJK_FAMILIES: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Noto Serif CJK SC",
-    "Source Han Serif SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Droid Sans Fallback",
-    "AR PL UMing CN",
-    "SimSun",
-    "Microsoft YaHei",
-)
+Role = Literal["sans", "serif"]
 
-INSTALL_HINT = (
-    "no CJK font is installed, so Chinese text cannot be rendered; install Debian's "
-    "fonts-noto-cjk (`sudo apt-get install fonts-noto-cjk`, or run "
-    "scripts/install-system-deps.sh), then delete matplotlib's font cache "
-    "(~/.cache/matplotlib/fontlist-*.json) if the font is still not found"
-)
+#: the environment variables that replace a packaged face by another font file
+FONT_ENV: dict[Role, str] = {"sans": "KAOPING_FONT_SANS", "serif": "KAOPING_FONT_SERIF"}
 
+REINSTALL_HINT = (
+    "kaoping's CJK fonts come with the Python package pylopdf-fonts-zh-cn, a dependency of "
+    "kaoping: reinstall kaoping (`pip install -e .` in its checkout) or "
+    "`pip install pylopdf-fonts-zh-cn`"
+)
 
 _UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "VORG", "vhea", "vmtx")
 
 
 class FontNotFoundError(RuntimeError):
-    """No CJK font is installed; the message says which package to install."""
+    """A CJK font file is missing or unreadable; the message says how to get it back."""
 
 
 @dataclass(frozen=True)
 class CjkFont:
-    """One face of an installed font: its family name, file and index in a collection."""
+    """One face of a font file: its family name, file and index in a collection."""
 
     family: str
     path: Path
@@ -68,28 +71,67 @@ class CjkFont:
     bold: bool
 
 
-@lru_cache(maxsize=4)
-def find_cjk_font(bold: bool = False) -> CjkFont:
-    """The first installed face of :data:`CJK_FAMILIES`, bold if asked and available.
+def _packaged(role: Role) -> Path:
+    try:
+        import pylopdf_fonts_zh_cn as packaged
+    except ImportError:
+        raise FontNotFoundError(f"no CJK font: {REINSTALL_HINT}") from None
+    return packaged.sans_path() if role == "sans" else packaged.serif_path()
 
-    Raises :class:`FontNotFoundError` naming the Debian package to install.
+
+@lru_cache(maxsize=8)
+def _face(role: Role, override: str | None) -> CjkFont:
+    """The face for ``role``, read once per file (cached on the override too, so that a
+    changed environment is seen)."""
+    path = Path(override).expanduser() if override else _packaged(role)
+    where = f"{FONT_ENV[role]}={override}" if override else REINSTALL_HINT
+    if not path.is_file():
+        raise FontNotFoundError(f"the CJK font file {path} does not exist ({where})")
+    try:
+        from fontTools.ttLib import TTFont
+
+        tt = TTFont(str(path), fontNumber=0, lazy=True)
+        family = tt["name"].getBestFamilyName() or path.stem
+        weight = int(tt["OS/2"].usWeightClass) if "OS/2" in tt else 400
+        has_cjk = 0x9662 in (tt.getBestCmap() or {})  # 院, as in 检察院
+        tt.close()
+    except Exception as exc:  # fontTools raises many kinds for a file that is not a font
+        raise FontNotFoundError(f"cannot read the CJK font {path}: {exc} ({where})") from None
+    if not has_cjk:
+        raise FontNotFoundError(f"the font {path} has no Chinese characters ({where})")
+    return CjkFont(family=str(family), path=path, index=0, bold=weight >= 600)
+
+
+def cjk_font(role: Role) -> CjkFont:
+    """The packaged (or configured) face: ``sans`` for headings and charts, ``serif`` for
+    body text. Raises :class:`FontNotFoundError` saying how to get the font back."""
+    return _face(role, os.environ.get(FONT_ENV[role]) or None)
+
+
+def find_cjk_font(bold: bool = False) -> CjkFont:
+    """The face of body text, or of headings and bold cells when ``bold``.
+
+    Kept for the callers of the former system-font lookup; the packaged faces have one
+    weight each, so headings are set apart by the sans face rather than by weight.
     """
+    return cjk_font("sans" if bold else "serif")
+
+
+def chart_font() -> FontProperties:
+    """The sans face as matplotlib font properties, added to matplotlib's font manager by
+    file so that the family name resolves to this very file whatever the font cache says."""
     from matplotlib import font_manager
 
-    entries = font_manager.fontManager.ttflist
-    for family in CJK_FAMILIES:
-        faces = [e for e in entries if e.name == family]
-        if not faces:
-            continue
-        faces.sort(key=lambda e: abs(int(e.weight) - (700 if bold else 400)))
-        face = faces[0]
-        return CjkFont(
-            family=family,
-            path=Path(face.fname),
-            index=int(getattr(face, "index", 0) or 0),
-            bold=int(face.weight) >= 600,
-        )
-    raise FontNotFoundError(INSTALL_HINT)
+    face = cjk_font("sans")
+    _add_to_matplotlib(str(face.path))
+    return font_manager.FontProperties(family=face.family, fname=str(face.path))
+
+
+@lru_cache(maxsize=8)
+def _add_to_matplotlib(path: str) -> None:
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(path)
 
 
 def truetype_subset(font: CjkFont, text: str, suffix: str = "") -> bytes:

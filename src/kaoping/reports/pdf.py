@@ -1,10 +1,13 @@
-"""The briefing as a PDF (reportlab), with the CJK font embedded.
+"""The briefing as a PDF (reportlab), with the CJK fonts embedded.
 
-The font is a per-document subset of the installed Noto Sans CJK, converted to TrueType by
-:func:`kaoping.reports.fonts.truetype_subset`, so Chinese shows on any reader and
-``pdftotext`` extracts it (reportlab writes a ToUnicode map). If the conversion fails the
-PDF uses reportlab's built-in, non-embedded ``STSong-Light`` and the reader substitutes a
-font; both render Chinese, neither shows empty boxes.
+The fonts are per-document subsets of kaoping's packaged Noto Serif SC (body text) and
+Noto Sans SC (title, headings, table headers and bold rows), read from their files and
+converted to TrueType by :func:`kaoping.reports.fonts.truetype_subset`, so Chinese shows on
+any reader and ``pdftotext`` extracts it (reportlab writes a ToUnicode map). A missing font
+file raises :class:`~kaoping.reports.fonts.FontNotFoundError` (the charts need it anyway);
+only if a font that is there cannot be converted does the PDF use reportlab's built-in,
+non-embedded ``STSong-Light``, and the reader substitutes a font; both render Chinese,
+neither shows empty boxes.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
 
 from kaoping.reports.document import Bullets, Chart, Document, Heading, Paragraph, Table
-from kaoping.reports.fonts import find_cjk_font, truetype_subset
+from kaoping.reports.fonts import FontNotFoundError, find_cjk_font, truetype_subset
 
 __all__ = ["PdfFonts", "register_fonts", "render_pdf", "write_pdf"]
 
@@ -62,7 +65,11 @@ class PdfFonts:
 
 
 def _register_subset(face_bold: bool, text: str) -> str:
-    """Register a subset of the CJK face holding ``text``; return its reportlab name."""
+    """Register a subset of the CJK face holding ``text``; return its reportlab name.
+
+    The subset is registered from bytes cut out of the font file itself (``TTFont`` over
+    a file-like object), so reportlab never searches its own font path or the system's.
+    """
     face = find_cjk_font(bold=face_bold)
     chars = "".join(sorted(set(text)))
     digest = hashlib.sha1(f"{face.path}:{face.index}:{chars}".encode()).hexdigest()[:12]
@@ -90,13 +97,10 @@ def register_fonts(document: Document) -> PdfFonts:
     )
     try:
         return PdfFonts(_register_subset(False, body), _register_subset(True, heads), True)
+    except FontNotFoundError:
+        raise  # says how to get the font back; a PDF without it would hide the problem
     except Exception as exc:  # a font fontTools cannot convert: fall back, say so
-        from kaoping.reports.fonts import FontNotFoundError
-
-        if isinstance(exc, FontNotFoundError):
-            log.warning("%s; the PDF uses the non-embedded %s", exc, FALLBACK_CID_FONT)
-        else:
-            log.warning("could not embed the CJK font (%s); using %s", exc, FALLBACK_CID_FONT)
+        log.warning("could not embed the CJK font (%s); using %s", exc, FALLBACK_CID_FONT)
         if FALLBACK_CID_FONT not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CID_FONT))
         return PdfFonts(FALLBACK_CID_FONT, FALLBACK_CID_FONT, False)

@@ -345,9 +345,15 @@ def organ_report(
 ) -> Response:
     """The organ's report as a file to download: the statistical tables (xlsx) or the
     briefing (docx, pdf), the same as `kaoping report` (officers, leaders, admins)."""
+    from kaoping.reports import FontNotFoundError
+
     p = _period(scope, period)
-    body, media_type, filename = scope.ctx.data.report(organ.code, p, format, lang,
-                                                       scope.ctx.engine)
+    try:
+        body, media_type, filename = scope.ctx.data.report(organ.code, p, format, lang,
+                                                           scope.ctx.engine)
+    except FontNotFoundError as exc:
+        # the server's installation lacks a font: say so (503) rather than a bare 500
+        raise Unavailable(f"the {format} report cannot be made on this server: {exc}") from None
     quoted = quote(filename)
     return Response(body, media_type=media_type, headers={
         "Content-Disposition": f"attachment; filename=report.{format}; "

@@ -1,0 +1,116 @@
+"""The command line starts cheaply, `--version` and `-h` work (issue 10, items 6 and 7).
+
+Every `kaoping` invocation imports all command modules, so a heavy import at module level
+in any of them is paid by `kaoping --help` and every other command. The time itself is
+measured by ``benchmarks/cli_latency.py``; these tests pin the structure that makes it
+short: importing :mod:`kaoping.cli` loads none of the heavy libraries. They run in a fresh
+interpreter, because this test process has long imported all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import kaoping
+from kaoping.cli import app
+
+#: what `import kaoping.cli` must not load: each costs from tens of milliseconds (pyarrow,
+#: DuckDB) to a second (pandas with numpy), or drags one of them in
+HEAVY = (
+    "pandas",
+    "duckdb",
+    "ibis",
+    "numpy",
+    "pyarrow",
+    "sqlalchemy",
+    "pydantic_settings",
+    "yaml",
+    "matplotlib",
+    "reportlab",
+    "rich.progress",
+    "kaoping.synth",
+    "kaoping.ingest",
+    "kaoping.catalogue",
+    "kaoping.model.schema",
+    "kaoping.warehouse",
+    "kaoping.api",
+    "kaoping.engine",
+    "kaoping.reports",
+    "kaoping.web",
+)
+
+SRC = Path(kaoping.__file__).resolve().parent.parent
+
+
+def _env() -> dict[str, str]:
+    """This checkout's sources first, whatever copy of kaoping is installed."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], env=_env(), capture_output=True, text=True, timeout=120
+    )
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    code = (
+        "import json, sys; import kaoping.cli; "
+        f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
+    )
+    done = _python("-c", code)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+
+
+def test_version_prints_the_version_and_exits_0() -> None:
+    done = _python("-m", "kaoping", "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"kaoping {kaoping.__version__}"
+
+
+@pytest.mark.parametrize("argv", [["-h"], ["show", "-h"]])
+def test_short_help_in_a_fresh_process(argv: list[str]) -> None:
+    done = _python("-m", "kaoping", *argv)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: python -m kaoping" in done.stdout
+    assert "Show this message and exit." in done.stdout
+
+
+def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and group below ``command`` (Typer's own Click: groups have
+    ``commands``)."""
+    paths = [prefix]
+    for name, sub in getattr(command, "commands", {}).items():
+        paths += _command_paths(sub, (*prefix, name))
+    return paths
+
+
+def test_every_command_and_group_takes_h_like_help() -> None:
+    runner = CliRunner()
+    paths = _command_paths(typer.main.get_command(app))
+    assert ("show",) in paths and ("appraise", "items", "add") in paths
+    for path in paths:
+        short = runner.invoke(app, [*path, "-h"], terminal_width=100)
+        long = runner.invoke(app, [*path, "--help"], terminal_width=100)
+        assert short.exit_code == 0, (path, short.output)
+        assert short.output == long.output, path
+
+
+def test_the_cli_spells_the_generator_formats_as_the_generator_does() -> None:
+    """`kaoping generate --format` is typed without importing the generator."""
+    from kaoping.cli.data import Format as CliFormat
+    from kaoping.synth import Format
+
+    assert get_args(CliFormat) == get_args(Format)
