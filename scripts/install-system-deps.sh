@@ -10,6 +10,9 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -ci "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# a PostgreSQL server for the tests of the application database on PostgreSQL
+# (tests/operations/conftest.py starts a throwaway one)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
     echo "installing Debian packages: ${need[*]}"
     sudo_cmd=()
