@@ -4,7 +4,7 @@
 # show Chinese rather than boxes. kaoping itself needs no system font: its reports use the
 # Noto Sans SC / Noto Serif SC files of the pylopdf-fonts-zh-cn wheel that
 # `pip install -e .` installs (docs/reports.md). Installs only what is missing, so a
-# prepared machine pays nothing.
+# prepared machine pays nothing. PostgreSQL is for the application-database tests.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
