@@ -25,8 +25,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-import pandas as pd
-
 from kaoping.catalogue.models import Catalogue, Indicator
 from kaoping.engine.periods import Period, parse_period
 from kaoping.engine.values import IndicatorValue, Subject
@@ -34,6 +32,7 @@ from kaoping.engine.values import IndicatorValue, Subject
 if TYPE_CHECKING:
     import duckdb
     import ibis.backends.duckdb
+    import pandas as pd
 
     from kaoping.engine.compute import ComputeSummary, ProgressCallback
     from kaoping.engine.explain import Explanation
@@ -177,31 +176,30 @@ class Warehouse:
         return self._hierarchy
 
     def organ(self, organ_code: str) -> Subject:
-        """The organ as a subject: itself and every organ below it."""
-        h = self.hierarchy
-        row = h.organ(organ_code)
-        parent = row["parent_code"]
-        return Subject(
-            kind="organ",
-            code=organ_code,
-            organ_code=organ_code,
-            level=int(str(row["level"])),
-            parent_code=None if parent is None or pd.isna(parent) else str(parent),
-            name_zh=str(row["name_zh"]),
-            name_en=str(row["name_en"]),
-            organs=tuple(h.descendants(organ_code)),
-        )
+        """The organ as a subject: itself and every organ below it.
+
+        Read with two small queries rather than through :attr:`hierarchy` (pandas), so
+        that a point read -- `kaoping show` -- starts without pandas or Ibis; a tree that
+        does not hold together is left to :attr:`hierarchy` to name."""
+        from kaoping.engine.tree import organ_subject
+
+        subject = organ_subject(self._connection(), organ_code)
+        if subject is None:  # unknown, or a broken tree: the hierarchy says which
+            h = self.hierarchy
+            h.organ(organ_code)
+            raise KeyError(h.unknown_organ_message(organ_code))  # pragma: no cover
+        return subject
 
     def prosecutor(self, prosecutor_id: str) -> Subject:
         """The prosecutor as a subject (records he handled, in any organ)."""
-        b = self.backend
-        p = b.table("prosecutors")
-        rows = b.execute(p.filter(p.prosecutor_id == prosecutor_id).limit(1))
-        if rows.empty:
+        rows = self._connection().execute(
+            "SELECT organ_code, display_name FROM prosecutors WHERE prosecutor_id = ? LIMIT 1",
+            [prosecutor_id],
+        ).fetchall()
+        if not rows:
             raise KeyError(f"no prosecutor {prosecutor_id!r} in the warehouse")
-        row = rows.iloc[0]
-        organ = self.organ(str(row["organ_code"]))
-        name = str(row["display_name"])
+        organ = self.organ(str(rows[0][0]))
+        name = str(rows[0][1])
         return Subject(
             kind="prosecutor",
             code=prosecutor_id,
@@ -220,10 +218,12 @@ class Warehouse:
         if prosecutor is not None:
             return self.prosecutor(prosecutor)
         if organ is None:
-            roots = self.hierarchy.organs[self.hierarchy.organs["parent_code"].isna()]
+            roots = self._connection().execute(
+                "SELECT organ_code FROM organs WHERE parent_code IS NULL LIMIT 2"
+            ).fetchall()
             if len(roots) != 1:
                 raise ValueError("the warehouse has no single top organ; name one with organ=")
-            organ = str(roots.iloc[0]["organ_code"])
+            organ = str(roots[0][0])
         return self.organ(organ)
 
     # --- computing --------------------------------------------------------------------
@@ -268,14 +268,14 @@ class Warehouse:
         return summary
 
     def last_run(self) -> LastRun | None:
-        from kaoping.engine.store import last_run
+        from kaoping.engine.results import last_run
 
         return last_run(self._connection())
 
     @property
     def stale(self) -> bool:
         """Whether the stored results were computed with other definitions than these."""
-        from kaoping.engine.compute import catalogue_digest
+        from kaoping.catalogue.models import catalogue_digest
 
         run = self.last_run()
         return run is not None and run.catalogue_digest != catalogue_digest(
@@ -288,26 +288,19 @@ class Warehouse:
         self, indicators: Sequence[Indicator], subject: Subject, period: Period
     ) -> dict[str, dict[str, Any]]:
         """indicator id -> the stored row of ``subject`` and ``period``, in one query."""
-        from kaoping.engine.store import has_results, results_table
+        from kaoping.engine.results import has_results, read_results
 
-        if not indicators or not has_results(self._connection()):
+        con = self._connection()
+        if not indicators or not has_results(con):
             return {}
-        t = self.table(results_table(subject.kind))
-        labels = period.equivalent_labels()
-        q = t.filter(
-            t.indicator.isin([i.id for i in indicators]),
-            t.subject_type == subject.kind,
-            # the level is redundant with the subject, but ranks are taken per level on
-            # read: naming it spares ranking every other level
-            t.level == subject.level,
-            t.subject == subject.code,
-            t.period.isin(list(labels)),
+        labels = list(period.equivalent_labels())
+        rows = read_results(
+            con, subject.kind, [i.id for i in indicators], level=subject.level,
+            subject=subject.code, periods=labels,
         )
-        frame = self.backend.execute(q)
-        frame["__order"] = frame["period"].map(labels.index)
         out: dict[str, dict[str, Any]] = {}
         # a period stored under several labels (2020-H1, 2020-01..2020-06): the first wins
-        for row in frame.sort_values("__order").drop(columns="__order").to_dict("records"):
+        for row in sorted(rows, key=lambda r: labels.index(str(r["period"]))):
             out.setdefault(str(row["indicator"]), {**row, "period": period.label})
         return out
 

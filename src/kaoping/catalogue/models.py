@@ -9,6 +9,7 @@ so that each error can name the file, the indicator and the field.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -155,3 +156,14 @@ class Catalogue(Strict):
 
     def by_family(self, family: str) -> list[Indicator]:
         return [ind for ind in self.indicators if ind.family == family]
+
+
+def catalogue_digest(indicators: Iterable[Indicator]) -> str:
+    """A fingerprint of the definitions, so a reader can tell stored results were
+    computed from other ones."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for ind in sorted(indicators, key=lambda i: i.id):
+        h.update(ind.model_dump_json().encode())
+    return h.hexdigest()[:16]

@@ -48,8 +48,8 @@ def _warehouse(db: Path | None, catalogue: list[Path] | None) -> Iterator[Wareho
     """Open the warehouse with its catalogue; turn user mistakes into one-line errors."""
     from kaoping.api import Warehouse
     from kaoping.catalogue import CatalogueError, load_catalogue
-    from kaoping.engine.hierarchy import HierarchyError
     from kaoping.engine.periods import PeriodError
+    from kaoping.engine.tree import HierarchyError
 
     try:
         cat = load_catalogue(catalogue or None)

@@ -26,7 +26,6 @@ largest cube whatever the catalogue's size.
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kaoping.catalogue.models import Indicator
+from kaoping.catalogue.models import Indicator, catalogue_digest
 from kaoping.engine import store
 from kaoping.engine.blocks import Temp, conform, sums
 from kaoping.engine.compile import (
@@ -92,14 +91,6 @@ class ComputeSummary:
     rows: int
     seconds: float
     steps: tuple[tuple[str, float], ...] = field(default=())
-
-
-def catalogue_digest(indicators: Iterable[Indicator]) -> str:
-    """A fingerprint of the definitions, so a reader can tell results are stale."""
-    h = hashlib.sha256()
-    for ind in sorted(indicators, key=lambda i: i.id):
-        h.update(ind.model_dump_json().encode())
-    return h.hexdigest()[:16]
 
 
 def load_organs(backend: ibis.backends.duckdb.Backend) -> Hierarchy:

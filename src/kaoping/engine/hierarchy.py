@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from kaoping.engine.tree import HierarchyError
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
@@ -28,15 +30,6 @@ LEVELS: tuple[int, ...] = tuple(LEVEL_NAMES)
 
 #: What the user can do about a broken tree, appended to every message.
 _FIX = "correct the organs table and import it again"
-
-
-class HierarchyError(ValueError, LookupError):
-    """The organs table does not form the model's tree; the message names the organ.
-
-    A ``LookupError`` as well as a ``ValueError``: the data behind every request is
-    unusable, which the web layer answers with 503 (service unavailable) -- not 400, as if
-    the request itself were wrong.
-    """
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from kaoping.catalogue.models import Aggregation, Direction, Indicator, Range, Unit
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pandas as pd
 
 __all__ = [
     "FLAGS",
@@ -113,6 +112,8 @@ def params_frame(indicators: Iterable[Indicator], levels: Iterable[int]) -> pd.D
     """The parameters :func:`derive` needs, one row per indicator and level of the
     hierarchy (a reasonable range may differ by level; the levels are the data's -- four
     in China, another number elsewhere)."""
+    import pandas as pd
+
     rows = []
     for ind in indicators:
         ratio = is_ratio(ind)

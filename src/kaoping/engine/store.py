@@ -42,7 +42,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from kaoping.engine.figures import (
     KEY_COLUMNS,
@@ -55,11 +54,31 @@ from kaoping.engine.figures import (
     part_columns,
     part_table,
 )
+from kaoping.engine.results import (
+    LAYOUT_TABLE,
+    ORGAN_FIGURES_TABLE,
+    ORGAN_RESULTS,
+    PARAMS_TABLE,
+    PERIODS_TABLE,
+    PROSECUTOR_RESULTS,
+    RESULTS_TABLE,
+    RUNS_TABLE,
+    SUBJECTS_TABLE,
+    YEARS_TABLE,
+    LastRun,
+    _relation_kind,
+    _table_exists,
+    has_results,
+    last_run,
+    results_table,
+    stored_years,
+)
 from kaoping.engine.stats import PARAMS_COLUMNS
 
 if TYPE_CHECKING:
     import ibis.backends.duckdb
     import ibis.expr.types as ir
+    import pandas as pd
 
     from kaoping.engine.compile import Plan
 
@@ -81,16 +100,6 @@ __all__ = [
     "subject_keys",
 ]
 
-RESULTS_TABLE = "indicator_values"
-ORGAN_RESULTS = "indicator_values_organ"
-PROSECUTOR_RESULTS = "indicator_values_prosecutor"
-ORGAN_FIGURES_TABLE = "indicator_organ_figures"
-RUNS_TABLE = "compute_runs"
-LAYOUT_TABLE = "indicator_figure_tables"
-SUBJECTS_TABLE = "indicator_subjects"
-PERIODS_TABLE = "indicator_periods"
-PARAMS_TABLE = "indicator_params"
-YEARS_TABLE = "indicator_years"
 _STAGING = "__staging"
 
 #: column -> (DuckDB type, meaning) of one indicator's figures, as the view picks them
@@ -286,29 +295,6 @@ def _create_views(
     con.execute(f'CREATE VIEW "{RESULTS_TABLE}" AS {both}')
 
 
-def results_table(subject_type: str | None = None) -> str:
-    """The relation to read results of ``subject_type`` (organ, prosecutor) from.
-
-    ``indicator_values`` holds both, but a query against it is planned over every
-    indicator's stored table; the organs' results come from a table of their own, so a
-    reader who wants organs only plans and runs in milliseconds.
-    """
-    if subject_type is None:
-        return RESULTS_TABLE
-    halves = {"organ": ORGAN_RESULTS, "prosecutor": PROSECUTOR_RESULTS}
-    if subject_type not in halves:
-        raise ValueError(f"unknown subject type {subject_type!r}: organ or prosecutor")
-    return halves[subject_type]
-
-
-def _relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    """'VIEW', 'BASE TABLE' (or another table type), or None when there is no ``name``."""
-    rows = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
-
-
 def _drop_results(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the results views -- or the table kaoping 0.1 stored as ``indicator_values``."""
     for name in (RESULTS_TABLE, ORGAN_RESULTS, PROSECUTOR_RESULTS):
@@ -329,6 +315,8 @@ def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str
 
 def _layout(plan: Plan) -> pd.DataFrame:
     """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows."""
+    import pandas as pd
+
     rows = [
         (part_table(i, subjects), part.name, json.dumps(part_columns(part)), plan.digest)
         for i, part in enumerate(plan.parts)
@@ -345,15 +333,11 @@ def _stored_layout(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
 
 def stored_periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """(period, period_kind, year) of every stored period (empty before a computation)."""
+    import pandas as pd
+
     if not _table_exists(con, PERIODS_TABLE):
         return pd.DataFrame({"period": [], "period_kind": [], "year": []})
     return con.execute(f'SELECT period, period_kind, "year" FROM "{PERIODS_TABLE}"').df()
-
-
-def has_results(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether ``kaoping compute`` stored results in this layout (kaoping 0.1's results
-    table does not count: it is recomputed)."""
-    return _table_exists(con, ORGAN_RESULTS)
 
 
 def _count(con: duckdb.DuckDBPyConnection, name: str, pids: Sequence[int]) -> int:
@@ -363,63 +347,6 @@ def _count(con: duckdb.DuckDBPyConnection, name: str, pids: Sequence[int]) -> in
         [[int(p) for p in pids]],
     ).fetchall()
     return int(row[0][0])
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    # fetchall, not fetchone: DuckDB 2 refuses new work while a result is unfinished
-    rows = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchall()
-    return bool(rows and rows[0][0])
-
-
-@dataclass(frozen=True)
-class LastRun:
-    finished_at: datetime
-    years: tuple[int, ...]
-    catalogue_digest: str
-    rows: int
-    #: the warehouse's data version the run computed from (None: recorded before versions)
-    data_version: int | None = None
-
-
-def last_run(con: duckdb.DuckDBPyConnection) -> LastRun | None:
-    """The most recent computation, or None if ``kaoping compute`` never ran."""
-    if not _table_exists(con, RUNS_TABLE):
-        return None
-    columns = {
-        str(r[0])
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-            [RUNS_TABLE],
-        ).fetchall()
-    }
-    version = "data_version" if "data_version" in columns else "NULL"
-    rows = con.execute(
-        f"SELECT finished_at, years, catalogue_digest, rows_written, {version} "
-        f"FROM {RUNS_TABLE} ORDER BY finished_at DESC LIMIT 1"
-    ).fetchall()
-    if not rows:
-        return None
-    row = rows[0]
-    years = tuple(int(y) for y in json.loads(row[1]))
-    return LastRun(
-        row[0], years, str(row[2]), int(row[3]), None if row[4] is None else int(row[4])
-    )
-
-
-def stored_years(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """The years of the stored results (in this layout or kaoping 0.1's results table);
-    not the years stored only as the previous year of a computed one."""
-    kind = _relation_kind(con, RESULTS_TABLE)
-    if kind is not None and kind != "VIEW":
-        source = RESULTS_TABLE
-    elif _table_exists(con, PERIODS_TABLE):
-        source = PERIODS_TABLE
-    else:
-        return set()
-    rows = con.execute(f'SELECT DISTINCT "year" FROM "{source}"').fetchall()
-    return {int(r[0]) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -615,6 +542,8 @@ class Staging:
 
     def _merged(self, dims: Dimensions, years: Sequence[int]) -> Dimensions:
         """This run's dimensions, with the stored periods and years of the other years."""
+        import pandas as pd
+
         con = self.con
 
         def stored(name: str) -> pd.DataFrame:
@@ -644,6 +573,8 @@ def subject_keys(
     subjects; new subjects get new keys, and stored subjects no longer present are kept
     (their kept figures remain). Otherwise every subject gets a new key.
     """
+    import pandas as pd
+
     cols = [c for c in _SUBJECTS_COLUMNS if c != "subject_key"]
     stored = _table_exists(con, SUBJECTS_TABLE) and _table_exists(con, LAYOUT_TABLE)
     if keep_stored and stored:
