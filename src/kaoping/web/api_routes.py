@@ -12,14 +12,15 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from kaoping.web import auth, views
-from kaoping.web.audit import log_drilldown, recent_drilldowns
+from kaoping.web.audit import log_drilldown, recent_auth, recent_drilldowns
 from kaoping.web.context import ContextDep
 from kaoping.web.data import HISTORY_KINDS
-from kaoping.web.errors import LoginRequired, Unavailable
+from kaoping.web.errors import Forbidden, LoginRequired, Unavailable
 from kaoping.web.schemas import (
+    AuthLogOut,
     BriefingOut,
     DefinitionOut,
     DistributionOut,
@@ -101,10 +102,17 @@ def _period(scope: Scope, period: str | None) -> str:
 # --- logging in ------------------------------------------------------------------------
 
 
-@router.post("/token", response_model=TokenOut, tags=["auth"])
-def token(body: TokenIn, ctx: ContextDep) -> dict[str, Any]:
-    """Exchange a user name and password for a bearer token (``Authorization: Bearer``)."""
-    user = auth.login(ctx, body.username, body.password)
+@router.post(
+    "/token", response_model=TokenOut, tags=["auth"],
+    responses={429: {"model": ErrorOut, "description": "too many failed logins: wait the "
+                     "seconds of the Retry-After header"}},
+)
+def token(body: TokenIn, ctx: ContextDep, request: Request) -> dict[str, Any]:
+    """Exchange a user name and password for a bearer token (``Authorization: Bearer``).
+
+    Failed logins are throttled per account and per address (429 with ``Retry-After``)."""
+    user = auth.login(ctx, body.username, body.password,
+                      address=auth.client_address(request), channel="api")
     if user is None:
         raise LoginRequired("wrong user name or password")
     return {"access_token": auth.issue_api_token(ctx, user), "token_type": "bearer",
@@ -421,3 +429,14 @@ def drilldowns(
     """Who listed records of organs in your scope, and when (latest first)."""
     return recent_drilldowns(scope, limit=limit)
 
+
+
+@router.get("/audit/logins", response_model=list[AuthLogOut], tags=["audit"])
+def logins(
+    scope: StaffScope, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[dict[str, Any]]:
+    """Login attempts (successful, failed, refused while locked), logouts, password changes
+    and revocations, latest first (administrators only: they span every organ)."""
+    if scope.principal.role.value != "admin":
+        raise Forbidden("only administrators read the login log")
+    return recent_auth(scope.ctx.engine, limit=limit)

@@ -280,3 +280,15 @@ class DrilldownLogOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str | list[dict[str, Any]]
+
+
+class AuthLogOut(BaseModel):
+    """One event of the login audit trail (never a password)."""
+
+    at: str
+    event: str = Field(description="login_ok, login_failed, login_locked, logout, "
+                       "password_changed, tokens_revoked, disabled, enabled or removed")
+    username: str
+    address: str
+    channel: str = Field(description="api, page or cli")
+    detail: str
