@@ -57,6 +57,11 @@ spelling the importer accepts.
   with full-width or half-width brackets and surrounding spaces alike. Other columns are
   ignored with a warning; a missing required column stops the import with one error
   naming the file, the column and the headers found.
+- **No real names**: kaoping holds pseudonymous ids only. `prosecutors.display_name` is a
+  pseudonym or code (`检察官007514`), never a person's name; a column headed 姓名, 检察官姓名,
+  承办人, 犯罪嫌疑人姓名, 被害人姓名, 身份证号, `name` or the like is dropped with a warning
+  and never reaches the warehouse, the pages or the appraisal (docs/security.md). Export a
+  pseudonym column headed 显示名 instead.
 
 ## Values
 
