@@ -7,10 +7,13 @@ import os
 import stat
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from kaoping.ingest.headers import REAL_NAME_HEADERS, is_real_name_header, match_headers
 from kaoping.model.schema import TABLES
+
+from .conftest import Subjects
 
 
 def _import(db: Path, *files: Path) -> tuple[int, str]:
@@ -40,6 +43,7 @@ def test_a_real_name_column_is_dropped_on_import(tmp_path: Path) -> None:
         rows = con.execute("SELECT * FROM prosecutors").fetchall()
     assert rows and "张三" not in str(rows) and "110101199001011234" not in str(rows)
     assert "检察官000001" in str(rows)
+    assert stat.S_IMODE(db.stat().st_mode) & 0o007 == 0  # not world-readable
 
 
 def test_a_real_name_column_is_no_display_name(tmp_path: Path) -> None:
@@ -77,3 +81,33 @@ def test_the_app_db_is_created_private(tmp_path: Path) -> None:
     for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if side.exists():
             assert stat.S_IMODE(side.stat().st_mode) & 0o077 == 0, side
+
+
+def _zip_text(body: bytes) -> str:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(body)) as z:
+        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                       if n.endswith(".xml"))
+
+
+def test_reports_name_no_server_path(
+    client: TestClient, auth: dict[str, dict[str, str]], subjects: Subjects, warehouse: Path,
+) -> None:
+    """The report names the warehouse by its file name and the catalogue by its version;
+    neither the warehouse's directory nor the catalogue files' directories appear."""
+    import kaoping
+
+    package_dir = str(Path(kaoping.__file__).parent)
+    for fmt in ("xlsx", "docx"):
+        r = client.get(f"/api/organs/{subjects.municipal_m}/report",
+                       params={"format": fmt, "period": "2020", "lang": "en"},
+                       headers=auth["admin"])
+        assert r.status_code == 200, r.text
+        text = _zip_text(r.content)
+        assert str(warehouse.parent) not in text and package_dir not in text, fmt
+        assert "/tmp/" not in text and "/work/" not in text, fmt
+        if fmt == "xlsx":
+            assert warehouse.name in text and "Catalogue version" in text
+            assert ".yaml:" in text  # the definition's file and line, without directories
