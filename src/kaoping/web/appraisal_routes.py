@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kaoping.web import appraisal_data as ad
 from kaoping.web.api_routes import _ERRORS
 from kaoping.web.errors import Forbidden
+from kaoping.web.schemas import PERIOD_PATTERN
 from kaoping.web.scope import (
     AdministerScope,
     ObjectionInScope,
@@ -147,29 +148,31 @@ class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject_type: Literal["organ", "prosecutor"]
     subject: str = Field(min_length=1, max_length=64)
-    period: str = Field(min_length=4, max_length=32)
+    period: str = Field(min_length=4, max_length=32, pattern=PERIOD_PATTERN)
     category: str = Field(min_length=1, max_length=64)
     points: float = Field(gt=0, le=100)
     reason: str = Field(min_length=1, max_length=4000)
     evidence: str = Field(min_length=1, max_length=4000)
 
 
-PeriodFilter = Annotated[str | None, Query(max_length=32, description="only this period")]
+PeriodFilter = Annotated[str | None, Query(max_length=32, pattern=PERIOD_PATTERN,
+                                           description="only this period")]
 
 
 @router.get("/runs", response_model=list[RunOut])
 def runs(scope: ScopeDep, period: PeriodFilter = None) -> list[dict[str, Any]]:
     """Runs that appraise subjects in your scope, newest first."""
     label = scope.ctx.data.normalise_period(period) if period else None
-    return [ad.run_dict(r) for r in ad.runs(scope.ctx.engine, period=label)
-            if scope.sees_run(r)]
+    return [ad.run_dict(r, scope.subject_filter(r.subject_type))
+            for r in ad.runs(scope.ctx.engine, period=label) if scope.sees_run(r)]
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut)
 def run_detail(run: RunInScope) -> dict[str, Any]:
     """A run's league table (the results you may see) and its grade distribution."""
     visible = run.visible_results()
-    return {"run": ad.run_dict(run.run), "grades": ad.grade_distribution(run.run, visible),
+    return {"run": ad.run_dict(run.run, run.scope.subject_filter(run.run.subject_type)),
+            "grades": ad.grade_distribution(run.run, visible),
             "results": [ad.result_row(r) for r in visible]}
 
 
@@ -177,10 +180,12 @@ def run_detail(run: RunInScope) -> dict[str, Any]:
 def result_detail(ref: ResultInScope) -> dict[str, Any]:
     """One subject's score decomposed: dimensions, indicators, items, with the objections."""
     engine = ref.scope.ctx.engine
+    visible = ref.scope.peer_filter(ref.run, ref.result)
     return {
-        "run": ad.run_dict(ref.run),
-        "result": ad.result_dict(ref.result),
-        "explanation": ad.explanation_text(engine, ref.run.run_id, ref.result.subject, "en"),
+        "run": ad.run_dict(ref.run, ref.scope.subject_filter(ref.run.subject_type)),
+        "result": ad.result_dict(ref.result, visible),
+        "explanation": ad.explanation_text(engine, ref.run.run_id, ref.result.subject, "en",
+                                           visible),
         "objections": [ad.objection_dict(o) for o in ad.objections(
             engine, run_id=ref.run.run_id, subject=ref.result.subject)],
         "items": [ad.item_dict(i) for i in ad.items(
