@@ -139,7 +139,7 @@ def test_review_accepts_with_a_correction_and_reruns(
         assert new["run"]["supersedes"] == runs.prosecutors_g
         assert new["result"]["correction"] == pytest.approx(old["result"]["correction"] + 2)
         again = c.post(review, json=body, headers=token("officer_a"))
-        assert again.status_code == 400 and "already" in again.json()["detail"]
+        assert again.status_code == 409 and "already" in again.json()["detail"]
     finally:
         app.state.kp.data.close()
 

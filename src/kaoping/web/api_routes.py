@@ -14,12 +14,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from kaoping.reports import MEDIA_TYPES
 from kaoping.web import auth, views
 from kaoping.web.audit import log_drilldown, recent_auth, recent_drilldowns
 from kaoping.web.context import ContextDep
 from kaoping.web.data import HISTORY_KINDS
 from kaoping.web.errors import Forbidden, LoginRequired, Unavailable
 from kaoping.web.schemas import (
+    PERIOD_PATTERN,
     AuthLogOut,
     BriefingOut,
     DefinitionOut,
@@ -71,7 +73,7 @@ INDICATOR = Path(
 PeriodQuery = Annotated[
     str | None,
     Query(
-        max_length=32,
+        max_length=32, pattern=PERIOD_PATTERN,
         description="2020, 2020-H1, 2020-Q3, 2020-06 or 2020-01..2020-09 "
         "(default: the latest computed year)",
     ),
@@ -340,7 +342,9 @@ def organ_briefing(
     "/organs/{organ_code}/report",
     response_class=Response,
     tags=["figures"],
-    responses={200: {"content": {"application/pdf": {}}, "description": "the report file"}},
+    responses={200: {"description": "the report file", "content": {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in MEDIA_TYPES.values()}}},
 )
 def organ_report(
     organ: OrganInScope,

@@ -128,6 +128,27 @@ def _flat_routes(routes: list[Any]) -> list[Any]:
     return [c.route for c in iter_route_contexts(routes)]
 
 
+def _period_message(exc: RequestValidationError) -> str | None:
+    """The period parser's own message when a period broke the schema's pattern and
+    nothing else was wrong: a malformed period is a 400 naming it (docs/web.md), as it was
+    before the schema stated the grammar."""
+    from kaoping.engine.periods import PeriodError, parse_period
+
+    errors = exc.errors()
+    if not errors or not all(
+        e.get("type") == "string_pattern_mismatch" and tuple(e.get("loc", ()))[-1:] == ("period",)
+        for e in errors
+    ):
+        return None
+    text = str(errors[0].get("input", ""))
+    try:
+        parse_period(text)
+    except PeriodError as err:
+        return str(err)
+    return (f"period {text!r}: write it 2020, 2020-H1, 2020-Q3, 2020-06 or 2020-01..2020-09, "
+            "without spaces")
+
+
 def _install_handlers(app: FastAPI) -> None:
     from kaoping.web.pages import render_error
 
@@ -147,6 +168,9 @@ def _install_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         message = _validation_message(exc)
+        period = _period_message(exc)
+        if period is not None and _is_api(request):
+            return JSONResponse({"detail": period}, 400)
         if _is_api(request):
             errors: list[dict[str, Any]] = [
                 {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}

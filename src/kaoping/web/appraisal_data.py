@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from kaoping.web.errors import BadRequest, NotFound
+from kaoping.web.errors import BadRequest, Conflict, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from kaoping.appraisal import ObjectionRecord, Run
@@ -54,8 +54,13 @@ def _errors() -> Iterator[None]:
         raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
     except AppraisalError as exc:
         message = str(exc)
-        if message.startswith(("no run", "no objection", "no item")):
-            raise NotFound(message) from None
+        if message.startswith(("no run", "no objection", "no item")) or (
+                "does not score" in message or "did not count" in message):
+            raise NotFound(message) from None  # a reference to something not there
+        if " already " in message or "superseded" in message:
+            raise Conflict(message) from None  # the state moved on: reload
+        if "someone other than" in message:
+            raise Forbidden(message) from None
         raise BadRequest(message) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
