@@ -46,7 +46,8 @@ def fresh(tmp_path: Path, warehouse: Path, subjects: Subjects) -> Iterator[FastA
 
 
 def _token(c: TestClient, user: str, password: str = PASSWORD) -> int:
-    return c.post("/api/token", json={"username": user, "password": password}).status_code
+    code: int = c.post("/api/token", json={"username": user, "password": password}).status_code
+    return code
 
 
 def _events(app: FastAPI, username: str) -> list[str]:

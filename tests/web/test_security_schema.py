@@ -81,7 +81,9 @@ def _reversed_range(case: Any) -> bool:
     checks that answer, here it would read as a valid value refused."""
     period = str((case.query or {}).get("period") or "")
     m = _RANGE.match(period)
-    return bool(m) and (int(m[3]), int(m[4])) < (int(m[1]), int(m[2]))
+    if m is None:
+        return False
+    return (int(m[3]), int(m[4])) < (int(m[1]), int(m[2]))
 
 
 def _call(case: Any, headers: dict[str, str]) -> None:
