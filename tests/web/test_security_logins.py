@@ -156,6 +156,17 @@ def test_logout_revokes_the_session_cookie(fresh: FastAPI) -> None:
     assert "logout" in _events(fresh, "officer_a")
 
 
+def test_api_logout_revokes_the_bearer_token(fresh: FastAPI) -> None:
+    c = TestClient(fresh, raise_server_exceptions=False)
+    t = c.post("/api/token", json={"username": "admin", "password": PASSWORD}).json()
+    h = {"Authorization": f"Bearer {t['access_token']}"}
+    other = c.post("/api/token", json={"username": "admin", "password": PASSWORD}).json()
+    h2 = {"Authorization": f"Bearer {other['access_token']}"}
+    assert c.post("/api/logout", headers=h).status_code == 204
+    assert c.get("/api/me", headers=h).status_code == 401
+    assert c.get("/api/me", headers=h2).status_code == 200  # only that token
+
+
 def _cli(args: list[str], url: str, stdin: str = "") -> tuple[int, str]:
     from kaoping.cli import app as cli
 

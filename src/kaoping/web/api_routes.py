@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from kaoping.reports import MEDIA_TYPES
 from kaoping.web import auth, views
-from kaoping.web.audit import log_drilldown, recent_auth, recent_drilldowns
+from kaoping.web.audit import log_auth, log_drilldown, recent_auth, recent_drilldowns
 from kaoping.web.context import ContextDep
 from kaoping.web.data import HISTORY_KINDS
 from kaoping.web.errors import Forbidden, LoginRequired, Unavailable
@@ -119,6 +119,16 @@ def token(body: TokenIn, ctx: ContextDep, request: Request) -> dict[str, Any]:
         raise LoginRequired("wrong user name or password")
     return {"access_token": auth.issue_api_token(ctx, user), "token_type": "bearer",
             "expires_in": ctx.config.token_ttl}
+
+
+@router.post("/logout", status_code=204, response_class=Response, tags=["auth"])
+def logout(scope: ScopeDep, request: Request) -> Response:
+    """Revoke the token (or session cookie) of this request: it answers 401 from now on.
+    ``kaoping users revoke NAME`` revokes every token of a user at once."""
+    auth.end_session(scope.ctx, scope.principal)
+    log_auth(scope.ctx.engine, "logout", scope.principal.username,
+             address=auth.client_address(request), channel="api")
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MeOut, tags=["auth"])
