@@ -237,6 +237,19 @@ def test_the_password_change_page(fresh: FastAPI) -> None:
     assert _token(api, "prosecutor", new) == 200 and _token(api, "prosecutor") == 401
 
 
+def test_a_stolen_cookie_cannot_guess_the_password_unthrottled(fresh: FastAPI) -> None:
+    """Wrong current passwords on the password page count as failed logins."""
+    c = _page_login(fresh, "officer_a")
+    csrf = _csrf(c.get("/account/password").text)
+    form = {"csrf": csrf, "new": "another long phrase", "confirm": "another long phrase"}
+    codes = [c.post("/account/password?lang=en", data={**form, "current": WRONG}).status_code
+             for _ in range(5)]
+    assert codes == [400] * 5
+    r = c.post("/account/password?lang=en", data={**form, "current": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert re.search(r"try again in \d+ seconds \(\d\d:\d\d:\d\d UTC\)", r.text), r.text
+
+
 def test_password_policy() -> None:
     """ASVS 2.1.1 (12 characters after trimming) and 2.1.7 (no common password)."""
     for weak in ("12345678", "password", " " * 12, "   kaoping   ", "password1234",

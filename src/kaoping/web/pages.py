@@ -256,13 +256,14 @@ def password_submit(
     ctx, p, lang = scope.ctx, scope.principal, pick_lang(request)
     address = auth.client_address(request)
 
-    def again(key: str, status: int = 400) -> Response:
+    def again(key: str, status: int = 400, **fields: Any) -> Response:
         return render(request, "account_password.html", scope, status_code=status,
-                      error=translate(key, lang), done=False)
+                      error=translate(key, lang).format(**fields), done=False)
 
     wait = throttle.check(ctx.engine, p.username, address)
     if wait:
-        response = again("login_locked", 429)
+        until = (datetime.now(UTC) + timedelta(seconds=wait)).strftime("%H:%M:%S")
+        response = again("login_locked", 429, seconds=wait, at=until)
         response.headers["Retry-After"] = str(wait)
         return response
     if new != confirm:
