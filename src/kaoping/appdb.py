@@ -9,8 +9,10 @@ Every module that keeps application state declares its tables on :class:`Base`, 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -29,6 +31,27 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def _create_private(database: str | None) -> None:
+    """Create a new SQLite file with mode 0600 before SQLAlchemy opens it.
+
+    The application database holds password hashes, sessions and the audit trail; SQLite
+    would create it with the umask's mode (usually 0644, world-readable). Its ``-wal`` and
+    ``-shm`` files take the database file's mode. An existing file is left as it is.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # another process made it meanwhile
+        return
+    os.close(fd)
+    os.chmod(path, 0o600)  # in case the umask took bits away that 0600 does not have
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default: the ``KAOPING_APP_DB`` setting).
 
@@ -39,6 +62,8 @@ def make_engine(url: str | None = None) -> Engine:
     """
     url = url or get_settings().app_db
     engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _create_private(engine.url.database)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)

@@ -25,6 +25,7 @@ BAD_QUERY: dict[str, list[tuple[str, int | tuple[int, ...]]]] = {
     "bins": [("1", 422), ("1000", 422), ("many", 422)],
     "level": [("0", 422), ("9", 422), ("x", 422)],
     "below": [("perhaps", 422)],
+    "done": [("perhaps", 422)],
     "parent": [("no-such-organ", 404)],
     "indicator": [("no_such_indicator", 404), ("bad id!", (404, 422))],
     "status": [("maybe", 422)],

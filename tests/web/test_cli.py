@@ -63,7 +63,7 @@ def test_users_add_explains_its_mistakes(
         code, out = _users(args, url, "long-enough-password\n")
         assert code == 1 and words in out, (args, out)
     code, out = _users(["add", "short", "--role", "admin", *db], url, "abc\n")
-    assert code == 1 and "at least 8" in out
+    assert code == 1 and "at least 12" in out
     assert _users(["add", "dup", "--role", "admin", *db], url, "long-password\n")[0] == 0
     code, out = _users(["add", "dup", "--role", "admin", *db], url, "long-password\n")
     assert code == 1 and "exists already" in out

@@ -9,7 +9,9 @@ for the weighted caseload, the cases with their weights.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -25,7 +27,19 @@ from kaoping.narrative.numbers import format_value
 if TYPE_CHECKING:
     from kaoping.catalogue.models import Catalogue
 
-__all__ = ["IndicatorRecords", "ScoreExplanation", "explain_score", "render_explanation"]
+__all__ = [
+    "MIN_PEERS_NAMED",
+    "IndicatorRecords",
+    "ScoreExplanation",
+    "explain_score",
+    "redact_formula",
+    "render_explanation",
+    "scoped_result",
+]
+
+#: a count of peers below this is not printed to a viewer who may not see the peers:
+#: "the mean of 1 peer" is that peer's figure
+MIN_PEERS_NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,48 @@ def explain_score(
     return ScoreExplanation(run, result, found)
 
 
+# --- what a viewer of limited scope may read ------------------------------------------------
+
+_PEER_TARGET = re.compile(r"\b(peer_max|peer_mean|peer_median) -?\d[\d.e+-]*")
+_PEER_MEAN = re.compile(r"mean attainment of (\d+) reliable peers")
+
+
+def redact_formula(formula: str) -> str:
+    """A formula without the figures of the peers, for a viewer who may not see them.
+
+    ``peer_max 3.9`` is one peer's exact value (and ``peer_median`` of an odd group, or
+    any statistic of a group of one, is one too): the name of the target stays, its value
+    goes. "The mean attainment of 1 reliable peers" is that peer's attainment: counts below
+    :data:`MIN_PEERS_NAMED` become "fewer than 5".
+    """
+    out = _PEER_TARGET.sub(lambda m: f"{m.group(1)} (the peers' figure, not shown)", formula)
+
+    def peers(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if n >= MIN_PEERS_NAMED:
+            return m.group(0)
+        return f"mean attainment of the reliable peers (fewer than {MIN_PEERS_NAMED})"
+
+    return _PEER_MEAN.sub(peers, out)
+
+
+def scoped_result(result: SubjectResult, visible: Callable[[str], bool]) -> SubjectResult:
+    """``result`` as a viewer who sees only the subjects ``visible`` accepts may read it.
+
+    The result is the viewer's own (or one he may see), but its derived parts speak of the
+    others: ``indistinct_from`` names the neighbours whose intervals overlap (only the
+    visible ones are kept; :func:`render_explanation` counts the rest), and formulas quote
+    peer targets (:func:`redact_formula`). The stored run is not changed.
+    """
+    dims = tuple(
+        replace(d, indicators=tuple(replace(i, formula=redact_formula(i.formula))
+                                    for i in d.indicators))
+        for d in result.dimensions
+    )
+    return replace(result, dimensions=dims,
+                   indistinct_from=tuple(s for s in result.indistinct_from if visible(s)))
+
+
 # --- text ------------------------------------------------------------------------------------
 
 
@@ -148,9 +204,30 @@ def _record_lines(rec: IndicatorRecords) -> list[str]:
     return out
 
 
-def render_explanation(expl: ScoreExplanation, lang: Literal["zh", "en"] = "en") -> str:
-    """The chain as plain text (what ``kaoping appraise explain`` prints)."""
+def _indistinct(named: tuple[str, ...], hidden: int) -> str:
+    if not named and not hidden:
+        return ""
+    others = f"{hidden} other subject{'s' if hidden != 1 else ''}" if hidden else ""
+    return "; not distinguishable from " + " and ".join(
+        x for x in (", ".join(named), others) if x)
+
+
+def render_explanation(
+    expl: ScoreExplanation, lang: Literal["zh", "en"] = "en", *,
+    visible: Callable[[str], bool] | None = None,
+) -> str:
+    """The chain as plain text (what ``kaoping appraise explain`` prints).
+
+    With ``visible`` (the web layer passes its scope's check), only what a viewer of that
+    scope may read: subjects he may not see are counted, not named, and peer figures are
+    left out of the formulas (:func:`scoped_result`).
+    """
     run, r = expl.run, expl.result
+    hidden = 0
+    if visible is not None:
+        scoped = scoped_result(r, visible)
+        hidden = len(r.indistinct_from) - len(scoped.indistinct_from)
+        r = scoped
     scheme = run.scheme_name_zh if lang == "zh" else run.scheme_name_en
     name = r.name_zh if lang == "zh" else r.name_en
     lines = [
@@ -161,8 +238,7 @@ def render_explanation(expl: ScoreExplanation, lang: Literal["zh", "en"] = "en")
         f"rank {r.rank} of {r.peers} in group {r.group}; grade {r.grade}"
         + (f" ({r.grade_note})" if r.grade_note else ""),
         f"total over the values' 95% intervals: {r.total_low:.2f} to {r.total_high:.2f}"
-        + (f"; not distinguishable from {', '.join(r.indistinct_from)}"
-           if r.indistinct_from else ""),
+        + _indistinct(r.indistinct_from, hidden),
     ]
     for a in r.adjustments:
         lines.append(f"  {a.kind} item {a.item_id} ({a.category}): {a.points:g} points, "

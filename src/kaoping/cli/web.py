@@ -181,3 +181,84 @@ def users_list(app_db: AppDbOption = None) -> None:
     finally:
         engine.dispose()
     console.print(table)
+
+
+def _account(name: str, app_db: str | None, action: str, event: str) -> None:
+    """Apply one account change (``action``: passwd, disable, enable, remove, revoke) to
+    user ``name`` and record it in the login audit trail."""
+    from kaoping.appdb import make_engine, session_scope
+    from kaoping.web.audit import log_auth
+    from kaoping.web.users import (
+        UserError,
+        find_user,
+        remove_user,
+        revoke_tokens,
+        set_active,
+        set_password,
+    )
+
+    password = _read_password() if action == "passwd" else ""
+    engine = make_engine(app_db)
+    try:
+        with session_scope(engine) as session:
+            user = find_user(session, name)
+            if action == "passwd":
+                set_password(session, user, password)
+            elif action in ("disable", "enable"):
+                set_active(session, user, action == "enable")
+            elif action == "remove":
+                remove_user(session, user)
+            else:
+                revoke_tokens(session, user)
+        log_auth(engine, event, name, channel="cli", detail=f"kaoping users {action}")
+    except UserError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="Login name.")], app_db: AppDbOption = None
+) -> None:
+    """Set a new password (standard input or a hidden prompt); every token and session of
+    the user is revoked."""
+    _account(name, app_db, "passwd", "password_changed")
+    console.print(f"new password set for [bold]{name}[/]; every login of it was ended")
+
+
+@users_app.command("disable")
+def users_disable(
+    name: Annotated[str, typer.Argument(help="Login name.")], app_db: AppDbOption = None
+) -> None:
+    """Refuse the user's logins and revoke his tokens and sessions at once."""
+    _account(name, app_db, "disable", "disabled")
+    console.print(f"disabled [bold]{name}[/]; every login of it was ended")
+
+
+@users_app.command("enable")
+def users_enable(
+    name: Annotated[str, typer.Argument(help="Login name.")], app_db: AppDbOption = None
+) -> None:
+    """Allow a disabled user to log in again (old tokens stay revoked)."""
+    _account(name, app_db, "enable", "enabled")
+    console.print(f"enabled [bold]{name}[/]")
+
+
+@users_app.command("remove")
+def users_remove(
+    name: Annotated[str, typer.Argument(help="Login name.")], app_db: AppDbOption = None
+) -> None:
+    """Delete the user; his tokens and sessions stop working at once."""
+    _account(name, app_db, "remove", "removed")
+    console.print(f"removed [bold]{name}[/]")
+
+
+@users_app.command("revoke")
+def users_revoke(
+    name: Annotated[str, typer.Argument(help="Login name.")], app_db: AppDbOption = None
+) -> None:
+    """End every session and revoke every API token of the user (a stolen token, a lost
+    laptop) without changing his password."""
+    _account(name, app_db, "revoke", "tokens_revoked")
+    console.print(f"revoked every token and session of [bold]{name}[/]")

@@ -69,6 +69,11 @@ spelling the importer accepts.
   stops the import with one error naming the file, the column and the headers found. Any
   other column may be missing: see
   [Files with some of the columns](#files-with-some-of-the-columns).
+- **No real names**: kaoping holds pseudonymous ids only. `prosecutors.display_name` is a
+  pseudonym or code (`检察官007514`), never a person's name; a column headed 姓名, 检察官姓名,
+  承办人, 犯罪嫌疑人姓名, 被害人姓名, 身份证号, `name` or the like is dropped with a warning
+  and never reaches the warehouse, the pages or the appraisal (docs/security.md). Export a
+  pseudonym column headed 显示名 instead.
 
 ## Values
 

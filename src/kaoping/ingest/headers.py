@@ -30,6 +30,21 @@ def header_aliases(tbl: Table) -> dict[str, str]:
     return out
 
 
+#: headers that hold real names or identity numbers of people: kaoping keeps pseudonymous
+#: ids only (docs/security.md), so such a column is dropped on import, never mapped
+REAL_NAME_HEADERS = frozenset(normalise(h) for h in (
+    "姓名", "名字", "真实姓名", "检察官姓名", "承办人", "承办人姓名", "承办检察官",
+    "承办检察官姓名", "犯罪嫌疑人", "犯罪嫌疑人姓名", "嫌疑人姓名", "被害人", "被害人姓名",
+    "当事人姓名", "身份证号", "身份证号码", "公民身份号码", "证件号码", "联系电话", "手机号",
+    "name", "full name", "full_name", "real name", "real_name", "id number", "id_number",
+))
+
+
+def is_real_name_header(header: str) -> bool:
+    """Whether a column is one of :data:`REAL_NAME_HEADERS` (real names, identity numbers)."""
+    return normalise(header) in REAL_NAME_HEADERS
+
+
 @dataclass(frozen=True)
 class HeaderMap:
     """How one file's headers map onto one table's columns."""
@@ -51,9 +66,14 @@ class HeaderMap:
 
     def warnings(self) -> tuple[str, ...]:
         out: list[str] = []
-        if self.ignored:
+        real = [h for h in self.ignored if is_real_name_header(h)]
+        other = [h for h in self.ignored if not is_real_name_header(h)]
+        if real:
+            out.append("dropped columns holding real names or identity numbers (kaoping keeps "
+                       "pseudonymous ids only): " + ", ".join(real))
+        if other:
             out.append(
-                f"ignored columns that are not in {self.table.name}: " + ", ".join(self.ignored)
+                f"ignored columns that are not in {self.table.name}: " + ", ".join(other)
             )
         for header in self.repeated:
             out.append(f"ignored column {header!r}: an earlier column already gives the same field")
@@ -66,7 +86,7 @@ def match_headers(tbl: Table, headers: Sequence[str]) -> HeaderMap:
     ignored: list[str] = []
     repeated: list[str] = []
     for header in headers:
-        name = aliases.get(normalise(header))
+        name = None if is_real_name_header(header) else aliases.get(normalise(header))
         if name is None:
             ignored.append(header)
         elif name in source:

@@ -348,9 +348,9 @@ PROSECUTORS = Table(
             "display_name",
             T,
             "显示名",
-            "Pseudonymous display name.",
+            "Pseudonymous display name (a code such as 检察官007514, never a real name).",
             required=True,
-            aliases=("检察官", "姓名"),
+            aliases=("显示名称", "化名"),
         ),
     ),
 )

@@ -132,6 +132,8 @@ class ReportData:
     by_organ: dict[str, dict[str, Figure]]
     computed_at: datetime | None
     warehouse: Path
+    #: fingerprint of the indicator definitions (a report names it, not the files' paths)
+    catalogue_version: str = ""
     #: the banner's words when the data changed after the last computation, else ''
     stale_zh: str = ""
     stale_en: str = ""
@@ -160,6 +162,12 @@ class ReportData:
 
 
 # --- gathering ------------------------------------------------------------------------
+
+
+def _source_file(source: str | None) -> str | None:
+    """``file:line`` of a definition without the server's directories: a report leaves
+    the building, the layout of the server's disk should not."""
+    return None if source is None else Path(source).name
 
 
 def _info(ind: Indicator, source: str | None) -> IndicatorInfo:
@@ -200,7 +208,8 @@ def _families(catalogue: Catalogue, only: Sequence[str] | None) -> tuple[Family,
     out = []
     for code in codes:
         zh, en = FAMILIES.get(code, (code, code))
-        infos = tuple(_info(i, catalogue.sources.get(i.id)) for i in chosen if i.family == code)
+        infos = tuple(_info(i, _source_file(catalogue.sources.get(i.id))) for i in chosen
+                      if i.family == code)
         out.append(Family(code, zh, en, infos))
     return tuple(out)
 
@@ -320,6 +329,8 @@ def gather_from(
             by_organ.setdefault(ind.id, {})[code] = fig
     last = wh.last_run()
     fresh = wh.freshness()
+    from kaoping.engine.compute import catalogue_digest
+
     return ReportData(
         organ=own,
         below=below,
@@ -331,6 +342,7 @@ def gather_from(
         by_organ=by_organ,
         computed_at=last.finished_at if last is not None else None,
         warehouse=wh.path,
+        catalogue_version=catalogue_digest(wh.catalogue.indicators),
         stale_zh=fresh.message("zh"),
         stale_en=fresh.message("en"),
     )

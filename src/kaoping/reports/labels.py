@@ -57,6 +57,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "not_computed": ("未记录计算时间", "time of computation not recorded"),
     "period": ("统计期间", "Period"),
     "warehouse": ("数据仓库", "Warehouse"),
+    "catalogue_version": ("指标目录版本", "Catalogue version"),
     "organs_below": ("下级院数", "Organs below"),
     "about_note": (
         "比率以百分比表示；比率的同比变化以百分点表示，人数、金额的同比变化以百分比表示。"

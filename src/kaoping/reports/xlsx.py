@@ -259,7 +259,8 @@ def _about_sheet(wb: Workbook, data: ReportData, lang: Lang) -> None:
         (t("organ", lang), f"{data.organ.code} {data.organ.name(lang)}"),
         (t("period", lang), f"{data.period} ({data.period_name(lang)})"),
         (t("organs_below", lang), str(len(data.below))),
-        (t("warehouse", lang), str(data.warehouse)),
+        (t("warehouse", lang), data.warehouse.name),  # the file, not the server's path
+        (t("catalogue_version", lang), data.catalogue_version),
         ("", t("computed_at", lang, when=when)),
         ("", t("generated_at", lang, when=datetime.now().strftime("%Y-%m-%d %H:%M"))),
         *((("", data.stale(lang)),) if data.stale(lang) else ()),

@@ -12,14 +12,17 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from kaoping.reports import MEDIA_TYPES
 from kaoping.web import auth, views
-from kaoping.web.audit import log_drilldown, recent_drilldowns
+from kaoping.web.audit import log_auth, log_drilldown, recent_auth, recent_drilldowns
 from kaoping.web.context import ContextDep
 from kaoping.web.data import HISTORY_KINDS
-from kaoping.web.errors import LoginRequired, Unavailable
+from kaoping.web.errors import Forbidden, LoginRequired, Unavailable
 from kaoping.web.schemas import (
+    PERIOD_PATTERN,
+    AuthLogOut,
     BriefingOut,
     DefinitionOut,
     DistributionOut,
@@ -70,7 +73,7 @@ INDICATOR = Path(
 PeriodQuery = Annotated[
     str | None,
     Query(
-        max_length=32,
+        max_length=32, pattern=PERIOD_PATTERN,
         description="2020, 2020-H1, 2020-Q3, 2020-06 or 2020-01..2020-09 "
         "(default: the latest computed year)",
     ),
@@ -101,14 +104,31 @@ def _period(scope: Scope, period: str | None) -> str:
 # --- logging in ------------------------------------------------------------------------
 
 
-@router.post("/token", response_model=TokenOut, tags=["auth"])
-def token(body: TokenIn, ctx: ContextDep) -> dict[str, Any]:
-    """Exchange a user name and password for a bearer token (``Authorization: Bearer``)."""
-    user = auth.login(ctx, body.username, body.password)
+@router.post(
+    "/token", response_model=TokenOut, tags=["auth"],
+    responses={429: {"model": ErrorOut, "description": "too many failed logins: wait the "
+                     "seconds of the Retry-After header"}},
+)
+def token(body: TokenIn, ctx: ContextDep, request: Request) -> dict[str, Any]:
+    """Exchange a user name and password for a bearer token (``Authorization: Bearer``).
+
+    Failed logins are throttled per account and per address (429 with ``Retry-After``)."""
+    user = auth.login(ctx, body.username, body.password,
+                      address=auth.client_address(request), channel="api")
     if user is None:
         raise LoginRequired("wrong user name or password")
     return {"access_token": auth.issue_api_token(ctx, user), "token_type": "bearer",
             "expires_in": ctx.config.token_ttl}
+
+
+@router.post("/logout", status_code=204, response_class=Response, tags=["auth"])
+def logout(scope: ScopeDep, request: Request) -> Response:
+    """Revoke the token (or session cookie) of this request: it answers 401 from now on.
+    ``kaoping users revoke NAME`` revokes every token of a user at once."""
+    auth.end_session(scope.ctx, scope.principal)
+    log_auth(scope.ctx.engine, "logout", scope.principal.username,
+             address=auth.client_address(request), channel="api")
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MeOut, tags=["auth"])
@@ -332,7 +352,9 @@ def organ_briefing(
     "/organs/{organ_code}/report",
     response_class=Response,
     tags=["figures"],
-    responses={200: {"content": {"application/pdf": {}}, "description": "the report file"}},
+    responses={200: {"description": "the report file", "content": {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in MEDIA_TYPES.values()}}},
 )
 def organ_report(
     organ: OrganInScope,
@@ -427,3 +449,14 @@ def drilldowns(
     """Who listed records of organs in your scope, and when (latest first)."""
     return recent_drilldowns(scope, limit=limit)
 
+
+
+@router.get("/audit/logins", response_model=list[AuthLogOut], tags=["audit"])
+def logins(
+    scope: StaffScope, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[dict[str, Any]]:
+    """Login attempts (successful, failed, refused while locked), logouts, password changes
+    and revocations, latest first (administrators only: they span every organ)."""
+    if scope.principal.role.value != "admin":
+        raise Forbidden("only administrators read the login log")
+    return recent_auth(scope.ctx.engine, limit=limit)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -76,7 +76,12 @@ def _install_headers(app: FastAPI) -> None:
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # the one place every failure ends up
+            # Starlette's own 500 handler sits outside every middleware and re-raises,
+            # which drops the keep-alive connection and these headers: answer here instead
+            response = await _unexpected(request, exc)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith(("/api", "/organs", "/prosecutors", "/appraisal",
@@ -85,14 +90,76 @@ def _install_headers(app: FastAPI) -> None:
         return response
 
 
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """A bug: logged with its traceback, answered 500 without details (never re-raised)."""
+    from kaoping.web.pages import render_error
+
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    message = "internal error: the server log has the details"
+    if _is_api(request):
+        return JSONResponse({"detail": message}, 500)
+    try:
+        return render_error(request, 500, message)
+    except Exception:  # the error page itself failed: plain text then
+        return PlainTextResponse(message, 500)
+
+
+def _allowed_methods(app: Any, scope: dict[str, Any]) -> list[str]:
+    """Every method some route serves at this path: Starlette's 405 names only those of
+    the first route that matched the path (GET /login and POST /login are two routes)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in _flat_routes(app.routes):
+        match, _ = route.matches({**scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match is not Match.NONE and route_methods:
+            methods |= set(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def _flat_routes(routes: list[Any]) -> list[Any]:
+    try:  # FastAPI >= 0.16x keeps included routers nested
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return routes
+    return [c.route for c in iter_route_contexts(routes)]
+
+
+def _period_message(exc: RequestValidationError) -> str | None:
+    """The period parser's own message when a period broke the schema's pattern and
+    nothing else was wrong: a malformed period is a 400 naming it (docs/web.md), as it was
+    before the schema stated the grammar."""
+    from kaoping.engine.periods import PeriodError, parse_period
+
+    errors = exc.errors()
+    if not errors or not all(
+        e.get("type") == "string_pattern_mismatch" and tuple(e.get("loc", ()))[-1:] == ("period",)
+        for e in errors
+    ):
+        return None
+    text = str(errors[0].get("input", ""))
+    try:
+        parse_period(text)
+    except PeriodError as err:
+        return str(err)
+    return (f"period {text!r}: write it 2020, 2020-H1, 2020-Q3, 2020-06 or 2020-01..2020-09, "
+            "without spaces")
+
+
 def _install_handlers(app: FastAPI) -> None:
     from kaoping.web.pages import render_error
 
     async def web_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WebError)
+        retry_after = getattr(exc, "retry_after", None)
         if _is_api(request):
-            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else None
-            return JSONResponse({"detail": exc.message}, exc.status, headers=headers)
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else {}
+            if retry_after is not None:
+                headers["Retry-After"] = str(retry_after)
+            return JSONResponse({"detail": exc.message}, exc.status, headers=headers or None)
         if isinstance(exc, LoginRequired):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
@@ -101,6 +168,9 @@ def _install_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         message = _validation_message(exc)
+        period = _period_message(exc)
+        if period is not None and _is_api(request):
+            return JSONResponse({"detail": period}, 400)
         if _is_api(request):
             errors: list[dict[str, Any]] = [
                 {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
@@ -114,21 +184,22 @@ def _install_handlers(app: FastAPI) -> None:
         detail = str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no such page or endpoint: {request.url.path}"
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = _allowed_methods(request.app, dict(request.scope))
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+            detail = f"{request.method} is not allowed here: use {headers.get('Allow', '')}"
         if _is_api(request) or request.url.path.startswith("/static"):
-            return JSONResponse({"detail": detail}, exc.status_code, headers=exc.headers)
-        return render_error(request, exc.status_code, detail)
-
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        message = "internal error: the server log has the details"
-        if _is_api(request):
-            return JSONResponse({"detail": message}, 500)
-        return render_error(request, 500, message)
+            return JSONResponse({"detail": detail}, exc.status_code, headers=headers or None)
+        response = render_error(request, exc.status_code, detail)
+        response.headers.update(headers)
+        return response
 
     app.add_exception_handler(WebError, web_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(Exception, _unexpected)
 
 
 def create_app(

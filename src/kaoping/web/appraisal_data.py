@@ -9,8 +9,9 @@ package (an older kaoping) every reader answers "nothing yet".
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from kaoping.web.errors import BadRequest, NotFound
+from kaoping.web.errors import BadRequest, Conflict, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from kaoping.appraisal import ObjectionRecord, Run
@@ -53,8 +54,13 @@ def _errors() -> Iterator[None]:
         raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
     except AppraisalError as exc:
         message = str(exc)
-        if message.startswith(("no run", "no objection", "no item")):
-            raise NotFound(message) from None
+        if message.startswith(("no run", "no objection", "no item")) or (
+                "does not score" in message or "did not count" in message):
+            raise NotFound(message) from None  # a reference to something not there
+        if " already " in message or "superseded" in message:
+            raise Conflict(message) from None  # the state moved on: reload
+        if "someone other than" in message:
+            raise Forbidden(message) from None
         raise BadRequest(message) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
@@ -138,7 +144,15 @@ def organ_grades(engine: Engine, organs: list[str], period: str) -> dict[str, st
         return {s: g for s, (g, _) in latest_grades(engine, organs, period).items()}
 
 
-def run_dict(run: Run) -> dict[str, Any]:
+#: how a run's warning names its subject (kaoping.appraisal.compute._warnings)
+_WARNING_SUBJECT = re.compile(r"^item \d+ of (\S+) ")
+
+
+def run_dict(run: Run, visible: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """A run without results; with ``visible``, only the warnings about subjects the
+    viewer may see (a warning names the subject whose item was not counted)."""
+    warnings = [w for w in run.warnings if visible is None
+                or (m := _WARNING_SUBJECT.match(w)) is None or visible(m.group(1))]
     return {
         "run_id": run.run_id, "scheme_id": run.scheme_id, "scheme_name_zh": run.scheme_name_zh,
         "scheme_name_en": run.scheme_name_en, "subject_type": run.subject_type,
@@ -146,13 +160,22 @@ def run_dict(run: Run) -> dict[str, Any]:
         "subjects": run.subjects, "content_hash": run.content_hash,
         "created_at": _iso(run.created_at), "created_by": run.created_by,
         "published_at": _iso(run.published_at), "superseded_by": run.superseded_by,
-        "supersedes": run.supersedes, "warnings": list(run.warnings),
+        "supersedes": run.supersedes, "warnings": warnings,
     }
 
 
-def result_dict(result: Any) -> dict[str, Any]:
-    """A subject's result with its whole decomposition (dimensions, indicators, items)."""
-    out: dict[str, Any] = result.to_dict()
+def result_dict(result: Any, visible: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """A subject's result with its whole decomposition (dimensions, indicators, items).
+
+    With ``visible`` (:meth:`kaoping.web.scope.Scope.peer_filter`) the derived parts pass
+    through the viewer's scope: ``indistinct_from`` keeps the subjects he may see and
+    ``indistinct_count`` says how many there are in all; formulas do not quote peers'
+    figures."""
+    from kaoping.appraisal.explain import scoped_result
+
+    shown = result if visible is None else scoped_result(result, visible)
+    out: dict[str, Any] = shown.to_dict()
+    out["indistinct_count"] = len(result.indistinct_from)
     return out
 
 
@@ -201,13 +224,17 @@ def grade_distribution(run: Run, results: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def explanation_text(engine: Engine, run_id: int, subject: str, lang: str) -> str:
-    """How every point was earned, as the appraisal's own explanation prints it."""
+def explanation_text(
+    engine: Engine, run_id: int, subject: str, lang: str,
+    visible: Callable[[str], bool] | None = None,
+) -> str:
+    """How every point was earned, as the appraisal's own explanation prints it (with
+    ``visible``: naming only the subjects the viewer may see)."""
     from kaoping.appraisal import explain_score, render_explanation
 
     with _errors():
         expl = explain_score(engine, run_id, subject)
-        return render_explanation(expl, "en" if lang == "en" else "zh")
+        return render_explanation(expl, "en" if lang == "en" else "zh", visible=visible)
 
 
 # --- objections and items --------------------------------------------------------------

@@ -26,9 +26,11 @@ def result_context(scope: Scope, run: Any, result: Any, lang: str) -> dict[str, 
     """What a decomposition shows: the result, its explanation, objections, items, forms."""
     engine = scope.ctx.engine
     objections = ad.objections(engine, run_id=run.run_id, subject=result.subject)
+    visible = scope.peer_filter(run, result)
     return {
-        "run": ad.run_dict(run), "result": ad.result_dict(result),
-        "explanation": ad.explanation_text(engine, run.run_id, result.subject, lang),
+        "run": ad.run_dict(run, scope.subject_filter(run.subject_type)),
+        "result": ad.result_dict(result, visible),
+        "explanation": ad.explanation_text(engine, run.run_id, result.subject, lang, visible),
         "objections": [ad.objection_dict(o) for o in objections],
         "items": [ad.item_dict(i) for i in ad.items(engine, subject=result.subject,
                                                      period=run.period)],
@@ -41,7 +43,8 @@ def result_context(scope: Scope, run: Any, result: Any, lang: str) -> dict[str, 
 def appraisal_home(request: Request, scope: ScopeDep) -> Response:
     """Runs that appraise subjects in the scope, and the objections to their results."""
     engine = scope.ctx.engine
-    runs = [ad.run_dict(r) for r in ad.runs(engine) if scope.sees_run(r)]
+    runs = [ad.run_dict(r, scope.subject_filter(r.subject_type)) for r in ad.runs(engine)
+            if scope.sees_run(r)]
     objections = []
     for o in ad.objections(engine):
         run = ad.load(engine, o.run_id)
@@ -57,7 +60,8 @@ def run_page(request: Request, run: RunInScope) -> Response:
     """A run's league table, sortable, with the grade distribution as a chart."""
     visible = run.visible_results()
     grades = ad.grade_distribution(run.run, visible)
-    return render(request, "run.html", run.scope, run=ad.run_dict(run.run),
+    return render(request, "run.html", run.scope,
+                  run=ad.run_dict(run.run, run.scope.subject_filter(run.run.subject_type)),
                   results=[ad.result_row(r) for r in visible], grades=grades,
                   grade_names=ad.grade_labels(run.run))
 

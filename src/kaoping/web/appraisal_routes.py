@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from kaoping.web import appraisal_data as ad
 from kaoping.web.api_routes import _ERRORS
 from kaoping.web.errors import Forbidden
+from kaoping.web.schemas import PERIOD_PATTERN, ErrorOut
 from kaoping.web.scope import (
     AdministerScope,
     ObjectionInScope,
@@ -26,7 +27,12 @@ from kaoping.web.scope import (
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/appraisal", tags=["appraisal"], responses=_ERRORS)
+#: a text that is not only blanks (the appraisal refuses those)
+_TEXT = r"\S"
+
+router = APIRouter(prefix="/api/appraisal", tags=["appraisal"], responses={
+    **_ERRORS, 409: {"model": ErrorOut, "description": "the objection was already reviewed, "
+                     "or the run was superseded (reload it)"}})
 
 
 class RunOut(BaseModel):
@@ -131,45 +137,76 @@ class ResultDetailOut(BaseModel):
 
 class ObjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: str = Field(min_length=1, max_length=4000, pattern=_TEXT)
     indicator: str | None = Field(default=None, max_length=64)
     item_id: int | None = Field(default=None, ge=1)
 
 
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    accept: bool
-    reason: str = Field(min_length=1, max_length=4000)
+class ReviewAccept(BaseModel):
+    """Accept an objection, optionally entering a correction of the score."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)  # no false for 0 points
+    accept: StrictBool = Field(json_schema_extra={"const": True})
+    reason: str = Field(min_length=1, max_length=4000, pattern=_TEXT)
     correction: float | None = Field(default=None, ge=-100, le=100)
+
+    @field_validator("accept")
+    @classmethod
+    def _accepting(cls, v: bool) -> bool:
+        """A strict boolean (``0`` would equal ``False`` to a ``Literal``) of one value."""
+        if v is not True:
+            raise ValueError("this variant accepts: send true")
+        return v
+
+
+class ReviewReject(BaseModel):
+    """Reject an objection (a correction goes only with accepting one)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)  # no false for 0 points
+    accept: StrictBool = Field(json_schema_extra={"const": False})
+    reason: str = Field(min_length=1, max_length=4000, pattern=_TEXT)
+
+    @field_validator("accept")
+    @classmethod
+    def _rejecting(cls, v: bool) -> bool:
+        if v is not False:
+            raise ValueError("this variant rejects: send false")
+        return v
+
+
+ReviewIn = ReviewAccept | ReviewReject
+
 
 
 class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject_type: Literal["organ", "prosecutor"]
     subject: str = Field(min_length=1, max_length=64)
-    period: str = Field(min_length=4, max_length=32)
+    period: str = Field(min_length=4, max_length=32, pattern=PERIOD_PATTERN)
     category: str = Field(min_length=1, max_length=64)
     points: float = Field(gt=0, le=100)
-    reason: str = Field(min_length=1, max_length=4000)
-    evidence: str = Field(min_length=1, max_length=4000)
+    reason: str = Field(min_length=1, max_length=4000, pattern=_TEXT)
+    evidence: str = Field(min_length=1, max_length=4000, pattern=_TEXT)
 
 
-PeriodFilter = Annotated[str | None, Query(max_length=32, description="only this period")]
+PeriodFilter = Annotated[str | None, Query(max_length=32, pattern=PERIOD_PATTERN,
+                                           description="only this period")]
 
 
 @router.get("/runs", response_model=list[RunOut])
 def runs(scope: ScopeDep, period: PeriodFilter = None) -> list[dict[str, Any]]:
     """Runs that appraise subjects in your scope, newest first."""
     label = scope.ctx.data.normalise_period(period) if period else None
-    return [ad.run_dict(r) for r in ad.runs(scope.ctx.engine, period=label)
-            if scope.sees_run(r)]
+    return [ad.run_dict(r, scope.subject_filter(r.subject_type))
+            for r in ad.runs(scope.ctx.engine, period=label) if scope.sees_run(r)]
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut)
 def run_detail(run: RunInScope) -> dict[str, Any]:
     """A run's league table (the results you may see) and its grade distribution."""
     visible = run.visible_results()
-    return {"run": ad.run_dict(run.run), "grades": ad.grade_distribution(run.run, visible),
+    return {"run": ad.run_dict(run.run, run.scope.subject_filter(run.run.subject_type)),
+            "grades": ad.grade_distribution(run.run, visible),
             "results": [ad.result_row(r) for r in visible]}
 
 
@@ -177,10 +214,12 @@ def run_detail(run: RunInScope) -> dict[str, Any]:
 def result_detail(ref: ResultInScope) -> dict[str, Any]:
     """One subject's score decomposed: dimensions, indicators, items, with the objections."""
     engine = ref.scope.ctx.engine
+    visible = ref.scope.peer_filter(ref.run, ref.result)
     return {
-        "run": ad.run_dict(ref.run),
-        "result": ad.result_dict(ref.result),
-        "explanation": ad.explanation_text(engine, ref.run.run_id, ref.result.subject, "en"),
+        "run": ad.run_dict(ref.run, ref.scope.subject_filter(ref.run.subject_type)),
+        "result": ad.result_dict(ref.result, visible),
+        "explanation": ad.explanation_text(engine, ref.run.run_id, ref.result.subject, "en",
+                                           visible),
         "objections": [ad.objection_dict(o) for o in ad.objections(
             engine, run_id=ref.run.run_id, subject=ref.result.subject)],
         "items": [ad.item_dict(i) for i in ad.items(
@@ -235,9 +274,10 @@ def review(ref: ObjectionInScope, scope: AdministerScope, body: ReviewIn) -> dic
     if not scope.may_review(ref.run):
         raise Forbidden(f"run {ref.run.run_id} was made by organ {ref.run.organ!r}: its "
                         "officers review its objections")
+    correction = body.correction if isinstance(body, ReviewAccept) else None
     return ad.review(scope.ctx.engine, ref.objection.objection_id, accept=body.accept,
                      reason=body.reason, user=scope.principal.username,
-                     correction=body.correction, warehouse=str(scope.ctx.config.db))
+                     correction=correction, warehouse=str(scope.ctx.config.db))
 
 
 @router.get("/items", response_model=list[ItemOut])

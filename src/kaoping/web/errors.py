@@ -6,7 +6,8 @@ culprit and suggest near misses) into these, so no user mistake ever becomes a 5
 
 from __future__ import annotations
 
-__all__ = ["BadRequest", "Forbidden", "LoginRequired", "NotFound", "Unavailable", "WebError"]
+__all__ = ["BadRequest", "Conflict", "Forbidden", "LoginRequired", "NotFound", "Unavailable",
+           "WebError"]
 
 
 class WebError(Exception):
@@ -31,6 +32,12 @@ class Forbidden(WebError):
 
 class NotFound(WebError):
     status = 404
+
+
+class Conflict(WebError):
+    """The request was valid but the state has moved on (an objection already reviewed)."""
+
+    status = 409
 
 
 class Unavailable(WebError):

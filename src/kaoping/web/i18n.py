@@ -150,6 +150,31 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evidence": ("依据", "Evidence"),
     "withdrawn": ("已撤销", "withdrawn"),
     "in_force": ("有效", "in force"),
+    # logins and passwords (docs/security.md)
+    "login_locked": ("登录失败次数过多，请于 {seconds} 秒后（{at} UTC）再试",
+                     "Too many failed logins: try again in {seconds} seconds ({at} UTC)"),
+    "cross_site_login": ("登录请求来自其他网站，已拒绝；请在本系统的登录页登录",
+                         "A login from another site was refused: log in on this site's page"),
+    "change_password": ("修改密码", "Change password"),
+    "current_password": ("当前密码", "Current password"),
+    "new_password": ("新密码", "New password"),
+    "confirm_password": ("再次输入新密码", "New password again"),
+    "password_changed": ("密码已修改，其他设备上的登录均已失效",
+                         "Password changed: every other login of yours has been ended"),
+    "password_rules": ("新密码至少 12 个字符（首尾空格不计），不得为常见密码或用户名",
+                       "At least 12 characters (blanks at either end do not count), not a "
+                       "common password, not your user name"),
+    "pw_mismatch": ("两次输入的新密码不一致", "The two new passwords differ"),
+    "pw_wrong_current": ("当前密码错误", "The current password is wrong"),
+    "pw_short": ("密码至少需要 12 个字符（首尾空格不计）",
+                 "The password needs at least 12 characters (blanks at either end do not "
+                 "count)"),
+    "pw_repetitive": ("密码重复字符过多，请换一个更长的短语",
+                      "The password repeats too few characters: choose a longer phrase"),
+    "pw_no_words": ("密码只有数字和符号，请加入字母或文字",
+                    "The password has only digits and punctuation: add words"),
+    "pw_common": ("这是最常见的密码之一，请换一个", "That is one of the commonest passwords"),
+    "pw_username": ("密码不得与用户名相同", "The password must not be the user name"),
 }
 
 

@@ -7,9 +7,10 @@ pages add presentation only. State-changing forms carry a CSRF token bound to th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from kaoping.narrative.numbers import format_change, format_value
 from kaoping.web import appraisal_data, auth, views
-from kaoping.web.audit import log_drilldown, recent_drilldowns
+from kaoping.web.audit import log_auth, log_drilldown, recent_drilldowns
 from kaoping.web.context import ContextDep
 from kaoping.web.errors import Forbidden, WebError
 from kaoping.web.i18n import LANG_COOKIE, Lang, pick_lang, translate
@@ -160,6 +161,32 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
+def _same_origin(request: Request) -> bool:
+    """Whether a form post comes from one of our own pages (login CSRF).
+
+    Browsers send ``Origin`` with every cross-origin POST (``Referer`` where an old one does
+    not); either must name this server's host. A request with neither is not a browser's
+    cross-site form, so it passes. The scheme is not compared: behind a TLS proxy the
+    server sees http while the browser says https.
+    """
+    host = request.headers.get("host", "")
+    for header in ("origin", "referer"):
+        value = request.headers.get(header)
+        if value:
+            return bool(host) and urlsplit(value).netloc == host
+    return True
+
+
+def _locked_page(request: Request, wait: int, next: str, username: str) -> HTMLResponse:
+    lang = pick_lang(request)
+    until = (datetime.now(UTC) + timedelta(seconds=wait)).strftime("%H:%M:%S")
+    message = translate("login_locked", lang).format(seconds=wait, at=until)
+    response = render(request, "login.html", None, status_code=429, next=_safe_next(next),
+                      failed=False, locked=message, username=username)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
     request: Request,
@@ -168,7 +195,13 @@ def login_submit(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    user = auth.login(ctx, username, password)
+    if not _same_origin(request):
+        raise Forbidden(translate("cross_site_login", pick_lang(request)))
+    try:
+        user = auth.login(ctx, username, password, address=auth.client_address(request),
+                          channel="page")
+    except auth.LoginThrottled as exc:
+        return _locked_page(request, exc.retry_after, next, username)
     if user is None:
         return render(request, "login.html", None, status_code=401, next=_safe_next(next),
                       failed=True, username=username)
@@ -184,10 +217,76 @@ def check_csrf(scope: Scope, token: str) -> None:
 
 
 @router.post("/logout")
-def logout(scope: ScopeDep, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+def logout(
+    request: Request, scope: ScopeDep, csrf: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    """End the session on the server (the cookie is useless from now on) and drop it."""
     check_csrf(scope, csrf)
+    auth.end_session(scope.ctx, scope.principal)
+    log_auth(scope.ctx.engine, "logout", scope.principal.username,
+             address=auth.client_address(request), channel="page")
     response = RedirectResponse("/login", status_code=303)
     auth.clear_session(response)
+    return response
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_form(request: Request, scope: ScopeDep, done: bool = False) -> Response:
+    """The logged-in user's password change: current password, new one twice."""
+    return render(request, "account_password.html", scope, error="", done=done)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def password_submit(
+    request: Request,
+    scope: ScopeDep,
+    current: Annotated[str, Form(max_length=1024)],
+    new: Annotated[str, Form(max_length=1024)],
+    confirm: Annotated[str, Form(max_length=1024)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Change the password: every session and token of the user is revoked (the epoch is
+    bumped), and this browser gets a new session. A wrong current password counts as a
+    failed login, so a stolen cookie cannot be used to guess the password unthrottled."""
+    from kaoping.appdb import session_scope
+    from kaoping.web import throttle
+    from kaoping.web.users import get_user, password_problem, set_password, verify_password
+
+    check_csrf(scope, csrf)
+    ctx, p, lang = scope.ctx, scope.principal, pick_lang(request)
+    address = auth.client_address(request)
+
+    def again(key: str, status: int = 400, **fields: Any) -> Response:
+        return render(request, "account_password.html", scope, status_code=status,
+                      error=translate(key, lang).format(**fields), done=False)
+
+    wait = throttle.check(ctx.engine, p.username, address)
+    if wait:
+        until = (datetime.now(UTC) + timedelta(seconds=wait)).strftime("%H:%M:%S")
+        response = again("login_locked", 429, seconds=wait, at=until)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    if new != confirm:
+        return again("pw_mismatch")
+    with session_scope(ctx.engine) as session:
+        user = get_user(session, p.user_id)
+        assert user is not None  # identify() has just read it
+        if not verify_password(user, current):
+            throttle.failed(ctx.engine, p.username, address)
+            log_auth(ctx.engine, "login_failed", p.username, address=address,
+                     channel="page", detail="wrong current password on password change")
+            return again("pw_wrong_current")
+        problem = password_problem(new, user.username)
+        if problem is not None:
+            return again(f"pw_{problem}")
+        set_password(session, user, new)
+    log_auth(ctx.engine, "password_changed", p.username, address=address, channel="page")
+    # the old cookie is revoked with the epoch: this browser continues on a new session
+    response = RedirectResponse("/account/password?done=true", status_code=303)
+    with session_scope(ctx.engine) as session:
+        fresh = get_user(session, p.user_id)
+        assert fresh is not None
+        auth.start_session(ctx, response, fresh)
     return response
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "PERIOD_PATTERN",
     "DefinitionOut",
     "DistributionOut",
     "IndicatorValueOut",
@@ -24,6 +25,14 @@ __all__ = [
     "TokenIn",
     "TokenOut",
 ]
+
+
+_YEAR_OR_PART = r"[1-9]\d{3}(-([Hh][12]|[Qq][1-4]|0?[1-9]|1[0-2]))?"
+_MONTH = r"[1-9]\d{3}-(0?[1-9]|1[0-2])"
+#: the period grammar of :func:`kaoping.engine.periods.parse_period`, for the schema: a
+#: year, half, quarter, month, or a range of months (one that ends before it starts
+#: still answers 400)
+PERIOD_PATTERN = rf"^({_YEAR_OR_PART}|{_MONTH} ?\.\. ?{_MONTH})$"
 
 
 class TokenIn(BaseModel):
@@ -292,3 +301,15 @@ class DrilldownLogOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str | list[dict[str, Any]]
+
+
+class AuthLogOut(BaseModel):
+    """One event of the login audit trail (never a password)."""
+
+    at: str
+    event: str = Field(description="login_ok, login_failed, login_locked, logout, "
+                       "password_changed, tokens_revoked, disabled, enabled or removed")
+    username: str
+    address: str
+    channel: str = Field(description="api, page or cli")
+    detail: str

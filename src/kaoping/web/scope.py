@@ -19,6 +19,8 @@ their existence would protect nothing); an unknown organ or prosecutor answers 4
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -166,6 +168,20 @@ class Scope:
             raise Forbidden(f"the result of {result.subject!r} is outside your scope "
                             f"({self._describe()})")
 
+    def subject_filter(self, subject_type: str) -> Callable[[str], bool]:
+        """:meth:`sees_subject` for subjects of one kind, as a function of the id."""
+        return lambda subject: self.sees_subject(subject_type, subject)
+
+    def peer_filter(self, run: Any, result: Any) -> Callable[[str], bool] | None:
+        """What of ``result``'s peers the user may read: None if he sees every result of
+        its comparison group (an officer above it), else a check for one subject -- the
+        appraisal's derived text then names only those and counts the rest
+        (:func:`kaoping.appraisal.explain.scoped_result`)."""
+        group = [r for r in run.results if r.group == result.group]
+        if all(self.sees_result(r) for r in group):
+            return None
+        return self.subject_filter(result.subject_type)
+
     def may_object(self, result: Any) -> bool:
         """A prosecutor objects to his own result; an organ's officer or leader to the
         organ's result (the organ appraised by the level above)."""
@@ -204,9 +220,31 @@ def _build(principal: Principal, ctx: AppContext) -> Scope:
     return Scope(principal, ctx, top, data.descendants(top))
 
 
+#: methods that change nothing: no CSRF token needed
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_api_csrf(request: Request, ctx: AppContext, principal: Principal) -> None:
+    """A state-changing API call authenticated by the session cookie must send the page's
+    CSRF token as ``X-CSRF-Token``: a browser attaches the cookie to a request another site
+    makes, never a header that site cannot read. Bearer tokens are not sent by browsers on
+    their own, so they need none."""
+    if principal.via != "cookie" or request.method in SAFE_METHODS:
+        return
+    if not request.url.path.startswith("/api"):
+        return  # page forms carry the token as a form field (pages.check_csrf)
+    from kaoping.web.auth import csrf_token
+
+    sent = request.headers.get("x-csrf-token", "")
+    if not hmac.compare_digest(sent, csrf_token(ctx, principal)):
+        raise Forbidden("a state-changing API call with the session cookie needs the "
+                        "X-CSRF-Token header (the token of the page), or use a bearer token")
+
+
 def get_scope(request: Request, ctx: ContextDep) -> Scope:
     """The scope of the logged-in user; 401 (API) or a redirect to /login (pages) if none."""
     principal = identify(request, ctx)
+    check_api_csrf(request, ctx, principal)
     scope = _build(principal, ctx)
     request.state.scope = scope
     return scope

@@ -1,10 +1,12 @@
 """Signed, expiring tokens: the bearer tokens of the API and the page session cookie.
 
-A token is ``base64url(json payload) "." base64url(HMAC-SHA256(secret, payload))``. It is
-stateless, so the server needs no session table; it carries the user's id and the user's
-``token_epoch``, so bumping the epoch (a password change, a disabled account) revokes every
-token issued before. Written with the standard library because ``itsdangerous`` is not a
-declared dependency of kaoping.
+A token is ``base64url(json payload) "." base64url(HMAC-SHA256(secret, payload))``. The
+signature proves the server issued it; whether it still holds is looked up on every request
+(:mod:`kaoping.web.auth`): it carries the user's id, the user's ``token_epoch`` (bumping the
+epoch -- a password change, ``kaoping users revoke``, a disabled account -- revokes every
+token issued before) and the id of a server-side session row, revoked by logging out.
+Written with the standard library because ``itsdangerous`` is not a declared dependency of
+kaoping.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class TokenPayload:
     epoch: int
     kind: str
     expires: int
+    #: the server-side session (``web_sessions``) the token belongs to
+    sid: str = ""
 
 
 def _b64(data: bytes) -> str:
@@ -49,9 +53,12 @@ def verify_signed(secret: bytes, message: str, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, message), signature)
 
 
-def issue(secret: bytes, *, user_id: int, epoch: int, kind: str, ttl: int) -> str:
-    """A token for ``user_id`` of ``kind`` ("api" or "session") valid for ``ttl`` seconds."""
-    body = {"u": user_id, "e": epoch, "k": kind, "x": int(time.time()) + ttl}
+def issue(
+    secret: bytes, *, user_id: int, epoch: int, kind: str, ttl: int, sid: str = ""
+) -> str:
+    """A token for ``user_id`` of ``kind`` ("api" or "session") valid for ``ttl`` seconds,
+    bound to the server-side session ``sid``."""
+    body = {"u": user_id, "e": epoch, "k": kind, "x": int(time.time()) + ttl, "s": sid}
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return f"{payload}.{sign(secret, payload)}"
 
@@ -63,7 +70,8 @@ def verify(secret: bytes, token: str, *, kind: str) -> TokenPayload:
         raise TokenError("invalid token")
     try:
         body = json.loads(_unb64(payload))
-        out = TokenPayload(int(body["u"]), int(body["e"]), str(body["k"]), int(body["x"]))
+        out = TokenPayload(int(body["u"]), int(body["e"]), str(body["k"]), int(body["x"]),
+                           str(body.get("s", "")))
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise TokenError("invalid token") from exc
     if out.kind != kind:

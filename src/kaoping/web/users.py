@@ -20,19 +20,31 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kaoping.appdb import Base
 
 __all__ = [
+    "MIN_PASSWORD",
+    "PASSWORD_PROBLEMS",
     "Role",
     "User",
     "UserError",
     "authenticate",
+    "check_password",
     "create_user",
+    "find_user",
     "get_user",
     "list_users",
+    "password_problem",
+    "remove_user",
+    "revoke_tokens",
+    "set_active",
     "set_password",
+    "verify_password",
 ]
 
 _HASHER = PasswordHasher()
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
-MIN_PASSWORD = 8
+#: OWASP ASVS 2.1.1: at least 12 characters (after trimming surrounding blanks)
+MIN_PASSWORD = 12
+#: characters a weak password pads a common one with ("password1234", "dragon!!2020")
+_PADDING = "0123456789!@#$%^&*()-_=+.,;:?~ "
 
 
 class Role(StrEnum):
@@ -71,6 +83,51 @@ class User(Base):
         return Role(self.role)
 
 
+#: why a password is refused: key (the pages translate it as ``pw_<key>``) -> message
+PASSWORD_PROBLEMS = {
+    "short": f"the password must have at least {MIN_PASSWORD} characters, not counting "
+             "blanks at either end",
+    "repetitive": "the password repeats too few characters: choose a longer phrase",
+    "no_words": "the password has only digits and punctuation: add words",
+    "common": "the password is one of the commonest passwords: choose another",
+    "username": "the password must not be the user name",
+}
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why ``password`` is refused (a key of :data:`PASSWORD_PROBLEMS`), or None.
+
+    ASVS 2.1.1 (length, counted without surrounding blanks: eight spaces are no password)
+    and 2.1.7 (not a common password): the trimmed password, lower-cased, and the same with
+    leading and trailing digits and punctuation stripped ("Password1234!") must not be in
+    the shipped list of common passwords, nor be the user name; a password of digits and
+    punctuation only, or of fewer than four distinct characters, is refused too.
+    """
+    from kaoping.web.common_passwords import COMMON_PASSWORDS
+
+    trimmed = password.strip()
+    if len(trimmed) < MIN_PASSWORD:
+        return "short"
+    lowered = trimmed.lower()
+    core = lowered.strip(_PADDING)
+    if len(set(lowered)) < 4:
+        return "repetitive"
+    if not core:
+        return "no_words"
+    if lowered in COMMON_PASSWORDS or core in COMMON_PASSWORDS:
+        return "common"
+    if username and username.lower() in (lowered, core):
+        return "username"
+    return None
+
+
+def check_password(password: str, username: str = "") -> None:
+    """UserError naming the problem if ``password`` does not meet the policy."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise UserError(PASSWORD_PROBLEMS[problem])
+
+
 def _check(role: Role, organ_code: str | None, prosecutor_id: str | None) -> None:
     if role in (Role.OFFICER, Role.LEADER) and not organ_code:
         raise UserError(f"a {role} belongs to an organ: give --organ CODE")
@@ -104,8 +161,7 @@ def create_user(
         raise UserError(
             f"invalid user name {username!r}: 2-64 letters, digits, '_', '.', '@' or '-'"
         )
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+    check_password(password, username)
     _check(role, organ_code, prosecutor_id)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise UserError(f"user {username!r} exists already")
@@ -124,12 +180,52 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Change the password and revoke every token issued before."""
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+    """Change the password and revoke every token and session issued before."""
+    check_password(password, user.username)
     user.password_hash = _HASHER.hash(password)
     user.token_epoch += 1
     session.flush()
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's (the password-change form asks for it)."""
+    try:
+        return bool(_HASHER.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def revoke_tokens(session: Session, user: User) -> None:
+    """Invalidate every token and session cookie issued to ``user`` so far.
+
+    Tokens carry the epoch they were issued under and every request compares it with the
+    stored one (:func:`kaoping.web.auth.identify`), so one increment revokes them all --
+    the answer to a stolen token short of rotating the server's secret.
+    """
+    user.token_epoch += 1
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Disable (revoking every token at once) or enable a login."""
+    user.active = 1 if active else 0
+    if not active:
+        user.token_epoch += 1
+    session.flush()
+
+
+def remove_user(session: Session, user: User) -> None:
+    """Delete a login; its tokens die with it (the user id no longer resolves)."""
+    session.delete(user)
+    session.flush()
+
+
+def find_user(session: Session, username: str) -> User:
+    """The user called ``username``; UserError if there is none."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserError(f"no user {username!r} (kaoping users list shows them)")
+    return user
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

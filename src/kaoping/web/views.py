@@ -106,19 +106,61 @@ def distribution(
         return {"indicator": indicator, "period": period, "level": level,
                 "organ_code": organ.code, "organ_value": mine, "peers": 0, "edges": [],
                 "counts": [], "quartiles": [None, None, None], "organ_bin": None}
-    lo, hi = float(values.min()), float(values.max())
-    if hi == lo:
-        hi = lo + (abs(lo) * 0.01 or 0.01)
-    counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+    edges, counts, step = anonymised_bins(values, bins)
     organ_bin = None
     if mine is not None:
-        organ_bin = int(min(max(np.searchsorted(edges, mine, side="right") - 1, 0), bins - 1))
-    quartiles = [float(q) for q in np.quantile(values, [0.25, 0.5, 0.75])]
+        organ_bin = int(min(max(np.searchsorted(edges, mine, side="right") - 1, 0),
+                            len(counts) - 1))
+    quartiles: list[float | None] = [None, None, None]
+    if values.size >= 2 * MIN_BIN:  # a quartile of a handful of organs is one organ's value
+        quartiles = [_on_grid(float(q), step / 10) for q in
+                     np.quantile(values, [0.25, 0.5, 0.75])]
     return {
         "indicator": indicator, "period": period, "level": level, "organ_code": organ.code,
-        "organ_value": mine, "peers": int(values.size), "edges": [float(e) for e in edges],
-        "counts": [int(c) for c in counts], "quartiles": quartiles, "organ_bin": organ_bin,
+        "organ_value": mine, "peers": int(values.size), "edges": edges,
+        "counts": counts, "quartiles": quartiles, "organ_bin": organ_bin,
     }
+
+
+#: the fewest organs a non-empty bin of a distribution may hold
+MIN_BIN = 5
+
+
+def _on_grid(x: float, step: float) -> float:
+    return x if step <= 0 else round(round(x / step) * step, 12)
+
+
+def anonymised_bins(values: Any, bins: int) -> tuple[list[float], list[int], float]:
+    """Bin edges and counts in which no organ stands out: every non-empty bin holds at
+    least :data:`MIN_BIN` organs (neighbouring bins are merged until it does, so few peers
+    give few bins), and the edges lie on a round grid, so neither the exact minimum nor the
+    exact maximum -- each one organ's figure -- is given away. Also returns the grid step."""
+    n = int(values.size)
+    lo, hi = float(values.min()), float(values.max())
+    wanted = max(1, min(bins, n // MIN_BIN))
+    raw = (hi - lo) / wanted or (abs(lo) * 0.01 or 0.01)
+    magnitude = 10 ** np.floor(np.log10(raw))
+    step = float(next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
+    start = float(np.floor(lo / step) * step)
+    k = max(1, int(np.ceil((hi - start) / step - 1e-9)))
+    if start + k * step <= hi:
+        k += 1  # the maximum must fall inside the last bin, not on its upper edge
+    fine_edges = [_on_grid(start + i * step, step) for i in range(k + 1)]
+    fine, _ = np.histogram(values, bins=fine_edges)
+    edges, counts, run = [fine_edges[0]], [], 0
+    for i, c in enumerate(fine):
+        run += int(c)
+        if run >= MIN_BIN:  # close the bin; empty fine bins before it widen it
+            counts.append(run)
+            edges.append(fine_edges[i + 1])
+            run = 0
+    if not counts:  # fewer than MIN_BIN organs in all: one bin
+        counts = [run]
+        edges.append(fine_edges[-1])
+    else:  # the last few (and any empty bins after) join the last bin
+        counts[-1] += run
+        edges[-1] = fine_edges[-1]
+    return edges, counts, step
 
 
 def warnings(
