@@ -178,17 +178,30 @@ class Warehouse:
     def organ(self, organ_code: str) -> Subject:
         """The organ as a subject: itself and every organ below it.
 
-        Read with two small queries rather than through :attr:`hierarchy` (pandas), so
-        that a point read -- `kaoping show` -- starts without pandas or Ibis; a tree that
-        does not hold together is left to :attr:`hierarchy` to name."""
+        Read with a few small queries rather than through :attr:`hierarchy` (pandas), so
+        that a point read -- `kaoping show` -- starts without pandas or Ibis; an unknown
+        organ, or a tree that does not hold together, is left to :attr:`hierarchy` to
+        name."""
+        import pandas as pd
+
         from kaoping.engine.tree import organ_subject
 
         subject = organ_subject(self._connection(), organ_code)
-        if subject is None:  # unknown, or a broken tree: the hierarchy says which
-            h = self.hierarchy
-            h.organ(organ_code)
-            raise KeyError(h.unknown_organ_message(organ_code))  # pragma: no cover
-        return subject
+        if subject is not None:
+            return subject
+        h = self.hierarchy  # raises HierarchyError naming the organ of a broken tree
+        row = h.organ(organ_code)  # raises KeyError with near misses
+        parent = row["parent_code"]
+        return Subject(
+            kind="organ",
+            code=organ_code,
+            organ_code=organ_code,
+            level=int(str(row["level"])),
+            parent_code=None if parent is None or pd.isna(parent) else str(parent),
+            name_zh=str(row["name_zh"]),
+            name_en=str(row["name_en"]),
+            organs=tuple(h.descendants(organ_code)),
+        )
 
     def prosecutor(self, prosecutor_id: str) -> Subject:
         """The prosecutor as a subject (records he handled, in any organ)."""
@@ -218,6 +231,10 @@ class Warehouse:
         if prosecutor is not None:
             return self.prosecutor(prosecutor)
         if organ is None:
+            from kaoping.engine.tree import tree_holds
+
+            if not tree_holds(self._connection()):
+                self.hierarchy  # noqa: B018 -- raises HierarchyError naming the organ
             roots = self._connection().execute(
                 "SELECT organ_code FROM organs WHERE parent_code IS NULL LIMIT 2"
             ).fetchall()

@@ -16,7 +16,7 @@ from kaoping.engine.values import Subject
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["HierarchyError", "organ_subject"]
+__all__ = ["HierarchyError", "organ_subject", "tree_holds"]
 
 
 class HierarchyError(ValueError, LookupError):
@@ -42,6 +42,10 @@ SELECT
     (SELECT count(*) FROM organs WHERE parent_code IS NULL) = 1
     AND (SELECT count(*) FROM reach) = (SELECT count(*) FROM organs)
     AND (SELECT count(DISTINCT organ_code) FROM organs) = (SELECT count(*) FROM organs)
+    AND NOT EXISTS (
+        SELECT 1 FROM organs c JOIN organs p ON c.parent_code = p.organ_code
+        WHERE c.level IS DISTINCT FROM p.level + 1
+    )
 """
 
 _BELOW = f"""
@@ -55,11 +59,16 @@ SELECT code FROM below WHERE code <> ? ORDER BY code
 """
 
 
+def tree_holds(con: duckdb.DuckDBPyConnection) -> bool:
+    """One root, every organ reachable from it once, every level one below its parent's."""
+    ok = con.execute(_TREE_OK).fetchall()
+    return bool(ok and ok[0][0])
+
+
 def organ_subject(con: duckdb.DuckDBPyConnection, organ_code: str) -> Subject | None:
     """The organ ``organ_code`` with every organ below it; None when there is no such
     organ or the tree does not hold together."""
-    ok = con.execute(_TREE_OK).fetchall()
-    if not ok or not ok[0][0]:
+    if not tree_holds(con):
         return None
     rows = con.execute(
         "SELECT parent_code, level, name_zh, name_en FROM organs WHERE organ_code = ?",
