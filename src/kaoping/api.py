@@ -76,6 +76,21 @@ class Warehouse:
         self._token: tuple[int, int, int] | None = None
         self._freshness: Freshness | None = None
 
+    @classmethod
+    def over(
+        cls,
+        path: Path | str,
+        con: duckdb.DuckDBPyConnection,
+        token: tuple[int, int, int] | None,
+        *,
+        catalogue: Catalogue | None = None,
+    ) -> Warehouse:
+        """A reader over ``con``, an open read-only connection to the version ``token``
+        of ``path`` (the web server's readers share one opened file this way)."""
+        wh = cls(path, catalogue=catalogue)
+        wh._con, wh._token = con, token
+        return wh
+
     # --- life cycle -------------------------------------------------------------------
 
     def __enter__(self) -> Warehouse:

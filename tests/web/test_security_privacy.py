@@ -46,14 +46,24 @@ def test_a_real_name_column_is_dropped_on_import(tmp_path: Path) -> None:
 
 
 def test_a_real_name_column_is_no_display_name(tmp_path: Path) -> None:
-    """An export whose only name column is 姓名 is refused: display_name is required and
-    must be a pseudonym (the header 姓名 used to be accepted for it)."""
+    """An export whose only name column is 姓名 loads no prosecutor: display_name is
+    required and must be a pseudonym (the header 姓名 used to be accepted for it), so each
+    new record is quarantined for the missing display_name, and the name is nowhere."""
+    from kaoping.warehouse import opened
+
     organs = _write(tmp_path / "organs.csv", "院代码,上级院代码,层级,院名称,英文名称\n"
                     "000000,,1,最高人民检察院,Supreme People's Procuratorate\n")
     pros = _write(tmp_path / "prosecutors.csv", "检察官编号,院代码,部门,姓名\n"
                   "P0000000001,000000,minors,张三\n")
     code, out = _import(tmp_path / "w.duckdb", organs, pros)
-    assert code != 0 and "display_name" in out
+    assert code == 0, out
+    with opened(tmp_path / "w.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM prosecutors").fetchall()[0][0] == 0
+        reasons = [r[0] for r in con.execute(
+            "SELECT reason FROM quarantine WHERE table_name = 'prosecutors'").fetchall()]
+        stored = con.execute("SELECT string_agg(record, ' ') FROM quarantine").fetchall()[0][0]
+    assert any("display_name" in r for r in reasons), reasons
+    assert "张三" not in (stored or "")
 
 
 def test_no_column_alias_is_a_real_name_header() -> None:

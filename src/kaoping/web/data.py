@@ -18,19 +18,24 @@ words.
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
 from kaoping.web.errors import BadRequest, NotFound, Unavailable
 
 if TYPE_CHECKING:
+    import duckdb
+
     from kaoping.api import Warehouse
     from kaoping.catalogue.models import Indicator, Measure
     from kaoping.engine.freshness import Freshness
@@ -117,45 +122,128 @@ def records_page(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return _rows(frame)
 
 
+#: readers per version: a slow request (a briefing, a report) must not hold up quick ones
+POOL_SIZE = 4
+#: answers kept per version (they cannot change: a version is never written)
+CACHE_SIZE = 4096
+
+
 class _Snapshot:
     """One published version of the warehouse, as the requests that started on it read it.
 
     The warehouse is replaced, never written in place (:mod:`kaoping.versions`): a request
     reads the version that was published when it began, from start to end, so a page
-    never mixes two computations; the next request opens the new one. A version's reader
-    is closed when its last request ends.
+    never mixes two computations; the next request opens the new one. The version is
+    opened read-only once; up to :data:`POOL_SIZE` readers (DuckDB connections to it,
+    each with its own Ibis backend) serve requests in parallel -- a DuckDB connection
+    is not safe for concurrent use, so each request leases one. What a reader answers
+    is kept (:meth:`cached`): nothing can change it until the next version.
     """
 
     def __init__(self, path: Path, token: tuple[int, int, int] | None) -> None:
         self.path, self.token = path, token
-        self.wh: Warehouse | None = None
-        #: DuckDB connections are not safe for concurrent use from several threads
-        self.lock = threading.RLock()
         self.users = 0
         self.retired = False
         self.tree: tuple[dict[str, dict[str, Any]], dict[str, list[str]], str] | None = None
         self.periods: tuple[str, ...] | None = None
+        self._cond = threading.Condition()
+        self._root: duckdb.DuckDBPyConnection | None = None
+        self._free: list[Warehouse] = []
+        self._all: list[Warehouse] = []
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
-    def warehouse(self) -> Warehouse:
-        if self.wh is None:
-            if not self.path.exists():
-                raise Unavailable(
-                    f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
-                    "and `kaoping compute`, or start the server with --db FILE"
-                )
-            from kaoping.api import Warehouse
+    def _new_reader(self) -> Warehouse:
+        """A reader on a connection of its own to the version (called under ``_cond``)."""
+        from kaoping.api import Warehouse
+        from kaoping.warehouse import connect
 
-            self.wh = Warehouse(self.path)
-        return self.wh
+        if not self.path.exists():
+            raise Unavailable(
+                f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
+                "and `kaoping compute`, or start the server with --db FILE"
+            )
+        catalogue = self._all[0].catalogue if self._all else None
+        if self._root is None:
+            self._root = connect(self.path, read_only=True)
+        wh = Warehouse.over(self.path, self._root.cursor(), self.token, catalogue=catalogue)
+        self._all.append(wh)
+        return wh
+
+    @contextmanager
+    def lease(self) -> Iterator[Warehouse]:
+        """A reader for this request (the one it holds already, when it asks again)."""
+        held = _held.get()
+        if held is not None and held[0] is self:
+            yield held[1]
+            return
+        with self._cond:
+            while not self._free and len(self._all) >= POOL_SIZE:
+                self._cond.wait()
+            wh = self._free.pop() if self._free else self._new_reader()
+        reset = _held.set((self, wh))
+        try:
+            yield wh
+        finally:
+            _held.reset(reset)
+            with self._cond:
+                self._free.append(wh)
+                self._cond.notify()
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()``, kept under ``key`` for this version; a copy is handed out, so a
+        caller may change what it gets."""
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return copy.deepcopy(self._cache[key])
+        value = make()
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return copy.deepcopy(value)
 
     def close(self) -> None:
-        with self.lock:
-            if self.wh is not None:
-                self.wh.close()
-                self.wh = None
+        with self._cond:
+            for wh in self._all:
+                wh.close()
+            self._all, self._free = [], []
+            if self._root is not None:
+                self._root.close()
+                self._root = None
 
 
+_held: ContextVar[tuple[_Snapshot, Warehouse] | None] = ContextVar("kaoping_reader", default=None)
 _pinned: ContextVar[_Snapshot | None] = ContextVar("kaoping_snapshot", default=None)
+
+
+def _frozen(x: Any) -> Any:
+    """``x`` as a hashable key: lists, tuples and sets become tuples, dicts sorted items."""
+    if isinstance(x, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in x.items()))
+    if isinstance(x, (list, tuple)):
+        return tuple(_frozen(v) for v in x)
+    if isinstance(x, (set, frozenset)):
+        return tuple(sorted(_frozen(v) for v in x))
+    return x
+
+
+_R = TypeVar("_R")
+
+
+def _per_version(method: Callable[..., _R]) -> Callable[..., _R]:
+    """Keep what ``method`` answers for the version being read: a version is never
+    written, so the same question gets the same answer until the next one is published.
+    Errors are not kept."""
+
+    @functools.wraps(method)
+    def wrapper(self: WebData, *args: Any, **kwargs: Any) -> _R:
+        key = (method.__name__, _frozen(args), _frozen(kwargs))
+        answer: _R = self._snapshot().cached(key, lambda: method(self, *args, **kwargs))
+        return answer
+
+    return wrapper
 
 
 class WebData:
@@ -212,8 +300,7 @@ class WebData:
         from kaoping.engine.periods import PeriodError
 
         snap = self._snapshot()
-        with snap.lock:
-            wh = snap.warehouse()
+        with snap.lease() as wh:
             try:
                 yield wh
             except PeriodError as exc:
@@ -311,6 +398,7 @@ class WebData:
             node = organs[node]["parent_code"]
         return list(reversed(chain))
 
+    @_per_version
     def prosecutor(self, prosecutor_id: str) -> dict[str, Any]:
         with self.open() as wh:
             p = wh.backend.table("prosecutors")
@@ -319,6 +407,7 @@ class WebData:
             raise NotFound(f"no prosecutor {prosecutor_id!r} in the warehouse")
         return _rows(frame, ["prosecutor_id", "organ_code", "department", "display_name"])[0]
 
+    @_per_version
     def prosecutors_of(self, organ_code: str) -> list[dict[str, Any]]:
         with self.open() as wh:
             p = wh.backend.table("prosecutors")
@@ -385,6 +474,7 @@ class WebData:
 
     # --- figures ----------------------------------------------------------------------
 
+    @_per_version
     def value(
         self, indicator: str, period: str, *, organ: str | None = None,
         prosecutor: str | None = None,
@@ -394,6 +484,7 @@ class WebData:
             v = wh.indicator(indicator, period=period, organ=organ, prosecutor=prosecutor)
             return {**v.to_dict(), "freshness": wh.freshness().to_dict()}
 
+    @_per_version
     def values_many(
         self, indicators: Sequence[str], period: str, *, organ: str | None = None,
         prosecutor: str | None = None, stored_only: bool = False,
@@ -409,6 +500,7 @@ class WebData:
             fresh = wh.freshness().to_dict()
             return [{**v.to_dict(), "freshness": fresh} for v in values]
 
+    @_per_version
     def sentence(
         self, indicator: str, period: str, lang: str, *, organ: str | None = None,
         prosecutor: str | None = None,
@@ -424,6 +516,7 @@ class WebData:
         return self.histories([indicator], subject_type=subject_type, subject=subject,
                               kind=kind)[indicator]
 
+    @_per_version
     def histories(
         self, indicators: Sequence[str], *, subject_type: str, subject: str, kind: str
     ) -> dict[str, list[dict[str, Any]]]:
@@ -456,18 +549,21 @@ class WebData:
             out[str(ind)].append(row)
         return out
 
+    @_per_version
     def league(self, indicator: str, period: str, *, parent: str) -> list[dict[str, Any]]:
         """The organs directly below ``parent``, best first (the engine's ranks)."""
         with self.open() as wh:
             frame = wh.values(indicator, period, parent=parent)
         return self._league_rows(frame)
 
+    @_per_version
     def level_values(self, indicator: str, period: str, *, level: int) -> list[dict[str, Any]]:
         """Every organ of ``level``: the population a distribution is drawn from."""
         with self.open() as wh:
             frame = wh.values(indicator, period, level=level)
         return self._league_rows(frame)
 
+    @_per_version
     def prosecutor_values(
         self, indicator: str, period: str, *, organ: str
     ) -> list[dict[str, Any]]:
@@ -493,6 +589,7 @@ class WebData:
                     row[key] = int(row[key])
         return out
 
+    @_per_version
     def flagged(
         self, organs: Sequence[str], period: str, *, limit: int = 200
     ) -> list[dict[str, Any]]:
@@ -555,6 +652,7 @@ class WebData:
 
     # --- records ----------------------------------------------------------------------
 
+    @_per_version
     def records(
         self, indicator: str, period: str, *, side: str, organ: str | None = None,
         prosecutor: str | None = None, limit: int = 50, offset: int = 0,
