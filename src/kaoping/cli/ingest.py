@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,8 @@ from rich.text import Text
 from kaoping.cli.app import DbOption, app, console, err_console, fail, resolve_db
 
 if TYPE_CHECKING:
+    import duckdb
+
     # DuckDB, the importer and the schema are imported by the commands that use them, so
     # that `kaoping --help` and the other commands start without them.
     from rich.progress import Progress, TaskID
@@ -228,6 +231,23 @@ def _summary(reports: list[ImportReport]) -> Group:
     return Group(out, *changed)
 
 
+@contextmanager
+def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened read-only, or the CLI's one-line error."""
+    import duckdb
+
+    from kaoping.warehouse import connect
+
+    try:
+        con = connect(db_path, read_only=True)
+    except (FileNotFoundError, duckdb.Error) as exc:
+        raise fail(str(exc)) from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 @app.command("imports")
 def imports_command(
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many.")] = 20,
@@ -235,20 +255,10 @@ def imports_command(
     db: DbOption = None,
 ) -> None:
     """List the imports, newest first: when, who, which file (and its hash), what changed."""
-    import duckdb
-
     from kaoping.ingest import list_imports
-    from kaoping.warehouse import connect
 
-    db_path = resolve_db(db)
-    try:
-        con = connect(db_path, read_only=True)
-    except (FileNotFoundError, duckdb.Error) as exc:
-        raise fail(str(exc)) from None
-    try:
+    with _reading(resolve_db(db)) as con:
         records = list_imports(con, limit)
-    finally:
-        con.close()
     if as_json:
         payload = [
             {
@@ -334,24 +344,14 @@ def quarantine_command(
     db: DbOption = None,
 ) -> None:
     """List the rows imports refused, with the column, the value and the reason."""
-    import duckdb
-
     from kaoping.ingest import count_quarantine, list_quarantine
     from kaoping.model.schema import TABLES
-    from kaoping.warehouse import connect
 
     if table is not None and table not in TABLES:
         raise fail(f"unknown table {table!r}; known tables: {', '.join(TABLES)}")
-    db_path = resolve_db(db)
-    try:
-        con = connect(db_path, read_only=True)
-    except (FileNotFoundError, duckdb.Error) as exc:
-        raise fail(str(exc)) from None
-    try:
+    with _reading(resolve_db(db)) as con:
         rows = list_quarantine(con, table, file, limit)
         total = count_quarantine(con, table, file)
-    finally:
-        con.close()
     if as_json:
         payload = [
             {
