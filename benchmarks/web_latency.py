@@ -6,8 +6,10 @@ run (scheme ``organs``, period 2020) and one published prosecutor run (``prosecu
 leader, prosecutor; ``kaoping.web.demo.create_demo_users``), starts the real server
 (``kaoping serve`` as a subprocess) and drives it over HTTP:
 
-1. a warm-up: every request kind once, then ``--warmup`` random requests, not timed;
-2. a sequential pass, one request at a time (the baseline of this run);
+1. a warm-up: every request kind once, then ``--warmup`` random requests, not counted
+   (the first request of each kind is printed: what a cold server costs);
+2. a sequential pass, one request at a time over the four roles (the baseline of this
+   run: what each kind costs on its own);
 3. the concurrent pass: ``--clients`` threads (httpx), each logged in as one of the four
    roles in turn -- a bearer token (``POST /api/token``) for the API, a session cookie
    (``POST /login``) for the pages -- sending ``--requests`` requests in all.
@@ -20,12 +22,13 @@ indicator and a period among the stored ones (``/api/indicators``, ``/api/period
 half the time the default period) and, for scorecards and appraisal results, a subject
 of the stored runs the client may see (a prosecutor: himself, his organ).
 
-Prints, per kind: requests, errors (not 200, timeouts included), skipped (a kind whose
-single request exceeded ``--cap-seconds`` is not sent again), p50, p95 and max in ms of
-the concurrent pass, its target, the sequential p50 and the ratio concurrent p50 /
-sequential p50; sorted by p95, the kinds with the 300 ms target first, then briefings and
-reports with their own targets (issue 12). Ends with ``worst_p95_ms: X``, the worst p95
-over the kinds with the 300 ms target.
+Prints, per kind: requests, errors (not 200, timeouts of ``--timeout`` included), skipped
+(a kind one of whose requests took over ``--cap-seconds`` on its own, in the warm-up or
+the sequential pass, gets only ``--capped-more`` requests per pass, so that the run
+finishes), p50, p95 and max in ms of the concurrent pass, its target, the sequential p50
+and the ratio concurrent p50 / sequential p50; sorted by p95, the kinds with the 300 ms
+target first, then briefings and reports with their own targets (issue 12). Ends with
+``worst_p95_ms: X``, the worst p95 over the kinds with the 300 ms target.
 
     python benchmarks/web_latency.py                                   # build 2,000,000 persons
     python benchmarks/web_latency.py --db /tmp/kp/big/k.duckdb --requests 600
@@ -33,9 +36,12 @@ over the kinds with the 300 ms target.
     python benchmarks/web_latency.py --reuse --profile page_overview  # where the time goes
 
 ``--db`` copies the given computed warehouse into the work dir (never writes into it).
-``--profile KIND`` serves nothing: it runs one kind in-process (``fastapi.testclient``
-over ``kaoping.web.app.create_app``) under cProfile and prints the top functions and the
-DuckDB calls. The work dir (default ``benchmarks/.work/web-latency``) is not committed.
+``--profile KIND`` serves nothing: it runs one kind (or ``--profile-path``) in-process
+(``fastapi.testclient`` over ``kaoping.web.app.create_app``) under cProfile -- in the
+worker threads FastAPI runs sync endpoints in -- and prints the top functions and the
+DuckDB and SQL calls with their counts. For the real server under load, py-spy
+(``py-spy record -p PID --format raw``) samples every thread, the event loop's too. The
+work dir (default ``benchmarks/.work/web-latency``) is not committed.
 """
 
 from __future__ import annotations
@@ -101,6 +107,8 @@ class ClientScope:
     default_period: str
     indicators: list[str]
     per_prosecutor: list[str]
+    #: indicators with a denominator (the others have no denominator records: 404)
+    with_denominator: set[str]
     prosecutors: list[str]
     runs: dict[int, list[str]] = field(default_factory=dict)
 
@@ -131,6 +139,13 @@ def _ind(s: ClientScope, r: random.Random) -> str:
     return r.choice(s.indicators)
 
 
+def _records(s: ClientScope, r: random.Random, prefix: str) -> str:
+    ind = _ind(s, r)
+    sides = ("numerator", "denominator") if ind in s.with_denominator else ("numerator",)
+    return (f"{prefix}/organs/{s.organ(r)}/indicators/{ind}/records?{_p(s, r)}"
+            f"&side={r.choice(sides)}")
+
+
 def _result(s: ClientScope, r: random.Random, prefix: str) -> str:
     run_id, subjects = s.run(r)
     return f"{prefix}/runs/{run_id}/results/{r.choice(subjects)}"
@@ -152,9 +167,7 @@ KINDS: list[Kind] = [
          lambda s, r: f"/organs/{s.organ(r)}/indicators/{_ind(s, r)}?{_p(s, r)}"),
     Kind("page_compare", 2, 300, False,
          lambda s, r: f"/organs/{s.parent(r)}/compare?indicator={_ind(s, r)}&{_p(s, r)}"),
-    Kind("page_records", 1.5, 300, True,
-         lambda s, r: f"/organs/{s.organ(r)}/indicators/{_ind(s, r)}/records?{_p(s, r)}"
-         f"&side={r.choice(('numerator', 'denominator'))}"),
+    Kind("page_records", 1.5, 300, True, lambda s, r: _records(s, r, "")),
     Kind("page_scorecard", 2, 300, False,
          lambda s, r: f"/prosecutors/{r.choice(s.prosecutors)}?{_p(s, r)}"),
     Kind("page_appraisal", 1, 300, False, lambda s, r: "/appraisal"),
@@ -178,9 +191,7 @@ KINDS: list[Kind] = [
     Kind("api_warnings", 2, 300, False,
          lambda s, r: f"/api/organs/{s.organ(r)}/warnings?{_p(s, r)}"
          f"&below={r.choice(('true', 'false'))}"),
-    Kind("api_records", 1, 300, True,
-         lambda s, r: f"/api/organs/{s.organ(r)}/indicators/{_ind(s, r)}/records?{_p(s, r)}"
-         f"&side={r.choice(('numerator', 'denominator'))}&limit=50"),
+    Kind("api_records", 1, 300, True, lambda s, r: _records(s, r, "/api") + "&limit=50"),
     Kind("api_prosecutors", 1, 300, True, lambda s, r: f"/api/organs/{s.organ(r)}/prosecutors"),
     Kind("api_prosecutor_figure", 1.5, 300, False,
          lambda s, r: f"/api/prosecutors/{r.choice(s.prosecutors)}/indicators/"
@@ -397,6 +408,7 @@ def discover(api: Api, role: str) -> ClientScope:
         periods=list(periods["periods"]), default_period=str(periods["default"]),
         indicators=[d["id"] for d in defs],
         per_prosecutor=[d["id"] for d in defs if d["per_prosecutor"]],
+        with_denominator={d["id"] for d in defs if d["denominator"]},
         prosecutors=sorted(set(prosecutors)), runs=runs,
     )
 
@@ -409,8 +421,10 @@ class Sample:
 
 
 class Cap:
-    """A kind one of whose requests took over ``seconds`` gets at most ``more`` requests
-    after that one, so that a pathological kind cannot hold the whole run up."""
+    """A kind one of whose requests took over ``seconds`` on its own (warm-up, sequential
+    pass) gets at most ``more`` requests in the concurrent pass, so that a pathological
+    kind cannot hold the whole run up. Latency under load never caps a kind: there every
+    kind waits for the slow ones."""
 
     def __init__(self, seconds: float, more: int) -> None:
         self.seconds, self.more = seconds, more
@@ -433,11 +447,17 @@ class Cap:
             with self.lock:
                 if kind not in self.left:
                     print(f"  {kind}: one request took {ms / 1000:.0f} s; at most {self.more} "
-                          "more of this kind", flush=True)
+                          "more of this kind per pass", flush=True)
                     self.left[kind] = self.more
 
+    def next_pass(self) -> None:
+        with self.lock:
+            self.left = dict.fromkeys(self.left, self.more)
 
-def send(session: Session, kind: str, path: str, cap: Cap | None) -> Sample | None:
+
+def send(session: Session, kind: str, path: str, cap: Cap | None,
+         learn: bool) -> Sample | None:
+    """One request, unless its kind is capped; with ``learn``, a slow one caps its kind."""
     if cap is not None and cap.skip(kind):
         return None
     t = time.perf_counter()
@@ -446,16 +466,16 @@ def send(session: Session, kind: str, path: str, cap: Cap | None) -> Sample | No
     except httpx.HTTPError:
         status = 0
     ms = (time.perf_counter() - t) * 1000
-    if cap is not None:
+    if cap is not None and learn:
         cap.note(kind, ms)
     return Sample(kind, ms, status)
 
 
 def sequential(sessions: dict[str, Session], plan: list[tuple[str, str, str]],
-               cap: Cap | None) -> list[Sample]:
+               cap: Cap) -> list[Sample]:
     out = []
     for role, kind, path in plan:
-        got = send(sessions[role], kind, path, cap)
+        got = send(sessions[role], kind, path, cap, learn=True)
         if got is not None:
             out.append(got)
     return out
@@ -475,7 +495,8 @@ def concurrent(base: str, scopes: dict[str, ClientScope], clients: int, requests
 
     def work(s: Session, plan: list[tuple[str, str]]) -> None:
         start.wait()
-        mine = [x for kind, path in plan if (x := send(s, kind, path, cap)) is not None]
+        mine = [x for kind, path in plan
+                if (x := send(s, kind, path, cap, learn=False)) is not None]
         with lock:
             samples.extend(mine)
 
@@ -543,6 +564,15 @@ def report(samples: list[Sample], baseline: list[Sample], cap: Cap) -> None:
     print(head)
     for r in own:
         print(line(r))
+    errors: dict[str, dict[int, int]] = {}
+    for s in samples:
+        if s.status != 200:
+            errors.setdefault(s.kind, {}).setdefault(s.status, 0)
+            errors[s.kind][s.status] += 1
+    if errors:
+        print("\nerrors (status 0: timeout or connection error): " + "; ".join(
+            f"{k} " + ", ".join(f"{st} x{n}" for st, n in sorted(v.items()))
+            for k, v in sorted(errors.items())))
     worst = max((r for r in main if not math.isnan(r[5])), key=lambda r: r[5], default=None)
     if worst is not None:
         print(f"\nworst_p95_kind: {worst[0].name}")
@@ -552,8 +582,34 @@ def report(samples: list[Sample], baseline: list[Sample], cap: Cap) -> None:
 # --- profiling in-process -----------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def profiled_threads(prof: cProfile.Profile) -> Iterator[None]:
+    """Profile what runs in AnyIO's worker threads: FastAPI runs sync endpoints and sync
+    dependencies there, so a profile of the calling thread would see only waiting. (What
+    runs on the event loop itself, e.g. middleware, is not in it: see py-spy for that.)"""
+    import anyio.to_thread
+
+    real = anyio.to_thread.run_sync
+
+    async def run_sync(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def call(*a: Any) -> Any:
+            prof.enable()
+            try:
+                return func(*a)
+            finally:
+                prof.disable()
+
+        return await real(call, *args, **kwargs)
+
+    anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        anyio.to_thread.run_sync = real
+
+
 def profile(db: Path, app_db: str, kind_name: str, role: str, repeat: int, seed: int,
-            top: int) -> None:
+            top: int, path: str | None) -> None:
     """One kind ``repeat`` times through TestClient under cProfile: top functions, DuckDB."""
     from fastapi.testclient import TestClient
 
@@ -583,17 +639,18 @@ def profile(db: Path, app_db: str, kind_name: str, role: str, repeat: int, seed:
 
         scope = discover(InProcessApi(), role)
         rng = random.Random(seed)
-        paths = [kind.build(scope, rng) for _ in range(repeat)]
-        s.get(paths[0])  # warm caches the first request fills
+        paths = [path] * repeat if path else [kind.build(scope, rng) for _ in range(repeat)]
+        t = time.perf_counter()
+        s.get(paths[0])  # warm the caches the first request fills
+        print(f"  warm-up {(time.perf_counter() - t) * 1000:8.0f} ms  {paths[0]}")
         prof = cProfile.Profile()
         times = []
-        for path in paths:
-            t = time.perf_counter()
-            prof.enable()
-            status = s.get(path)
-            prof.disable()
-            times.append((time.perf_counter() - t) * 1000)
-            print(f"  {status} {times[-1]:8.0f} ms  {path}")
+        with profiled_threads(prof):
+            for p in paths:
+                t = time.perf_counter()
+                status = s.get(p)
+                times.append((time.perf_counter() - t) * 1000)
+                print(f"  {status} {times[-1]:8.0f} ms  {p}")
     print(f"{kind_name} as {role}: median {pct(times, 50):.0f} ms over {repeat}")
     buf = io.StringIO()
     st = pstats.Stats(prof, stream=buf)
@@ -639,6 +696,7 @@ def main() -> None:
     parser.add_argument("--profile", metavar="KIND", help="profile one kind in-process")
     parser.add_argument("--profile-role", choices=ROLES, default="admin")
     parser.add_argument("--profile-repeat", type=int, default=5)
+    parser.add_argument("--profile-path", help="profile this request (of --profile's kind)")
     parser.add_argument("--profile-top", type=int, default=30)
     args = parser.parse_args()
     if args.kinds:
@@ -651,7 +709,7 @@ def main() -> None:
     appraise(db, app_db, args.reuse or bool(args.profile))
     if args.profile:
         profile(db, app_db, args.profile, args.profile_role, args.profile_repeat, args.seed,
-                args.profile_top)
+                args.profile_top, args.profile_path)
         return
 
     port = args.port or free_port()
@@ -674,12 +732,13 @@ def main() -> None:
         for _ in range(args.warmup):
             role = rng.choice(ROLES)
             warm += [(role, *x) for x in draw(scopes[role], rng, 1)]
-        first = sequential(sessions, warm, None)
+        first = sequential(sessions, warm, cap)
         print(f"warm-up: {len(first)} requests in {time.perf_counter() - t:.0f} s "
               f"({sum(s.status != 200 for s in first)} not 200); the first of each kind:")
         for s, (role, _, path) in list(zip(first, warm, strict=True))[: len(KINDS) + 1]:
             print(f"  {s.kind:22s} {s.ms:8.0f} ms  {s.status}  {role:10s} {path}")
 
+        cap.next_pass()
         n_seq = args.sequential if args.sequential is not None else max(len(KINDS),
                                                                         args.requests // 5)
         plan = []
@@ -692,6 +751,8 @@ def main() -> None:
         for s in sessions.values():
             s.close()
 
+        cap.next_pass()
+        cap.skipped.clear()
         samples, wall = concurrent(base, scopes, args.clients, args.requests, args.seed,
                                    args.timeout, cap)
         print(f"concurrent pass: {len(samples)} requests, {args.clients} clients, "
