@@ -35,6 +35,27 @@ target first, then briefings and reports with their own targets (issue 12). Ends
     python benchmarks/web_latency.py --reuse --requests 600           # the work dir's warehouse
     python benchmarks/web_latency.py --reuse --profile page_overview  # where the time goes
 
+Measured on the 2-vCPU machine (shared with other jobs, load average ~5; 2,000,000
+persons, 3,269 organs, 33,007 prosecutors; runs of 2,873 organs and 28,748 prosecutors;
+``--reuse --requests 600 --sequential 100 --warmup 0``, 1 worker): 559 requests in 683 s
+(0.8/s; page_scorecard capped at 3). Every kind misses its target; p50 / p95 ms:
+
+    kind                  concurrent p50   p95    sequential p50
+    page_scorecard            83,796     87,604      27,901
+    page_result               34,776     69,809      10,011
+    api_result                32,797     60,518       2,806
+    page_indicator            27,976     56,331         507
+    page_overview             27,465     43,771       1,291
+    api_figure                15,323     27,799         110
+    api_runs                  13,283     24,945          11
+    page_briefing             77,179    102,152       8,718   (target 1 s)
+    report_pdf                73,584     80,491      ~14,000  (target 4 s; warm-up)
+    worst_p95_ms: 87604
+
+Under load even the 11 ms kinds wait 10-25 s: the event loop itself waits for the
+warehouse lock (``VersionPinning`` asks ``WebData.freshness()`` on it for every ``/api``
+request), so one slow read stalls every client.
+
 ``--db`` copies the given computed warehouse into the work dir (never writes into it).
 ``--profile KIND`` serves nothing: it runs one kind (or ``--profile-path``) in-process
 (``fastapi.testclient`` over ``kaoping.web.app.create_app``) under cProfile -- in the
