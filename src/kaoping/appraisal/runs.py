@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import getpass
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -254,15 +256,35 @@ def _row(session: Session, run_id: int) -> AppraisalRun:
     return row
 
 
+#: (database, run id, results hash) -> the run's results, parsed: a national run holds
+#: tens of thousands, rebuilding them takes seconds, and a run's results under one hash
+#: never change (re-scoring a draft changes its hash)
+_PARSED: OrderedDict[tuple[str, int, str], tuple[SubjectResult, ...]] = OrderedDict()
+_PARSED_KEPT = 8
+_PARSED_LOCK = threading.Lock()
+
+
 def load_run(app_engine: Engine, run_id: int) -> Run:
     """The run with every subject's result, in group and rank order."""
     with session_scope(app_engine) as session:
         row = _row(session, run_id)
+        key = (str(app_engine.url), run_id, row.results_hash)
+        with _PARSED_LOCK:
+            kept = _PARSED.get(key)
+            if kept is not None:
+                _PARSED.move_to_end(key)
+        if kept is not None:
+            return _run(row, kept)
         details = session.scalars(
             select(AppraisalResult.detail_json).where(AppraisalResult.run_id == run_id)
             .order_by(AppraisalResult.group_key, AppraisalResult.rank, AppraisalResult.subject)
         ).all()
-        return _run(row, [SubjectResult.from_dict(json.loads(d)) for d in details])
+        results = tuple(SubjectResult.from_dict(json.loads(d)) for d in details)
+        with _PARSED_LOCK:
+            _PARSED[key] = results
+            while len(_PARSED) > _PARSED_KEPT:
+                _PARSED.popitem(last=False)
+        return _run(row, results)
 
 
 def list_runs(

@@ -319,9 +319,14 @@ class WebData:
                 self._current = None
 
     def freshness(self) -> Freshness | None:
-        """Whether the stored figures are as new as the data (None without a warehouse)."""
+        """Whether the stored figures are as new as the data (None without a warehouse);
+        read once per version."""
         if not self.path.exists():
             return None
+        return self._freshness()
+
+    @_per_version
+    def _freshness(self) -> Freshness:
         with self.open() as wh:
             return wh.freshness()
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,7 +35,9 @@ class VersionPinning:
             return
         api = str(scope.get("path", "")).startswith("/api")
         with self.data.pinned():
-            headers = self._headers() if api else []
+            # in a worker thread: the first read of a version waits for a reader, and the
+            # event loop must never wait (it would hold up every other request)
+            headers = await run_in_threadpool(self._headers) if api else []
 
             async def send_with_headers(message: Message) -> None:
                 if headers and message["type"] == "http.response.start":
