@@ -197,13 +197,13 @@ class Warehouse:
         that a point read -- `kaoping show` -- starts without pandas or Ibis; an unknown
         organ, or a tree that does not hold together, is left to :attr:`hierarchy` to
         name."""
-        import pandas as pd
-
         from kaoping.engine.tree import organ_subject
 
         subject = organ_subject(self._connection(), organ_code)
         if subject is not None:
             return subject
+        import pandas as pd
+
         h = self.hierarchy  # raises HierarchyError naming the organ of a broken tree
         row = h.organ(organ_code)  # raises KeyError with near misses
         parent = row["parent_code"]
