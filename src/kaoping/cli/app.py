@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     # Click hands these to every sub-context, so `-h` works on each command and group too.
     context_settings={"help_option_names": ["-h", "--help"]},
 )
