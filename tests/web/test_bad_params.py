@@ -32,6 +32,11 @@ BAD_QUERY: dict[str, list[tuple[str, int | tuple[int, ...]]]] = {
     "lang": [("fr", 422)],
     "format": [("odt", 422), ("", 422)],
     "subject": [("x" * 80, 422)],
+    "page": [("0", 422), ("x", 422)],
+    "per_page": [("0", 422), ("501", 422), ("many", 422)],
+    "q": [("x" * 200, 422)],
+    "organ": [("no-such-organ", 404), ("bad code!", 422)],
+    "grade": [("no_such_grade", 400), ("bad grade!", 422)],
 }
 
 

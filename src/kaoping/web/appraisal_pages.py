@@ -6,20 +6,180 @@ dependencies); state-changing forms carry the session's CSRF token.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kaoping.web import appraisal_data as ad
-from kaoping.web.errors import BadRequest, Forbidden
-from kaoping.web.i18n import pick_lang
+from kaoping.web.errors import BadRequest, Forbidden, WebError
+from kaoping.web.i18n import STRINGS, pick_lang
 from kaoping.web.pages import check_csrf, render
-from kaoping.web.scope import ObjectionInScope, ResultInScope, RunInScope, Scope, ScopeDep
+from kaoping.web.scope import (
+    ObjectionInScope,
+    ResultInScope,
+    RunInScope,
+    RunRef,
+    Scope,
+    ScopeDep,
+)
 
-__all__ = ["result_context", "router"]
+__all__ = [
+    "PER_PAGE",
+    "PER_PAGE_MAX",
+    "GradeFilter",
+    "OrganFilter",
+    "Pager",
+    "SearchQuery",
+    "group_names",
+    "result_context",
+    "router",
+    "select_results",
+]
 
 router = APIRouter(include_in_schema=False)
+
+# --- a run's results, filtered and paged (the page and GET /api/appraisal/runs/{run}) ---
+
+#: rows of a run page by default, and at most: a national prosecutors' run holds ~30,000
+#: results, and rendering them all took seconds and megabytes of HTML
+PER_PAGE = 50
+PER_PAGE_MAX = 500
+#: organs the organ filter offers at most; deeper levels are left out beyond it (any organ
+#: in the scope can still be asked for with ?organ=)
+ORGAN_OPTIONS_MAX = 300
+
+PageQuery = Annotated[int, Query(ge=1, le=10_000_000, description="page, from 1")]
+PerPageQuery = Annotated[int, Query(ge=1, le=PER_PAGE_MAX,
+                                    description=f"results per page (at most {PER_PAGE_MAX})")]
+SearchQuery = Annotated[str, Query(max_length=100, description="only subjects whose code or "
+                                   "name holds this text (case-insensitive)")]
+OrganFilter = Annotated[str, Query(max_length=32, pattern=r"^[A-Za-z0-9_-]*$",
+                                   description="only subjects of this organ or below it "
+                                   "(an organ in your scope)")]
+GradeFilter = Annotated[str, Query(max_length=32, pattern=r"^[A-Za-z0-9_-]*$",
+                                   description="only results of this grade")]
+
+
+def select_results(
+    run: RunRef, *, q: str = "", organ: str = "", grade: str = "",
+    visible: list[Any] | None = None,
+) -> tuple[list[Any], list[Any]]:
+    """The visible results the filters keep, in the run's order (group, rank, subject):
+    (before the grade filter -- what the grade distribution counts --, after it).
+
+    The run's parsed results are cached (:func:`appraisal_data.load`), so filtering them in
+    Python costs milliseconds even for a national run; a page is then a slice."""
+    results = run.visible_results() if visible is None else visible
+    if organ:
+        run.scope.check_organ(organ)  # 404 unknown, 403 outside the scope, as elsewhere
+        below = run.scope.ctx.data.descendants(organ)
+        results = [r for r in results if r.organ_code in below]
+    needle = q.strip().casefold()
+    if needle:
+        results = [r for r in results if needle in r.subject.casefold()
+                   or needle in r.name_zh.casefold() or needle in r.name_en.casefold()]
+    graded = results
+    if grade:
+        known = ad.grade_labels(run.run)
+        if grade not in known:
+            raise BadRequest(f"grade {grade!r} is not a grade of this run's scheme "
+                             f"({', '.join(known)})")
+        graded = [r for r in results if r.grade == grade]
+    return results, graded
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Which slice of ``total`` results page ``page`` shows (``page`` past the end is the
+    last page: a bookmarked link still opens after a filter shrank the list)."""
+
+    total: int
+    page: int
+    per_page: int
+
+    @classmethod
+    def clamped(cls, total: int, page: int, per_page: int) -> Pager:
+        pages = max(1, math.ceil(total / per_page))
+        return cls(total, min(max(page, 1), pages), per_page)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def slice(self, rows: list[Any]) -> list[Any]:
+        return rows[self.start:self.start + self.per_page]
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last and ``around`` either side of the
+        current one; None where numbers are left out."""
+        keep = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        out: list[int | None] = []
+        for n in sorted(k for k in keep if 1 <= k <= self.pages):
+            if out and out[-1] is not None and n > out[-1] + 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def group_names(run: Any, scope: Scope, groups: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Comparison group key -> (zh, en) name. A result stores only the key its scheme's
+    ``subjects.compare`` made (:func:`kaoping.appraisal.compute._group`): the parent or own
+    organ's code, ``organ/department``, or ``all``; a reader wants the organ's name."""
+    compare = run.scheme.subjects.compare
+    data = scope.ctx.data
+    out: dict[str, tuple[str, str]] = {}
+    for g in set(groups):
+        organ, _, department = (g.partition("/") if compare == "department"
+                                else (g, "", ""))
+        if g == "all":
+            out[g] = STRINGS["group_all"]
+        elif g == "-":
+            out[g] = STRINGS["group_none"]
+        else:
+            try:
+                row = data.organ(organ)
+            except WebError:
+                out[g] = (g, g)
+                continue
+            zh, en = str(row["name_zh"]), str(row["name_en"] or row["name_zh"])
+            out[g] = (f"{zh} · {department}", f"{en} · {department}") if department else (zh, en)
+    return out
+
+
+def organ_options(run: RunRef, results: list[Any], selected: str) -> list[dict[str, Any]]:
+    """The organs the organ filter offers: those in the scope that hold a visible result or
+    are above one, in tree order, indented by level; the deepest levels are left out while
+    there are more than :data:`ORGAN_OPTIONS_MAX` (the selected organ always stays)."""
+    scope, data = run.scope, run.scope.ctx.data
+    chains: dict[str, list[str]] = {}
+    for code in {r.organ_code for r in results}:
+        chain = data.ancestors(code)
+        for i, c in enumerate(chain):
+            if c not in chains and scope.sees_organ(c):
+                chains[c] = chain[:i + 1]
+    if selected and selected not in chains and scope.sees_organ(selected):
+        chains[selected] = data.ancestors(selected)
+    depth = max((len(c) for c in chains.values()), default=0)
+    top = min((len(c) for c in chains.values()), default=0)
+    while depth > top and sum(len(c) <= depth for c in chains.values()) > ORGAN_OPTIONS_MAX:
+        depth -= 1
+    out = []
+    for code, chain in sorted(chains.items(), key=lambda kv: kv[1]):
+        if len(chain) > depth and code != selected:
+            continue
+        row = data.organ(code)
+        out.append({"code": code, "name_zh": row["name_zh"],
+                    "name_en": row["name_en"] or row["name_zh"], "indent": len(chain) - top})
+    return out
 
 
 def result_context(scope: Scope, run: Any, result: Any, lang: str) -> dict[str, Any]:
@@ -56,14 +216,38 @@ def appraisal_home(request: Request, scope: ScopeDep) -> Response:
 
 
 @router.get("/appraisal/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run: RunInScope) -> Response:
-    """A run's league table, sortable, with the grade distribution as a chart."""
+def run_page(
+    request: Request, run: RunInScope, page: PageQuery = 1, per_page: PerPageQuery = PER_PAGE,
+    q: SearchQuery = "", organ: OrganFilter = "", grade: GradeFilter = "",
+) -> Response:
+    """A run's league table, one page at a time (search, organ and grade filters), with the
+    grade distribution of what the filters keep as a chart."""
     visible = run.visible_results()
-    grades = ad.grade_distribution(run.run, visible)
+    kept, graded = select_results(run, q=q, organ=organ, grade=grade, visible=visible)
+    pager = Pager.clamped(len(graded), page, per_page)
+    rows = [ad.result_row(r) for r in pager.slice(graded)]
+    names = group_names(run.run, run.scope, (r["group"] for r in rows))
+    for r in rows:
+        r["group_zh"], r["group_en"] = names[r["group"]]
+    base = f"/appraisal/runs/{run.run.run_id}"
+    keep = {k: v for k, v in (("q", q.strip()), ("organ", organ), ("grade", grade),
+                               ("per_page", per_page if per_page != PER_PAGE else None))
+            if v}
+
+    def href(n: int) -> str:
+        return base + "?" + urlencode({**keep, "page": n})
+
     return render(request, "run.html", run.scope,
                   run=ad.run_dict(run.run, run.scope.subject_filter(run.run.subject_type)),
-                  results=[ad.result_row(r) for r in visible], grades=grades,
-                  grade_names=ad.grade_labels(run.run))
+                  results=rows, grades=ad.grade_distribution(run.run, kept),
+                  grade_names=ad.grade_labels(run.run), pager=pager,
+                  page_links=[(n, None if n is None else href(n)) for n in pager.numbers()],
+                  prev_href=href(pager.page - 1) if pager.page > 1 else None,
+                  next_href=href(pager.page + 1) if pager.page < pager.pages else None,
+                  filters={"q": q.strip(), "organ": organ, "grade": grade,
+                           "per_page": per_page},
+                  organ_options=organ_options(run, visible, organ),
+                  filtered=bool(keep.keys() - {"per_page"}), base=base)
 
 
 @router.get("/appraisal/runs/{run_id}/results/{subject}", response_class=HTMLResponse)

@@ -15,6 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from kaoping.web import appraisal_data as ad
 from kaoping.web.api_routes import _ERRORS
+from kaoping.web.appraisal_pages import (
+    PER_PAGE,
+    PER_PAGE_MAX,
+    GradeFilter,
+    OrganFilter,
+    Pager,
+    SearchQuery,
+    select_results,
+)
 from kaoping.web.errors import Forbidden
 from kaoping.web.schemas import PERIOD_PATTERN, ErrorOut
 from kaoping.web.scope import (
@@ -82,8 +91,14 @@ class GradeCount(BaseModel):
 
 class RunDetailOut(BaseModel):
     run: RunOut
-    grades: list[GradeCount] = Field(description="grade distribution of the visible results")
-    results: list[ResultRow]
+    grades: list[GradeCount] = Field(description="grade distribution of the visible results "
+                                     "the search and organ filters keep")
+    results: list[ResultRow] = Field(description="every result the filters keep, or one page "
+                                     "of them when page or per_page is given")
+    total: int = Field(description="how many results the filters keep (on every page)")
+    page: int | None = Field(default=None, description="the page shown (when paged)")
+    per_page: int | None = Field(default=None, description="results per page (when paged)")
+    pages: int | None = Field(default=None, description="how many pages (when paged)")
 
 
 class ObjectionOut(BaseModel):
@@ -202,12 +217,28 @@ def runs(scope: ScopeDep, period: PeriodFilter = None) -> list[dict[str, Any]]:
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut)
-def run_detail(run: RunInScope) -> dict[str, Any]:
-    """A run's league table (the results you may see) and its grade distribution."""
-    visible = run.visible_results()
-    return {"run": ad.run_dict(run.run, run.scope.subject_filter(run.run.subject_type)),
-            "grades": ad.grade_distribution(run.run, visible),
-            "results": [ad.result_row(r) for r in visible]}
+def run_detail(
+    run: RunInScope,
+    page: Annotated[int | None, Query(ge=1, le=10_000_000, description="page, from 1 "
+                                      "(pages the results; default: all of them)")] = None,
+    per_page: Annotated[int | None, Query(ge=1, le=PER_PAGE_MAX, description=(
+        f"results per page (default {PER_PAGE}, at most {PER_PAGE_MAX}; pages the results)"
+    ))] = None,
+    q: SearchQuery = "", organ: OrganFilter = "", grade: GradeFilter = "",
+) -> dict[str, Any]:
+    """A run's league table (the results you may see) and its grade distribution.
+
+    Without ``page`` or ``per_page`` every result the filters keep, as before; with either,
+    one page of them (a page past the end is empty) -- ``total`` counts them all."""
+    kept, graded = select_results(run, q=q, organ=organ, grade=grade)
+    out: dict[str, Any] = {
+        "run": ad.run_dict(run.run, run.scope.subject_filter(run.run.subject_type)),
+        "grades": ad.grade_distribution(run.run, kept), "total": len(graded)}
+    if page is None and per_page is None:
+        return {**out, "results": [ad.result_row(r) for r in graded]}
+    pager = Pager(len(graded), page or 1, per_page or PER_PAGE)
+    return {**out, "results": [ad.result_row(r) for r in pager.slice(graded)],
+            "page": pager.page, "per_page": pager.per_page, "pages": pager.pages}
 
 
 @router.get("/runs/{run_id}/results/{subject}", response_model=ResultDetailOut)
