@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -263,16 +262,13 @@ def test_a_national_sized_run_is_paged(
     monkeypatch.setattr(ad, "load", national)
     url = f"/appraisal/runs/{runs.prosecutors_g}"
     admin_page.get(url)  # templates compiled, organs read
-    started = time.perf_counter()
     page = admin_page.get(url, params={"page": 300})
-    elapsed = time.perf_counter() - started
     assert page.status_code == 200
     assert _count(page.text) == (28_748, 300, 575)
     assert _subjects_shown(page.text) == [f"P{i:010d}" for i in range(299 * 50, 300 * 50)]
     select = page.text[page.text.index('id="organ-filter"'):]
     assert select[:select.index("</select>")].count("<option") <= 301
     assert len(page.text) < 200_000
-    # ~50 ms on a quiet machine; generous here, the suite runs beside other work
-    assert elapsed < 2.0, elapsed
+    # how long a page takes is for benchmarks/web_latency.py (about 50 ms), not a test
     found = admin_page.get(url, params={"q": "p0000012345"}).text
     assert _subjects_shown(found) == ["P0000012345"]
