@@ -272,3 +272,13 @@ def test_a_national_sized_run_is_paged(
     # how long a page takes is for benchmarks/web_latency.py (about 50 ms), not a test
     found = admin_page.get(url, params={"q": "p0000012345"}).text
     assert _subjects_shown(found) == ["P0000012345"]
+
+
+def test_an_unknown_grade_is_a_mistake_on_the_page_and_an_empty_filter_in_the_api(
+    admin_page: TestClient, client: TestClient, auth: dict[str, dict[str, str]], runs: Runs,
+) -> None:
+    url = f"/appraisal/runs/{runs.prosecutors_g}"
+    page = admin_page.get(url, params={"grade": "no_such_grade", "lang": "en"})
+    assert page.status_code == 400 and "no_such_grade" in page.text
+    api = client.get(f"/api{url}", params={"grade": "no_such_grade"}, headers=auth["admin"])
+    assert api.status_code == 200 and api.json()["total"] == 0

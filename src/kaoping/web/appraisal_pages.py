@@ -67,10 +67,14 @@ GradeFilter = Annotated[str, Query(max_length=32, pattern=r"^[A-Za-z0-9_-]*$",
 
 def select_results(
     run: RunRef, *, q: str = "", organ: str = "", grade: str = "",
-    visible: list[Any] | None = None,
+    visible: list[Any] | None = None, strict_grade: bool = True,
 ) -> tuple[list[Any], list[Any]]:
     """The visible results the filters keep, in the run's order (group, rank, subject):
     (before the grade filter -- what the grade distribution counts --, after it).
+
+    A grade the run's scheme does not have is a mistake on the page (400, naming the
+    grades); for the API (``strict_grade=False``) it is a filter that keeps nothing, as
+    the schema cannot list every scheme's grades.
 
     The run's parsed results are cached (:func:`appraisal_data.load`), so filtering them in
     Python costs milliseconds even for a national run; a page is then a slice."""
@@ -86,7 +90,7 @@ def select_results(
     graded = results
     if grade:
         known = ad.grade_labels(run.run)
-        if grade not in known:
+        if grade not in known and strict_grade:
             raise BadRequest(f"grade {grade!r} is not a grade of this run's scheme "
                              f"({', '.join(known)})")
         graded = [r for r in results if r.grade == grade]

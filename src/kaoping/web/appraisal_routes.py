@@ -230,7 +230,7 @@ def run_detail(
 
     Without ``page`` or ``per_page`` every result the filters keep, as before; with either,
     one page of them (a page past the end is empty) -- ``total`` counts them all."""
-    kept, graded = select_results(run, q=q, organ=organ, grade=grade)
+    kept, graded = select_results(run, q=q, organ=organ, grade=grade, strict_grade=False)
     out: dict[str, Any] = {
         "run": ad.run_dict(run.run, run.scope.subject_filter(run.run.subject_type)),
         "grades": ad.grade_distribution(run.run, kept), "total": len(graded)}
