@@ -24,6 +24,9 @@ from .routes import ROUTES, fill, path_params
 
 PROSECUTOR_ID = re.compile(r"(?<![0-9A-Za-z])P\d{10}(?!\d)")
 ORGAN_CODE = re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])")
+#: in JSON an organ code is (inside) a string; a bare number value (an audit entry's
+#: offset, right after its key's colon) is none
+JSON_ORGAN_CODE = re.compile(r"(?<![0-9A-Za-z:])\d{6}(?![0-9A-Za-z])")
 GET_ROUTES = [(m, p) for m, p, _ in ROUTES if m == "GET" and p not in ("/login",)]
 
 
@@ -113,7 +116,9 @@ def _scan(
             body = _text(r.content, r.headers.get("content-type", ""))
             for pid in set(PROSECUTOR_ID.findall(body)) - allowed_p:
                 leaks.append(f"{url}: prosecutor {pid}")
-            for code in (set(ORGAN_CODE.findall(body)) & organs) - allowed_o:
+            json_body = "json" in r.headers.get("content-type", "")
+            codes = (JSON_ORGAN_CODE if json_body else ORGAN_CODE).findall(body)
+            for code in (set(codes) & organs) - allowed_o:
                 leaks.append(f"{url}: organ {code}")
     return seen, leaks
 
