@@ -186,10 +186,22 @@ def organ_options(run: RunRef, results: list[Any], selected: str) -> list[dict[s
     return out
 
 
+def _lineage(engine: Any, run: Any, depth: int = 20) -> list[int]:
+    """The run and the runs it replaced, newest first: an objection is lodged against one
+    run, and its outcome is read on the run its acceptance made."""
+    out = [run.run_id]
+    previous = run.supersedes
+    while previous is not None and len(out) < depth:
+        out.append(previous)
+        previous = ad.summary(engine, previous).supersedes
+    return out
+
+
 def result_context(scope: Scope, run: Any, result: Any, lang: str) -> dict[str, Any]:
     """What a decomposition shows: the result, its explanation, objections, items, forms."""
     engine = scope.ctx.engine
-    objections = ad.objections(engine, run_id=run.run_id, subject=result.subject)
+    objections = [o for r in _lineage(engine, run)
+                  for o in ad.objections(engine, run_id=r, subject=result.subject)]
     visible = scope.peer_filter(run, result)
     return {
         "run": ad.run_dict(run, scope.subject_filter(run.subject_type)),
