@@ -8,6 +8,7 @@ administrator cannot disable or remove himself (he would lock the door behind hi
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -15,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kaoping.appdb import session_scope
 from kaoping.web import auth
-from kaoping.web.audit import log_auth
+from kaoping.web.audit import log_auth, recent_auth
 from kaoping.web.errors import BadRequest, Forbidden, WebError
 from kaoping.web.i18n import pick_lang, translate
 from kaoping.web.pages import check_csrf, render
@@ -70,13 +71,42 @@ def _page(request: Request, scope: Scope, status: int = 200, error: str = "",
           done: str = "", form: dict[str, str] | None = None) -> HTMLResponse:
     return render(request, "admin_users.html", scope, status_code=status, users=_users(scope),
                   roles=[r.value for r in Role], error=error, done=done, form=form or {},
-                  me=scope.principal.username)
+                  me=scope.principal.username, events=recent_auth(scope.ctx.engine, limit=30))
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request, scope: AdminScope, done: str = "") -> Response:
     """Every login with its role and scope, and the forms to change them."""
     return _page(request, scope, done=done[:80])
+
+
+#: what kaoping.web.users says (English, for the CLI) -> what the page says in Chinese
+_USER_ERRORS_ZH = [
+    (re.compile(r"^no organ '(.*)' in the warehouse$"), "数据中没有院代码为 {0} 的检察院"),
+    (re.compile(r"^no prosecutor '(.*)' in the warehouse$"), "数据中没有编号为 {0} 的检察官"),
+    (re.compile(r"^prosecutor '(.*)' belongs to organ '(.*)', not '(.*)'$"),
+     "检察官 {0} 属于 {1}，不属于 {2}"),
+    (re.compile(r"^user '(.*)' exists already$"), "用户 {0} 已存在"),
+    (re.compile(r"^no user '(.*)'"), "没有用户 {0}"),
+    (re.compile(r"^invalid user name '(.*)'"),
+     "用户名 {0} 无效：应为 2-64 个字母、数字或 _ . @ -"),
+    (re.compile(r"^a (officer|leader) belongs to an organ"), "案管人员和院领导须填写院代码"),
+    (re.compile(r"^a prosecutor user is a prosecutor"), "检察官用户须填写检察官编号"),
+    (re.compile(r"^--prosecutor is only for"), "只有检察官用户才填写检察官编号"),
+    (re.compile(r"^unknown role '(.*)'"), "未知角色 {0}"),
+]
+
+
+def _user_error(exc: UserError, lang: str) -> str:
+    """A refused account change in the page's language."""
+    message = str(exc)
+    if lang == "en":
+        return message
+    for pattern, zh in _USER_ERRORS_ZH:
+        m = pattern.match(message)
+        if m is not None:
+            return zh.format(*m.groups())
+    return message
 
 
 def _password_error(lang: str, password: str, username: str) -> str | None:
@@ -125,7 +155,7 @@ def add_user(
             create_user(s, username.strip(), password, role, organ_code=organ_code,
                         prosecutor_id=prosecutor.strip() or None)
     except UserError as exc:
-        return _page(request, scope, 400, error=str(exc), form=form)
+        return _page(request, scope, 400, error=_user_error(exc, lang), form=form)
     return RedirectResponse(f"/admin/users?done=add:{username.strip()}", status_code=303)
 
 
@@ -157,7 +187,7 @@ def change_user(
             else:
                 revoke_tokens(s, user)
     except UserError as exc:
-        return _page(request, scope, 400, error=str(exc))
+        return _page(request, scope, 400, error=_user_error(exc, pick_lang(request)))
     log_auth(scope.ctx.engine, ACTIONS[action], username,
              address=auth.client_address(request), channel="page",
              detail=f"by {scope.principal.username} on the logins page")
