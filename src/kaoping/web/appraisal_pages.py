@@ -212,7 +212,16 @@ def result_context(scope: Scope, run: Any, result: Any, lang: str) -> dict[str, 
                                                      period=run.period)],
         "may_object": scope.may_object(result), "may_review": scope.may_review(run),
         "grade_names": ad.grade_labels(run),
+        "item_name": _item_namer(run, lang),
     }
+
+
+def _item_namer(run: Any, lang: str) -> Any:
+    """An item's category id -> its name in the run's scheme (a correction, or an id the
+    scheme no longer has, as it is)."""
+    names = {a["id"]: a["name_zh" if lang == "zh" else "name_en"]
+             for a in adjustment_choices(run)}
+    return lambda category: names.get(category, category)
 
 
 @router.get("/appraisal", response_class=HTMLResponse)
@@ -275,6 +284,8 @@ def run_page(
                   organ_options=organ_options(run, visible, organ),
                   filtered=bool(keep.keys() - {"per_page"}), base=base,
                   may_review=run.scope.may_review(run.run),
+                  run_organ=run.scope.ctx.data.organ(run.run.organ)
+                  if run.scope.ctx.data.has_organ(run.run.organ) else None,
                   items_since=_items_since(run))
 
 
@@ -380,7 +391,7 @@ def start_run_form(
     label = scope.ctx.data.normalise_period(period)
     job_id = _jobs(request).submit("appraise", scope.principal.username,
                                    _appraise_job(scope, scheme, label, code),
-                                   phase=f"{scheme} {label} {code}")
+                                   label=f"{scheme} {label} {code}")
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
@@ -396,7 +407,7 @@ def rerun_form(
     job_id = _jobs(request).submit(
         "appraise", scope.principal.username,
         _appraise_job(scope, run.run.scheme, run.run.period, run.run.organ),
-        phase=f"{run.run.scheme_id} {run.run.period} {run.run.organ}")
+        label=f"{run.run.scheme_id} {run.run.period} {run.run.organ}")
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 

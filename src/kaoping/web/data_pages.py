@@ -88,6 +88,28 @@ def _save(upload: UploadFile, target: Path) -> None:
             out.write(chunk)
 
 
+#: an import's phases as a job page says them (kaoping.ingest.ImportProgress.phase)
+PHASES_ZH = {"reading": "读取", "validating": "校验", "loading": "写入", "done": "完成"}
+
+
+def _words(lang: str) -> dict[str, Any]:
+    """What the data templates need besides the page globals: the tables' and the import
+    phases' names in the page's language."""
+    from kaoping.model.schema import TABLES
+
+    def table_name(name: str) -> str:
+        return TABLES[name].label_zh if lang == "zh" and name in TABLES else name
+
+    def phase(text: str) -> str:
+        if lang != "zh":
+            return text
+        for en, zh in PHASES_ZH.items():
+            text = text.replace(f": {en}", f"：{zh}")
+        return text
+
+    return {"table_name": table_name, "phase": phase}
+
+
 # --- the data home, uploads and computations --------------------------------------------
 
 
@@ -97,7 +119,7 @@ def data_home(request: Request, scope: AdministerScope, jobs: JobsDep) -> Respon
     data = scope.ctx.data
     return render(request, "data.html", scope, jobs=jobs.recent(limit=10),
                   imports=data.import_log(5), quarantined=data.quarantined_files(),
-                  freshness=data.freshness())
+                  freshness=data.freshness(), **_words(pick_lang(request)))
 
 
 @router.post("/data/upload")
@@ -134,7 +156,7 @@ def upload(
         result: dict[str, Any] = work(progress)
         return result
 
-    job_id = jobs.submit("import", user, run, phase=", ".join(names))
+    job_id = jobs.submit("import", user, run, label=", ".join(names))
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
@@ -179,13 +201,14 @@ def _job_of(scope: Scope, jobs: JobRunner, job_id: str) -> Job:
 def job_page(request: Request, scope: ScopeDep, jobs: JobsDep, job_id: str) -> Response:
     """A job's progress (the page polls for it) and, once done, its summary."""
     job = _job_of(scope, jobs, job_id)
-    return render(request, "job.html", scope, job=job)
+    return render(request, "job.html", scope, job=job, **_words(pick_lang(request)))
 
 
 class JobOut(BaseModel):
     id: str
     kind: str
     status: str
+    label: str
     phase: str
     step: int
     total: int
@@ -207,7 +230,8 @@ def job_status(scope: ScopeDep, jobs: JobsDep, job_id: str) -> dict[str, Any]:
 @router.get("/data/imports", response_class=HTMLResponse)
 def imports_page(request: Request, scope: StaffScope) -> Response:
     """Every import: when, who, which file, what it changed."""
-    return render(request, "imports.html", scope, imports=scope.ctx.data.import_log(500))
+    return render(request, "imports.html", scope, imports=scope.ctx.data.import_log(500),
+                  **_words(pick_lang(request)))
 
 
 ImportFilter = Annotated[str, Query(max_length=32, pattern=r"^[0-9a-f]*$",
@@ -236,7 +260,8 @@ def quarantine_page(
                   files=data.quarantined_files(), pager=pager, selected=file,
                   page_links=[(n, None if n is None else href(n)) for n in pager.numbers()],
                   prev_href=href(pager.page - 1) if pager.page > 1 else None,
-                  next_href=href(pager.page + 1) if pager.page < pager.pages else None)
+                  next_href=href(pager.page + 1) if pager.page < pager.pages else None,
+                  **_words(pick_lang(request)))
 
 
 @router.get("/data/quarantine.xlsx")

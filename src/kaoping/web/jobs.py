@@ -47,6 +47,8 @@ class WebJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                          nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # queued, running, done, failed
+    #: what the job works on, as its pages name it (the files of an import)
+    label: Mapped[str] = mapped_column(String(200), default="")
     phase: Mapped[str] = mapped_column(String(200), default="")
     step: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
@@ -70,6 +72,7 @@ class Job:
     created_at: datetime
     finished_at: datetime | None
     status: str
+    label: str
     phase: str
     step: int
     total: int
@@ -87,15 +90,16 @@ class Job:
         return int(100 * self.step / self.total) if self.total else 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "status": self.status, "phase": self.phase,
+        return {"id": self.id, "kind": self.kind, "status": self.status, "label": self.label,
+                "phase": self.phase,
                 "step": self.step, "total": self.total, "percent": self.percent,
                 "finished": self.finished, "error": self.error, "result": self.result}
 
 
 def _job(row: WebJob) -> Job:
     return Job(row.id, row.kind, row.created_by, row.created_at, row.finished_at, row.status,
-               row.phase, row.step, row.total, json.loads(row.result) if row.result else {},
-               row.error)
+               row.label, row.phase, row.step, row.total,
+               json.loads(row.result) if row.result else {}, row.error)
 
 
 class Progress:
@@ -130,12 +134,12 @@ class JobRunner:
                 status="failed", finished_at=datetime.now(UTC),
                 error="the server stopped while this job ran: start it again"))
 
-    def submit(self, kind: str, user: str, fn: JobFunction, phase: str = "") -> str:
+    def submit(self, kind: str, user: str, fn: JobFunction, label: str = "") -> str:
         """Queue ``fn``; the new job's id (its page is ``/jobs/{id}``)."""
         job_id = uuid.uuid4().hex
         with session_scope(self.engine) as s:
             s.add(WebJob(id=job_id, kind=kind, created_by=user, created_at=datetime.now(UTC),
-                         status="queued", phase=phase, step=0, total=0))
+                         status="queued", label=label[:200], phase="", step=0, total=0))
         self._pool.submit(self._run, job_id, fn)
         return job_id
 

@@ -49,6 +49,14 @@
     });
   }
 
+  /* An import's phases in the page's language (the server records them in English). */
+  var phases = { reading: "读取", validating: "校验", loading: "写入", done: "完成" };
+  var phase = function (text) {
+    if (lang === "en") { return text; }
+    Object.keys(phases).forEach(function (en) { text = text.replace(": " + en, "：" + phases[en]); });
+    return text;
+  };
+
   /* A job page: poll its status until it has finished, then show the summary. */
   var job = document.getElementById("job");
   if (job && job.getAttribute("data-finished") === "no") {
@@ -59,7 +67,7 @@
         .then(function (j) {
           document.getElementById("job-progress").value = j.percent;
           document.getElementById("job-percent").textContent = j.percent + "%";
-          document.getElementById("job-phase").textContent = j.phase || "";
+          document.getElementById("job-phase").textContent = phase(j.phase || "");
           if (j.finished) {
             window.location.reload();
           } else {
