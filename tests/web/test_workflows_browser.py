@@ -23,10 +23,15 @@ import openpyxl
 import pandas as pd
 import pytest
 from fastapi import FastAPI
-from playwright import sync_api
 
+from . import test_browser as _shared
 from .conftest import PASSWORD
-from .test_browser import ARGS, CHROMIUM, SHOTS
+
+SHOTS = _shared.SHOTS
+# test_browser's fixtures: the browser, and a server of this module's ``app``
+browser = _shared.browser
+server = _shared.server
+_chromium_is_installed = _shared._chromium_is_installed
 
 PERSONS = 3000
 BAD_ORGAN, BAD_DATE = 3, 7  # row indexes of the broken rows of the export
@@ -82,7 +87,9 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
 
 
 @pytest.fixture(scope="module")
-def office_app(office: Office, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def app(office: Office, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """This module's own application (the conftest's is read-only and shared): the
+    ``server`` fixture of test_browser serves it."""
     from kaoping.appdb import session_scope
     from kaoping.web import create_app
     from kaoping.web.users import create_user
@@ -97,24 +104,6 @@ def office_app(office: Office, tmp_path_factory: pytest.TempPathFactory) -> Iter
     yield app
     app.state.jobs.shutdown()
     app.state.kp.data.close()
-
-
-@pytest.fixture(scope="module")
-def server(office_app: FastAPI) -> Iterator[str]:
-    from kaoping.web.server import start
-
-    running = start(office_app)
-    yield running.url
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: run scripts/install-system-deps.sh"
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def login(browser: Any, server: str, user: str, password: str = PASSWORD) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kaoping.appdb import session_scope
@@ -24,14 +24,10 @@ from kaoping.web.scope import Scope, ScopeDep
 from kaoping.web.users import (
     Role,
     UserError,
+    change_account,
     create_user,
-    find_user,
     list_users,
     password_problem,
-    remove_user,
-    revoke_tokens,
-    set_active,
-    set_password,
 )
 
 __all__ = ["router"]
@@ -75,9 +71,13 @@ def _page(request: Request, scope: Scope, status: int = 200, error: str = "",
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users_page(request: Request, scope: AdminScope, done: str = "") -> Response:
+def users_page(
+    request: Request, scope: AdminScope,
+    done: Annotated[str, Query(max_length=80, pattern=r"^([a-z]+:[A-Za-z0-9_.@-]+)?$",
+                               description="the change just made (action:user)")] = "",
+) -> Response:
     """Every login with its role and scope, and the forms to change them."""
-    return _page(request, scope, done=done[:80])
+    return _page(request, scope, done=done)
 
 
 #: what kaoping.web.users says (English, for the CLI) -> what the page says in Chinese
@@ -177,15 +177,7 @@ def change_user(
         return _page(request, scope, 400, error=f"{username}: {why}")
     try:
         with session_scope(scope.ctx.engine) as s:
-            user = find_user(s, username)
-            if action == "passwd":
-                set_password(s, user, password)
-            elif action in ("disable", "enable"):
-                set_active(s, user, action == "enable")
-            elif action == "remove":
-                remove_user(s, user)
-            else:
-                revoke_tokens(s, user)
+            change_account(s, username, action, password)
     except UserError as exc:
         return _page(request, scope, 400, error=_user_error(exc, pick_lang(request)))
     log_auth(scope.ctx.engine, ACTIONS[action], username,

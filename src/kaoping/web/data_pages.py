@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -188,20 +190,33 @@ def compute(
 # --- a job -------------------------------------------------------------------------------
 
 
-def _job_of(scope: Scope, jobs: JobRunner, job_id: str) -> Job:
-    """The job if the user may follow it: his own, or any for an administrator."""
-    job = jobs.get(job_id) if re.fullmatch(r"[0-9a-f]{32}", job_id) else None
+JOB_ID = PathParam(description="A background job's id (the upload or form answers with "
+                   "its page)", pattern=r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class JobRef:
+    job: Job
+    scope: Scope
+
+
+def job_in_scope(job_id: Annotated[str, JOB_ID], scope: ScopeDep, jobs: JobsDep) -> JobRef:
+    """The job if the user may follow it: his own, or any for an administrator (404 for
+    any other, as for one that does not exist: ids are not to be probed)."""
+    job = jobs.get(job_id)
     if job is None or (job.created_by != scope.principal.username
                        and scope.principal.role.value != "admin"):
         raise NotFound(f"no job {job_id!r} of yours")
-    return job
+    return JobRef(job, scope)
+
+
+JobInScope = Annotated[JobRef, Depends(job_in_scope)]
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, scope: ScopeDep, jobs: JobsDep, job_id: str) -> Response:
+def job_page(request: Request, ref: JobInScope) -> Response:
     """A job's progress (the page polls for it) and, once done, its summary."""
-    job = _job_of(scope, jobs, job_id)
-    return render(request, "job.html", scope, job=job, **_words(pick_lang(request)))
+    return render(request, "job.html", ref.scope, job=ref.job, **_words(pick_lang(request)))
 
 
 class JobOut(BaseModel):
@@ -219,9 +234,10 @@ class JobOut(BaseModel):
 
 
 @api_router.get("/jobs/{job_id}", response_model=JobOut)
-def job_status(scope: ScopeDep, jobs: JobsDep, job_id: str) -> dict[str, Any]:
-    """A background job's progress: an upload's import, a computation, an appraisal run."""
-    return _job_of(scope, jobs, job_id).as_dict()
+def job_status(ref: JobInScope) -> dict[str, Any]:
+    """A background job's progress: an upload's import, a computation, an appraisal run
+    (yours; an administrator's any)."""
+    return ref.job.as_dict()
 
 
 # --- the import history and the quarantine -------------------------------------------
@@ -256,8 +272,9 @@ def quarantine_page(
     def href(n: int) -> str:
         return "/data/quarantine?" + urlencode({**keep, "page": n})
 
+    imports = {r.import_id: r for r in data.import_log()}
     return render(request, "quarantine.html", scope, rows=[shown(q) for q in rows],
-                  files=data.quarantined_files(), pager=pager, selected=file,
+                  files=data.quarantined_files(), pager=pager, selected=file, imports=imports,
                   page_links=[(n, None if n is None else href(n)) for n in pager.numbers()],
                   prev_href=href(pager.page - 1) if pager.page > 1 else None,
                   next_href=href(pager.page + 1) if pager.page < pager.pages else None,

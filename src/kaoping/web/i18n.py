@@ -240,6 +240,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "your file names it, the value and the reason. Download them as Excel, "
                         "fix them and upload the workbook again."),
     "problems": ("问题数", "Problems"),
+    "imported_at": ("导入时间", "Imported"),
+    "quarantine_count": ("共 {n} 个问题，第 {p}/{pages} 页", "{n} problems, page {p} of {pages}"),
     "export_to_fix": ("下载待修正表（xlsx）", "Download to fix (xlsx)"),
     "all_files": ("全部文件", "All files"),
     "fix_hint": ("在下载的表中修正标红的单元格（批注写明原因），保存后在此上传：修正的行导入，"
