@@ -90,8 +90,12 @@ def _save(upload: UploadFile, target: Path) -> None:
             out.write(chunk)
 
 
-#: an import's phases as a job page says them (kaoping.ingest.ImportProgress.phase)
-PHASES_ZH = {"reading": "读取", "validating": "校验", "loading": "写入", "done": "完成"}
+#: the words of a job's phase (kaoping.ingest.ImportProgress.phase, the steps of
+#: kaoping.engine.compute) as a Chinese page says them; the page's script uses them too
+PHASES_ZH = {": reading": "：读取", ": validating": "：校验", ": loading": "：写入",
+             ": done": "：完成", "organ hierarchy and years": "检察院层级与年份",
+             "figures per period": "各统计期数据", "writing results": "写入结果",
+             "scoring": "评分", "done": "完成"}
 
 
 def _words(lang: str) -> dict[str, Any]:
@@ -106,10 +110,11 @@ def _words(lang: str) -> dict[str, Any]:
         if lang != "zh":
             return text
         for en, zh in PHASES_ZH.items():
-            text = text.replace(f": {en}", f"：{zh}")
+            text = text.replace(en, zh)
         return text
 
-    return {"table_name": table_name, "phase": phase}
+    return {"table_name": table_name, "phase": phase,
+            "phase_words": PHASES_ZH if lang == "zh" else {}}
 
 
 # --- the data home, uploads and computations --------------------------------------------

@@ -7,6 +7,8 @@
     en: { sending: "Uploading", sent: "Uploaded; starting the import…", failed: "Upload failed: " }
   }[lang === "en" ? "en" : "zh"];
 
+  var job = document.getElementById("job");
+
   /* The upload form: send with XMLHttpRequest to show the upload's progress, then go to
      the job page the server redirected to (XHR follows the 303 itself). */
   var form = document.getElementById("upload-form");
@@ -49,16 +51,15 @@
     });
   }
 
-  /* An import's phases in the page's language (the server records them in English). */
-  var phases = { reading: "读取", validating: "校验", loading: "写入", done: "完成" };
+  /* A job's phase in the page's language: the server records it in English and gives
+     the page the words to replace (data-phases). */
   var phase = function (text) {
-    if (lang === "en") { return text; }
-    Object.keys(phases).forEach(function (en) { text = text.replace(": " + en, "：" + phases[en]); });
+    var words = JSON.parse((job && job.getAttribute("data-phases")) || "{}");
+    Object.keys(words).forEach(function (en) { text = text.split(en).join(words[en]); });
     return text;
   };
 
   /* A job page: poll its status until it has finished, then show the summary. */
-  var job = document.getElementById("job");
   if (job && job.getAttribute("data-finished") === "no") {
     var id = job.getAttribute("data-job");
     var poll = function () {
