@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kaoping.web.quarantine_text import reason_zh, user_header
+from kaoping.web.quarantine_text import reason_zh, user_header, warning_zh
 
 from .conftest import PASSWORD
 
@@ -36,6 +36,12 @@ def test_reasons_read_in_chinese(reason: str, zh: str) -> None:
 
 def test_a_reason_no_pattern_knows_is_shown_as_recorded() -> None:
     assert reason_zh("something new went wrong", "persons") == "something new went wrong"
+
+
+def test_import_warnings_read_in_chinese() -> None:
+    assert warning_zh("ignored columns that are not in persons: 原行号, 备注") == (
+        "已忽略不属于犯罪嫌疑人表的列：原行号, 备注")
+    assert warning_zh("something else") == "something else"
 
 
 def test_the_header_is_the_one_the_file_used() -> None:

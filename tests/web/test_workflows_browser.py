@@ -193,6 +193,7 @@ def test_a_month_of_work_in_the_browser(browser: Any, server: str, office: Offic
     shot(officer, "reimport-summary")
     assert cells(officer, "#import-summary [data-testid=inserted]") == ["1"]
     assert cells(officer, "#import-summary [data-testid=quarantined]") == ["1"]
+    assert "已忽略不属于犯罪嫌疑人表的列：原行号" in officer.inner_text("#import-summary")
     officer.goto(f"{server}/data/quarantine")
     assert cells(officer, "#quarantine tbody td:nth-child(1)") == [fixed.name]
     assert cells(officer, "#quarantine .q-header") == ["院代码"]

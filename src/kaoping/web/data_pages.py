@@ -29,7 +29,7 @@ from kaoping.web.errors import BadRequest, NotFound
 from kaoping.web.i18n import pick_lang
 from kaoping.web.jobs import Job, JobRunner
 from kaoping.web.pages import check_csrf, render
-from kaoping.web.quarantine_text import shown
+from kaoping.web.quarantine_text import shown, warning_zh
 from kaoping.web.scope import Scope, ScopeDep, StaffScope
 
 __all__ = ["get_jobs", "router", "uploads_dir"]
@@ -113,7 +113,10 @@ def _words(lang: str) -> dict[str, Any]:
             text = text.replace(en, zh)
         return text
 
-    return {"table_name": table_name, "phase": phase,
+    def warning(text: str) -> str:
+        return warning_zh(text) if lang == "zh" else text
+
+    return {"table_name": table_name, "phase": phase, "warning": warning,
             "phase_words": PHASES_ZH if lang == "zh" else {}}
 
 

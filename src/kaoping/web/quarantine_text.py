@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from kaoping.ingest.quarantine import QuarantinedValue
 
-__all__ = ["QuarantineRow", "reason_zh", "shown"]
+__all__ = ["QuarantineRow", "reason_zh", "shown", "warning_zh"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,28 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Callable[[str], 
     (re.compile(r"^(\w+) (\S+) is earlier than (\w+) (\S+)$"),
      lambda m, c: f"{c(m[1])} {m[2]} 早于{c(m[3])} {m[4]}"),
 ]
+
+
+#: an import's warnings about a file's headers (kaoping.ingest.headers, load) -> Chinese
+_WARNINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^ignored columns that are not in (\w+): (.*)$"),
+     lambda m: f"已忽略不属于{_table_zh(m[1])}表的列：{m[2]}"),
+    (re.compile(r"^dropped columns holding real names or identity numbers .*: (.*)$"),
+     lambda m: f"已丢弃含真实姓名或身份证号的列（系统只保存化名编号）：{m[1]}"),
+    (re.compile(r"^ignored column (.*): an earlier column already gives the same field$"),
+     lambda m: f"已忽略列 {m[1]}：前面的列已给出同一字段"),
+    (re.compile(r"^no column (.*): stored records keep .*; new records are quarantined$"),
+     lambda m: f"文件没有列 {m[1]}：已存储的记录保留这些列的原值，新记录将被隔离"),
+]
+
+
+def warning_zh(warning: str) -> str:
+    """An import's English warning in Chinese; as recorded if no pattern knows it."""
+    for pattern, say in _WARNINGS:
+        m = pattern.match(warning)
+        if m is not None:
+            return say(m)
+    return warning
 
 
 def reason_zh(reason: str, table: str) -> str:
