@@ -691,3 +691,37 @@ class WebData:
                 "columns": [str(c) for c in frame.columns],
                 "records": _rows(frame),
             }
+
+    # --- imports and quarantine (the data pages of issue 13; added by h-workflows) ------
+
+    def import_log(self, limit: int | None = None) -> list[Any]:
+        """The ``imports`` log of this version, newest first."""
+        from kaoping.ingest import list_imports
+
+        if not self.path.exists():
+            return []
+        with self.open() as wh:
+            return list_imports(wh.backend.con, limit)
+
+    def quarantined_files(self) -> list[Any]:
+        """Every file with refused rows (:func:`kaoping.ingest.quarantine_files`)."""
+        from kaoping.ingest import quarantine_files
+
+        if not self.path.exists():
+            return []
+        with self.open() as wh:
+            return quarantine_files(wh.backend.con)
+
+    def quarantine(
+        self, *, import_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[int, list[Any]]:
+        """(how many quarantined values, ``limit`` of them from ``offset``), of one file's
+        import or of every file."""
+        from kaoping.ingest import count_quarantine, list_quarantine
+
+        if not self.path.exists():
+            return 0, []
+        with self.open() as wh:
+            con = wh.backend.con
+            return (count_quarantine(con, import_id=import_id),
+                    list_quarantine(con, limit=limit, offset=offset, import_id=import_id))
