@@ -107,6 +107,7 @@ class Comparison:
     grade_moves: tuple[tuple[str, str, int], ...]
     drivers: tuple[ItemDriver, ...]
     sensitivity_a: tuple[WeightSensitivity, ...] = ()
+    subject_type: str = "organ"
 
     @property
     def rank_changes(self) -> int:
@@ -125,7 +126,8 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {
             "scheme_a": self.scheme_a, "scheme_b": self.scheme_b, "period": self.period,
-            "organ": self.organ, "tau": self.tau, "subjects_compared": len(self.subjects),
+            "organ": self.organ, "subject_type": self.subject_type, "tau": self.tau,
+            "subjects_compared": len(self.subjects),
             "rank_changes": self.rank_changes,
             "mean_abs_rank_change": rounded(self.mean_abs_rank_change),
             "grade_changes": self.grade_changes,
@@ -402,4 +404,5 @@ def compare_schemes(
         if progress is not None:
             progress(f"sensitivity of {indicator}")
 
-    return replace(out, sensitivity_a=sensitivity(a, run_a.results, progress=step))
+    return replace(out, sensitivity_a=sensitivity(a, run_a.results, progress=step),
+                   subject_type=run_a.subject_type)
