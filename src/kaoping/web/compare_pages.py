@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from kaoping.web import appraisal_data as ad
 from kaoping.web.compare_api import ORGAN_QUERY, SchemeRef, comparison, comparison_dict
 from kaoping.web.compare_api import router as api_router
-from kaoping.web.i18n import STRINGS
+from kaoping.web.i18n import STRINGS, Lang, pick_lang
 from kaoping.web.pages import render
 from kaoping.web.schemas import PERIOD_PATTERN
 from kaoping.web.scope import StaffScope
@@ -87,6 +87,26 @@ def _choices(scope: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _name_things(result: dict[str, Any], lang: Lang) -> None:
+    """Grades and indicators by their names in ``lang`` (the API gives ids)."""
+    from kaoping.appraisal import DEFAULT_SCHEMES, load_scheme
+
+    grades: dict[str, str] = {}
+    for name in DEFAULT_SCHEMES:
+        for g in load_scheme(name).grades:
+            grades.setdefault(g.id, g.name_zh if lang == "zh" else g.name_en)
+    for m in result["grade_moves"]:
+        m["grade_from"] = grades.get(m["grade_from"], m["grade_from"])
+        m["grade_to"] = grades.get(m["grade_to"], m["grade_to"])
+    for s in result["subjects"]:
+        s["grade_a"] = grades.get(s["grade_a"], s["grade_a"])
+        s["grade_b"] = grades.get(s["grade_b"], s["grade_b"])
+    names = {d["indicator"]: d["name_zh" if lang == "zh" else "name_en"]
+             for d in result["all_drivers"]}
+    for s in result["sensitivity"]:
+        s["name"] = names.get(s["indicator"], s["indicator"])
+
+
 @pages.get("/appraisal/compare", response_class=HTMLResponse)
 def compare_page(
     request: Request,
@@ -106,11 +126,13 @@ def compare_page(
         cmp = comparison(scope, a, b or None, sets, label, organ)
         result = comparison_dict(scope, cmp, sets)
         result["subjects"] = result["subjects"][:MOVES_SHOWN]
+        result["all_drivers"] = result["drivers"]
         result["drivers"] = [d for d in result["drivers"]
                              if d["mean_abs_change"] or d["max_points_a"] != d["max_points_b"]]
         result["sensitivity"] = sorted(
             result["sensitivity"],
             key=lambda s: -max(s["mean_abs_rank_change_down"], s["mean_abs_rank_change_up"]))
+        _name_things(result, lang=pick_lang(request))
     return render(request, "appraisal_compare.html", scope, choices=_choices(scope),
                   form={"a": a, "b": b, "changes": changes, "period": label,
                         "organ": organ or scope.top or ""},
