@@ -86,6 +86,14 @@ def test_rates_no_more_spread_than_chance_get_the_strongest_prior() -> None:
     assert prior.mean == pytest.approx(0.3)
 
 
+def test_all_or_nothing_peers_still_count_for_two_cases() -> None:
+    # 0 or 10 of 10: rho = (50 - 4) / 36 > 1, the moments would make the prior worthless
+    prior = beta_binomial_prior([0, 10, 0, 10, 0], N)
+    assert prior is not None
+    assert prior.alpha + prior.beta == pytest.approx(2)
+    assert posterior(prior, 0, 0).mean == pytest.approx(0.4)
+
+
 def test_gamma_prior_matches_the_textbook_moments_for_equal_exposure() -> None:
     # proceedings over 20 cases each: ratios 1.0, 1.5, 2.0, 1.2, 1.3
     x, n = [20, 30, 40, 24, 26], [20] * 5

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "MIN_STRENGTH",
     "MIN_SUBJECTS",
     "Estimate",
     "Prior",
@@ -42,6 +43,10 @@ __all__ = [
 
 #: a group needs this many subjects with a denominator to estimate its own prior
 MIN_SUBJECTS = 5
+#: the least a prior is worth, in cases: where the peers' rates are all-or-nothing (every
+#: organ at 0% or 100%) the moments say "worth nothing", which would score a subject
+#: without cases at an uninformative 50%; two cases keep the peers' rate in play
+MIN_STRENGTH = 2.0
 
 Family = Literal["beta", "gamma"]
 
@@ -112,7 +117,8 @@ def beta_binomial_prior(
     subjects, the intra-class correlation is
     ``rho = (S / (m (1 - m)) - (k - 1)) / (N - sum n_i^2 / N - (k - 1))``
     and ``alpha + beta = 1 / rho - 1``. A group whose rates differ no more than chance
-    (rho <= 1 / (N + 1)) gets the strongest prior allowed, ``N``.
+    (rho <= 1 / (N + 1)) gets the strongest prior allowed, ``N``; none is worth less than
+    MIN_STRENGTH cases.
     """
     m, total, sq, k = _pooled(nums, dens)
     if k < 2:
@@ -123,7 +129,7 @@ def beta_binomial_prior(
     denom = total - sq / total - (k - 1)
     rho = (s / (m * (1 - m)) - (k - 1)) / denom if denom > 0 else 0.0
     strength = min(1 / rho - 1, total) if rho > 0 else total
-    strength = max(strength, 1e-6)
+    strength = max(strength, MIN_STRENGTH)
     return Prior("beta", m * strength, (1 - m) * strength, source, k)
 
 
@@ -142,7 +148,7 @@ def gamma_poisson_prior(
     s = _weighted_ss(nums, dens, m)
     denom = total - sq / total
     tau2 = (s - m * (k - 1)) / denom if denom > 0 else 0.0
-    strength = min(m / tau2, total) if tau2 > 0 else total
+    strength = max(min(m / tau2, total) if tau2 > 0 else total, MIN_STRENGTH)
     return Prior("gamma", m * strength, strength, source, k)
 
 
