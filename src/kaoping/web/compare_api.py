@@ -65,6 +65,8 @@ class GradeMoveOut(BaseModel):
     subjects: int
 
 
+# The response models mirror kaoping.appraisal.compare's dataclasses on purpose: the web
+# layer imports the appraisal only when it is installed (appraisal_data.available()).
 class DriverOut(BaseModel):
     indicator: str
     name_zh: str
