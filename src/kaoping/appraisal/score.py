@@ -333,11 +333,11 @@ def _estimate_text(fig: _Figure) -> str:
     assert est is not None and prior is not None
     n = max(fig.denominator or 0.0, 0.0)
     x = (fig.numerator or 0.0) if n > 0 else 0.0
+    a, b = f"{prior.alpha:.6g}", f"{prior.beta:.6g}"
     if prior.family == "beta":
-        how = (f"({_g(prior.alpha)} + {_g(x)}) / ({_g(prior.alpha)} + {_g(prior.beta)} + "
-               f"{_g(n)})")
+        how = f"({a} + {x:.10g}) / ({a} + {b} + {n:.10g})"
     else:
-        how = f"({_g(prior.alpha)} + {_g(x)}) / ({_g(prior.beta)} + {_g(n)})"
+        how = f"({a} + {x:.10g}) / ({b} + {n:.10g})"
     return (f"estimate {how} = {_g(est.mean)}, own cases weigh {est.weight:.0%}; "
             f"prior {prior.describe()}")
 

@@ -78,7 +78,8 @@ class Prior:
 
     def describe(self) -> str:
         name = "Beta" if self.family == "beta" else "Gamma"
-        return (f"{name}({self.alpha:.4g}, {self.beta:.4g}) from {self.subjects} subjects "
+        # six digits: enough to recompute the estimate from the printed prior
+        return (f"{name}({self.alpha:.6g}, {self.beta:.6g}) from {self.subjects} subjects "
                 f"of the {self.source}: mean {self.mean:.4g}, worth {self.strength:.4g}")
 
 
