@@ -219,6 +219,7 @@ def create_app(
     from kaoping.web.api_routes import router as api_router
     from kaoping.web.appraisal_pages import router as appraisal_pages_router
     from kaoping.web.appraisal_routes import router as appraisal_router
+    from kaoping.web.compare_pages import router as compare_router
     from kaoping.web.data_pages import api_router as jobs_api_router
     from kaoping.web.data_pages import router as data_router
     from kaoping.web.jobs import JobRunner
@@ -255,6 +256,7 @@ def create_app(
     app.include_router(jobs_api_router)
     app.include_router(data_router)
     app.include_router(admin_router)
+    app.include_router(compare_router)  # what-if of two schemes (page and API)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_handlers(app)
     _install_headers(app)
