@@ -219,6 +219,7 @@ def create_app(
     from kaoping.web.appraisal_pages import router as appraisal_pages_router
     from kaoping.web.appraisal_routes import router as appraisal_router
     from kaoping.web.pages import router as pages_router
+    from kaoping.web.search_routes import router as search_router
 
     if appraisal_data.available():
         import kaoping.appraisal  # noqa: F401  (declares its tables before make_engine)
@@ -244,6 +245,7 @@ def create_app(
     app.state.kp = ctx
     app.include_router(api_router)
     app.include_router(appraisal_router)
+    app.include_router(search_router)
     app.include_router(pages_router)
     app.include_router(appraisal_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pandas as pd
 
@@ -690,3 +690,60 @@ class WebData:
                 "columns": [str(c) for c in frame.columns],
                 "records": _rows(frame),
             }
+
+    # --- added for issue 13 (reading and presentation); the methods above are unchanged --
+
+    #: how much a flag weighs when warnings are sorted, most severe first
+    FLAG_SEVERITY: ClassVar[dict[str, int]] = {
+        "out_of_range": 4, "yoy_swing": 2, "small_denominator": 1,
+    }
+
+    def warnings_page(
+        self, organs: Sequence[str], period: str, *, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Every flagged organ figure of ``period`` (the total) and one page of them, most
+        severe first: an out-of-range figure before a swing before a small denominator,
+        more flags before fewer, then higher organs first (by level, code, indicator)."""
+        rows = self.flagged(organs, period, limit=10_000_000)
+        weight = self.FLAG_SEVERITY
+        rows.sort(key=lambda r: (-sum(weight.get(f, 0) for f in r["flags"]),
+                                 r["level"], r["subject"], r["indicator"]))
+        return len(rows), rows[offset:offset + limit]
+
+    @_per_version
+    def search_prosecutors(self, text: str, *, limit: int) -> list[dict[str, Any]]:
+        """Prosecutors whose id or display name contains ``text`` (case-insensitive)."""
+        with self.open() as wh:
+            p = wh.backend.table("prosecutors")
+            needle = text.lower()
+            frame = wh.backend.execute(
+                p.filter(p.prosecutor_id.lower().contains(needle)
+                         | p.display_name.lower().contains(needle))
+                .order_by("prosecutor_id").limit(limit)
+            )
+        return _rows(frame, ["prosecutor_id", "organ_code", "department", "display_name"])
+
+    def search_organs(self, text: str) -> list[dict[str, Any]]:
+        """Organs whose code or Chinese or English name contains ``text``, by code."""
+        needle = text.lower()
+        organs = self._tree()[0]
+        return [
+            dict(row) for code, row in sorted(organs.items())
+            if needle in code.lower() or needle in str(row["name_zh"] or "").lower()
+            or needle in str(row["name_en"] or "").lower()
+        ]
+
+    def briefing_source(self, organ: str, period: str, lang: str, app_engine: Any) -> Any:
+        """The briefing's Markdown with the series its charts need
+        (:class:`kaoping.reports.narrative.BriefingSource`), for the briefing page."""
+        from kaoping.reports.narrative import load_briefing
+
+        with self.open() as wh:
+            catalogue = wh.catalogue
+        try:
+            return load_briefing(self.path, organ, period, "en" if lang == "en" else "zh",
+                                 catalogue=catalogue, app_engine=app_engine)
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None

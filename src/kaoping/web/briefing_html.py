@@ -1,0 +1,104 @@
+"""The briefing (通报) as an HTML document: its Markdown rendered, with a chart per section.
+
+The narrative writes Markdown (``kaoping brief``); the page used to show that source, with
+its ``#`` marks, pipe tables and the ``<!-- kaoping show … -->`` comments that name the
+command behind each figure. Here the Markdown is rendered by markdown-it-py (CommonMark
+with tables; raw HTML off, so nothing in an organ's name can inject markup), the comments
+are taken out of the text and returned apart (the page lists them under a closed
+"how to check these figures" fold, which does not print), and each section is followed by
+the chart the Word and PDF versions print after it (:mod:`kaoping.reports.content`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from kaoping.reports.narrative import BriefingSource
+
+__all__ = ["BriefingHtml", "Section", "render_briefing"]
+
+_COMMENT = re.compile(r"\s*<!--\s*(.*?)\s*-->")
+_RULE = re.compile(r"^\s*-{3,}\s*$")
+_MD = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+@dataclass(frozen=True)
+class Section:
+    html: Markup
+    #: the section's chart (an ECharts series: labels, values, flagged, unit), if any
+    chart: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BriefingHtml:
+    title: str
+    sections: tuple[Section, ...]
+    #: the small print after the closing rule (where the figures come from)
+    footer: Markup
+    #: the commands that reproduce the figures, in order of first appearance
+    commands: tuple[str, ...] = field(default=())
+
+
+def _split(markdown: str) -> tuple[str, list[str], str]:
+    """(the ``#`` title, the chunks -- what precedes the first ``##``, then each section --,
+    and the footer after the closing ``---`` rule)."""
+    title = ""
+    chunks: list[list[str]] = [[]]
+    footer: list[str] | None = None
+    for line in markdown.splitlines():
+        if footer is not None:
+            footer.append(line)
+        elif line.startswith("# ") and not title:
+            title = line[2:].strip()
+        elif line.startswith("## "):
+            chunks.append([line])
+        elif _RULE.match(line):
+            footer = []
+        else:
+            chunks[-1].append(line)
+    return title, ["\n".join(c) for c in chunks], "\n".join(footer or [])
+
+
+def _chart(kind: str | None, source: BriefingSource) -> dict[str, Any] | None:
+    if kind == "headline" and source.headline_changes:
+        return {"labels": [n for n, _, _ in source.headline_changes],
+                "values": [round(c, 2) for _, c, _ in source.headline_changes],
+                "flagged": [s for _, _, s in source.headline_changes], "unit": "pp"}
+    if kind == "league" and source.league:
+        return {"labels": [e.name for e in source.league],
+                "values": [round(e.total, 2) for e in source.league],
+                "flagged": [e.worst for e in source.league], "unit": "points"}
+    if kind == "prosecutors" and any(n for _, n in source.grades):
+        return {"labels": [g for g, _ in source.grades],
+                "values": [n for _, n in source.grades],
+                "flagged": [False for _ in source.grades], "unit": "persons"}
+    return None
+
+
+def render_briefing(source: BriefingSource) -> BriefingHtml:
+    """The briefing's sections as safe HTML, the charts that follow them, the commands."""
+    commands: list[str] = []
+
+    def strip(text: str) -> str:
+        commands.extend(_COMMENT.findall(text))
+        return _COMMENT.sub("", text)
+
+    title, chunks, footer = _split(source.markdown)
+    preamble, body = chunks[0], chunks[1:]
+    # a chart only where sections and kinds match one to one, never a chart under the
+    # wrong heading
+    kinds: list[str | None] = (list(source.sections) if len(source.sections) == len(body)
+                               else [None] * len(body))
+    sections = []
+    if preamble.strip():
+        sections.append(Section(Markup(_MD.render(strip(preamble)))))
+    for chunk, kind in zip(body, kinds, strict=True):
+        sections.append(Section(Markup(_MD.render(strip(chunk))), _chart(kind, source)))
+    return BriefingHtml(strip(title).strip(), tuple(sections),
+                        Markup(_MD.render(strip(footer))),
+                        tuple(dict.fromkeys(commands)))
