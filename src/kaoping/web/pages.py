@@ -74,6 +74,14 @@ def _period_name(label: str, lang: Lang) -> str:
     return period.label_zh if lang == "zh" else period.label_en
 
 
+def _grade_name(grade: str | None, lang: Lang) -> str:
+    """A grade's name from its id (the bundled schemes' grades); the id if unknown."""
+    if not grade:
+        return "—"
+    text = translate(f"grade_{grade}", lang)
+    return grade if text == f"grade_{grade}" else text
+
+
 def _lang_url(request: Request, lang: str) -> str:
     params = dict(request.query_params)
     params["lang"] = lang
@@ -105,6 +113,7 @@ def _globals(request: Request, lang: Lang, scope: Scope | None) -> dict[str, Any
         "name": lambda row: _name(row, lang),
         "period_name": lambda label: _period_name(label, lang),
         "dept": lambda code: translate(f"dept_{code}", lang) if code else "",
+        "grade_name": lambda gid: _grade_name(gid, lang),
         "other_lang": "en" if lang == "zh" else "zh",
         "lang_url": _lang_url(request, "en" if lang == "zh" else "zh"),
         "scope": scope, "user": scope.principal if scope else None, "csrf": "",
@@ -159,9 +168,13 @@ def _export(request: Request, html: str) -> Response:
 
 
 def render_error(request: Request, status_code: int, message: str) -> Response:
+    """An error as a page, its message in the page's language (kaoping/web/messages.py)."""
+    from kaoping.web.messages import localise
+
     scope = getattr(request.state, "scope", None)
     return render(request, "error.html", scope, status_code=status_code,
-                  status=status_code, message=message)
+                  status=status_code, message=localise(message, pick_lang(request)),
+                  detail=message)
 
 
 #: the selector's groups, in order: (period kind, message key of its heading)

@@ -1,0 +1,204 @@
+"""Every page speaks one language: no English left in Chinese mode, no Chinese in English.
+
+The pages are discovered from the application's routing table (every GET route that is
+not under ``/api`` or ``/static``), filled with sample parameters of the shared test
+warehouse, and opened as an administrator in both languages, together with the error
+pages a user meets (an unknown organ, an organ outside an officer's scope, a malformed
+period, an out-of-range parameter, a page that does not exist). A new page is walked
+without editing this file; a route whose parameters have no sample fails here until one is
+added to :data:`SAMPLES`.
+
+What counts as untranslated is the text a reader sees (element text and the placeholder,
+title and aria-label attributes; not scripts, styles, ``<code>``, or other attributes):
+
+- in Chinese mode, an English word of three letters or more, unless it is an id or code
+  (contains a digit or an underscore), a user name, or in :data:`ZH_ALLOWED` (product and
+  file-format names, units);
+- in English mode, a Chinese character outside the names of organs and people (which stay
+  as they are registered: a prosecutor's name has no English form) and the language link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from .conftest import INDICATOR, PERIOD, Runs, Subjects, page_client
+from .routes import ROUTES, path_params
+
+#: English that may stand in a Chinese page: the product, formats, units, standards
+ZH_ALLOWED = frozenset({
+    "kaoping", "OpenAPI", "English", "Excel", "Word", "PDF", "xlsx", "docx", "pdf",
+    "Markdown", "UTC", "API", "CSV",
+})
+#: users of the test application database (their names are shown as they are)
+USERS = frozenset({"admin", "officer_a", "officer_b", "leader_m", "leader_m2", "leader_g",
+                   "prosecutor", "prosecutor2"})
+
+PAGE_ROUTES = sorted({p for m, p, r in ROUTES if m == "GET" and isinstance(r, APIRoute)
+                      and not p.startswith(("/api", "/static")) and p != "/"})
+
+#: routes owned by the appraisal pages whose explanations come from kaoping/appraisal/,
+#: which is being rewritten in parallel (issue 13): they are expected to fail until the
+#: lead wires the translated explanations in after the merge; strict, so a fix shows
+XFAIL_UNTIL_APPRAISAL_MERGE = frozenset({"/appraisal/runs/{run_id}",
+                                         "/appraisal/runs/{run_id}/results/{subject}"})
+
+
+def samples(s: Subjects, runs: Runs) -> dict[str, str]:
+    """A value for each path parameter of the pages."""
+    return {"organ_code": s.municipal_m, "indicator": INDICATOR,
+            "prosecutor_id": s.prosecutor_p, "run_id": str(runs.prosecutors_g),
+            "subject": s.prosecutor_p}
+
+
+def _url(path: str, values: dict[str, str]) -> str:
+    missing = [p for p in path_params(path) if p not in values]
+    assert not missing, f"{path}: no sample value for {missing}; add one to samples()"
+    url = path
+    for name in path_params(path):
+        url = url.replace(f"{{{name}}}", values[name])
+    query = {"/search": "q=检察院"}.get(path, f"period={PERIOD}")
+    return f"{url}?{query}"
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees, as a list of pieces."""
+
+    HIDDEN = frozenset({"script", "style", "code", "pre"})
+    SHOWN_ATTRS = ("placeholder", "title", "aria-label", "alt")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        for name, value in attrs:
+            if name in self.SHOWN_ATTRS and value:
+                self.pieces.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.pieces.append(data.strip())
+
+
+def visible_text(page: str) -> list[str]:
+    parser = _Visible()
+    parser.feed(page)
+    return parser.pieces
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def english_in_zh(pieces: list[str]) -> list[str]:
+    found = []
+    for piece in pieces:
+        for word in _WORD.findall(piece):
+            core = word.strip("'’-")
+            if (len(core) >= 3 and not re.search(r"[\d_]", core) and core not in ZH_ALLOWED
+                    and core not in USERS):
+                found.append(f"{core!r} in {piece[:80]!r}")
+    return found
+
+
+def chinese_in_en(pieces: list[str], names: list[str]) -> list[str]:
+    found = []
+    for piece in pieces:
+        rest = piece
+        for name in names:  # longest first: a name is not cut by a shorter one inside it
+            if name in rest:
+                rest = rest.replace(name, " ")
+        rest = rest.replace("中文", " ")
+        found += [f"{m!r} in {piece[:80]!r}" for m in _CJK.findall(rest)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def names(warehouse: Path) -> list[str]:
+    """Every organ's Chinese name and every prosecutor's display name, longest first."""
+    from kaoping.warehouse import opened
+
+    with opened(warehouse, read_only=True) as con:
+        rows = con.execute("SELECT name_zh FROM organs UNION SELECT display_name FROM "
+                           "prosecutors").fetchall()
+    return sorted({str(r[0]) for r in rows if r[0]}, key=len, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def admin(app: object) -> TestClient:
+    return page_client(app, "admin")  # type: ignore[arg-type]
+
+
+def _cases() -> Iterator[object]:
+    for path in PAGE_ROUTES:
+        for lang in ("zh", "en"):
+            marks = []
+            if path in XFAIL_UNTIL_APPRAISAL_MERGE:
+                marks.append(pytest.mark.xfail(
+                    strict=True, reason="scoring explanations come from kaoping/appraisal/"))
+            yield pytest.param(path, lang, id=f"{lang} {path}", marks=marks)
+
+
+def _check(page: str, lang: str, names: list[str], where: str) -> None:
+    pieces = visible_text(page)
+    bad = english_in_zh(pieces) if lang == "zh" else chinese_in_en(pieces, names)
+    assert not bad, f"{where} ({lang}): untranslated: " + "; ".join(bad[:15])
+
+
+@pytest.mark.parametrize(("path", "lang"), list(_cases()))
+def test_page_has_no_untranslated_text(
+    path: str, lang: str, admin: TestClient, subjects: Subjects, runs: Runs, names: list[str]
+) -> None:
+    url = _url(path, samples(subjects, runs))
+    r = admin.get(url, params={"lang": lang})
+    assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    _check(r.text, lang, names, url)
+
+
+def _error_urls(s: Subjects) -> list[tuple[str, str, int]]:
+    """(user, url, status) of the errors a user meets on the pages."""
+    return [
+        ("admin", "/organs/999999", 404),
+        ("admin", f"/organs/{s.municipal_m}?period=2020-Q9", 400),
+        ("admin", f"/organs/{s.municipal_m}/warnings?offset=-1", 400),
+        ("admin", "/no/such/page", 404),
+        ("admin", "/prosecutors/P9999999999", 404),
+        ("admin", f"/organs/{s.municipal_m}/indicators/no_such_indicator", 404),
+        ("officer_a", f"/organs/{s.province_b}", 403),
+        ("leader_m", f"/prosecutors/{s.prosecutor_elsewhere}", 403),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_error_pages_have_no_untranslated_text(
+    lang: str, app: object, subjects: Subjects, names: list[str]
+) -> None:
+    clients: dict[str, TestClient] = {}
+    for user, url, status in _error_urls(subjects):
+        c = clients.setdefault(user, page_client(app, user))  # type: ignore[arg-type]
+        r = c.get(url, params={"lang": lang})
+        assert r.status_code == status, (user, url, r.status_code)
+        _check(r.text, lang, names, f"{user} {url}")
+
+
+def test_the_check_finds_what_it_should() -> None:
+    """The detectors themselves: an English phrase in zh, Chinese in en, ids allowed."""
+    assert english_in_zh(["within [0.7, 1]: full marks"])
+    assert not english_in_zh(["non_arrest_rate 2020-H1 P1100000001 下载 PDF 版"])
+    assert chinese_in_en(["Grade: 良好"], ["广东省人民检察院"])
+    assert not chinese_in_en(["广东省人民检察院 ranks 3"], ["广东省人民检察院"])
