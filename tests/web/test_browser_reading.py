@@ -6,6 +6,9 @@ real HTTP server); every figure is checked against the API or the warehouse itse
 Screenshots land in ``test-artifacts/screenshots/``.
 """
 
+# the browser fixtures are imported from test_browser, and named as arguments here
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import io

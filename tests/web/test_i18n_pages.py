@@ -44,11 +44,8 @@ USERS = frozenset({"admin", "officer_a", "officer_b", "leader_m", "leader_m2", "
 PAGE_ROUTES = sorted({p for m, p, r in ROUTES if m == "GET" and isinstance(r, APIRoute)
                       and not p.startswith(("/api", "/static")) and p != "/"})
 
-#: routes owned by the appraisal pages whose explanations come from kaoping/appraisal/,
-#: which is being rewritten in parallel (issue 13): they are expected to fail until the
-#: lead wires the translated explanations in after the merge; strict, so a fix shows
-XFAIL_UNTIL_APPRAISAL_MERGE = frozenset({"/appraisal/runs/{run_id}",
-                                         "/appraisal/runs/{run_id}/results/{subject}"})
+#: text users typed (the test fixtures' objection reason), shown as typed
+USER_TEXT = ("my caseload is wrong",)
 
 
 def samples(s: Subjects, runs: Runs) -> dict[str, str]:
@@ -69,34 +66,48 @@ def _url(path: str, values: dict[str, str]) -> str:
 
 
 class _Visible(HTMLParser):
-    """The text a reader sees, as a list of pieces."""
+    """The text a reader sees, as a list of pieces; with ``pending``, only the text of
+    the elements marked ``data-i18n-pending`` (what another part of the system is yet to
+    translate), else everything but them."""
 
-    HIDDEN = frozenset({"script", "style", "code", "pre"})
+    HIDDEN = frozenset({"script", "style", "code"})
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                      "meta", "source", "track", "wbr"})
     SHOWN_ATTRS = ("placeholder", "title", "aria-label", "alt")
 
-    def __init__(self) -> None:
+    def __init__(self, pending: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.pieces: list[str] = []
-        self._hidden = 0
+        self.pending = pending
+        self._stack: list[tuple[str, bool, bool]] = []  # (tag, hidden, pending)
+
+    def _state(self) -> tuple[bool, bool]:
+        return (any(h for _, h, _ in self._stack), any(p for _, _, p in self._stack))
+
+    def _keep(self) -> bool:
+        hidden, pending = self._state()
+        return not hidden and pending == self.pending
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.HIDDEN:
-            self._hidden += 1
-        for name, value in attrs:
-            if name in self.SHOWN_ATTRS and value:
-                self.pieces.append(value)
+        marked = any(name == "data-i18n-pending" for name, _ in attrs)
+        if tag not in self.VOID:
+            self._stack.append((tag, tag in self.HIDDEN, marked))
+        if self._keep() or (marked and self.pending):
+            self.pieces += [v for n, v in attrs if n in self.SHOWN_ATTRS and v]
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN and self._hidden:
-            self._hidden -= 1
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                break
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden and data.strip():
+        if self._keep() and data.strip():
             self.pieces.append(data.strip())
 
 
-def visible_text(page: str) -> list[str]:
-    parser = _Visible()
+def visible_text(page: str, *, pending: bool = False) -> list[str]:
+    parser = _Visible(pending)
     parser.feed(page)
     return parser.pieces
 
@@ -147,15 +158,12 @@ def admin(app: object) -> TestClient:
 def _cases() -> Iterator[object]:
     for path in PAGE_ROUTES:
         for lang in ("zh", "en"):
-            marks = []
-            if path in XFAIL_UNTIL_APPRAISAL_MERGE:
-                marks.append(pytest.mark.xfail(
-                    strict=True, reason="scoring explanations come from kaoping/appraisal/"))
-            yield pytest.param(path, lang, id=f"{lang} {path}", marks=marks)
+            yield pytest.param(path, lang, id=f"{lang} {path}")
 
 
-def _check(page: str, lang: str, names: list[str], where: str) -> None:
-    pieces = visible_text(page)
+def _check(page: str, lang: str, names: list[str], where: str,
+           *, pending: bool = False) -> None:
+    pieces = [p for p in visible_text(page, pending=pending) if p not in USER_TEXT]
     bad = english_in_zh(pieces) if lang == "zh" else chinese_in_en(pieces, names)
     assert not bad, f"{where} ({lang}): untranslated: " + "; ".join(bad[:15])
 
@@ -165,9 +173,24 @@ def test_page_has_no_untranslated_text(
     path: str, lang: str, admin: TestClient, subjects: Subjects, runs: Runs, names: list[str]
 ) -> None:
     url = _url(path, samples(subjects, runs))
-    r = admin.get(url, params={"lang": lang})
+    r = admin.get(f"{url}&lang={lang}")
     assert r.status_code == 200, (url, r.status_code, r.text[:300])
     _check(r.text, lang, names, url)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the scoring formulas, notes and explanations come from kaoping/appraisal/, rewritten "
+    "in parallel (issue 13): the lead wires their translation after the merge, and this "
+    "test then passes (strict: it says so by failing as XPASS)"))
+def test_appraisal_explanations_are_translated(
+    admin: TestClient, subjects: Subjects, runs: Runs, names: list[str]
+) -> None:
+    """The parts marked ``data-i18n-pending`` of a score's decomposition, in Chinese."""
+    url = _url("/appraisal/runs/{run_id}/results/{subject}", samples(subjects, runs))
+    r = admin.get(f"{url}&lang=zh")
+    assert r.status_code == 200
+    assert visible_text(r.text, pending=True), "nothing is marked pending any more"
+    _check(r.text, "zh", names, url, pending=True)
 
 
 def _error_urls(s: Subjects) -> list[tuple[str, str, int]]:
@@ -191,7 +214,7 @@ def test_error_pages_have_no_untranslated_text(
     clients: dict[str, TestClient] = {}
     for user, url, status in _error_urls(subjects):
         c = clients.setdefault(user, page_client(app, user))  # type: ignore[arg-type]
-        r = c.get(url, params={"lang": lang})
+        r = c.get(f"{url}{'&' if '?' in url else '?'}lang={lang}")
         assert r.status_code == status, (user, url, r.status_code)
         _check(r.text, lang, names, f"{user} {url}")
 

@@ -243,6 +243,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "export_xlsx": ("导出 Excel", "Export to Excel"),
     "not_computed_yet": ("未计算", "not computed"),
+    "nav_main": ("主导航", "main"),
+    "nav_crumbs": ("当前位置", "breadcrumbs"),
+    "unit_count": ("人/件", "count"),
+    "unit_rate": ("比率（%）", "rate (%)"),
+    "unit_ratio": ("比值", "ratio"),
+    "unit_days": ("天", "days"),
+    "unit_amount": ("元", "yuan"),
     # grades of the bundled schemes (appraisal/schemes/*.yaml), for pages that have only
     # a grade's id (the compare page's latest grades)
     "grade_excellent": ("优秀", "Excellent"),
@@ -276,7 +283,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err_why_other": ("取值不合要求", "its value is not accepted"),
     "err_no_stored": ("尚无计算结果：请先计算指标（kaoping compute）",
                       "Nothing computed yet: compute the indicators first (kaoping compute)"),
-    "err_internal": ("服务器内部错误：详情见服务器日志", "Internal error: the server log has the details"),
+    "err_internal": ("服务器内部错误：详情见服务器日志",
+                     "Internal error: the server log has the details"),
     "err_staff_only": ("检察官只能查看本人数据和本院汇总数据",
                        "Prosecutors see their own figures and their organ's aggregates only"),
     "err_own_scorecard": ("检察官只能查看本人的考评", "A prosecutor sees his own scorecard only"),

@@ -7,6 +7,7 @@ pages add presentation only. State-changing forms carry a CSRF token bound to th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from kaoping.narrative.numbers import format_change, format_value
 from kaoping.web import appraisal_data, auth, views
@@ -36,6 +38,28 @@ from kaoping.web.users import Role
 __all__ = ["render_error", "router"]
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+_CODE_WORD = re.compile(
+    r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|(?<![A-Za-z])[a-z]{3,}(?![A-Za-z])")
+
+
+def _codes(text: str | None, lang: str = "zh") -> Markup:
+    """A Chinese text that names codes (tables, columns, enumeration values: persons,
+    arrest_decision, not_approved) with each code set as code: they are identifiers the
+    export files carry, not words to translate. Applied to the Chinese definitions and
+    record descriptions, which quote the catalogue's expressions."""
+    if not text:
+        return Markup("")
+    if lang == "en":  # English text: its words are words
+        return Markup(escape(text))
+    out, last = [], 0
+    for m in _CODE_WORD.finditer(text):
+        out += [str(escape(text[last:m.start()])), f"<code>{escape(m.group(0))}</code>"]
+        last = m.end()
+    return Markup("".join([*out, str(escape(text[last:]))]))
+
+
+TEMPLATES.env.filters["codes"] = _codes
 router = APIRouter(include_in_schema=False)
 
 PeriodQuery = Annotated[str | None, Query(max_length=32)]
@@ -72,6 +96,20 @@ def _period_name(label: str, lang: Lang) -> str:
     except PeriodError:
         return label
     return period.label_zh if lang == "zh" else period.label_en
+
+
+def _column_label(column: str, lang: Lang) -> str:
+    """A record column's heading: its Chinese label in the data format (院代码 for
+    organ_code, the header an export carries), its name in words in English."""
+    from kaoping.model.schema import TABLES
+
+    if lang == "en":
+        return column.replace("_", " ").capitalize()
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.name == column:
+                return col.label_zh
+    return column
 
 
 def _grade_name(grade: str | None, lang: Lang) -> str:
@@ -114,6 +152,7 @@ def _globals(request: Request, lang: Lang, scope: Scope | None) -> dict[str, Any
         "period_name": lambda label: _period_name(label, lang),
         "dept": lambda code: translate(f"dept_{code}", lang) if code else "",
         "grade_name": lambda gid: _grade_name(gid, lang),
+        "column_label": lambda column: _column_label(column, lang),
         "other_lang": "en" if lang == "zh" else "zh",
         "lang_url": _lang_url(request, "en" if lang == "zh" else "zh"),
         "scope": scope, "user": scope.principal if scope else None, "csrf": "",
