@@ -9,11 +9,12 @@ without editing this file; a route whose parameters have no sample fails here un
 added to :data:`SAMPLES`.
 
 What counts as untranslated is the text a reader sees (element text and the placeholder,
-title and aria-label attributes; not scripts, styles, ``<code>``, or other attributes):
+title and aria-label attributes; not scripts, styles, ``<code>``, other attributes, or
+what the user typed, marked ``data-user-text``):
 
 - in Chinese mode, an English word of three letters or more, unless it is an id or code
-  (contains a digit or an underscore), a user name, or in :data:`ZH_ALLOWED` (product and
-  file-format names, units);
+  (contains a digit or an underscore), part of an address (/organs/…), a user name, or in
+  :data:`ZH_ALLOWED` (product and file-format names, units);
 - in English mode, a Chinese character outside the names of organs and people (which stay
   as they are registered: a prosecutor's name has no English form) and the language link.
 """
@@ -90,8 +91,9 @@ class _Visible(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         marked = any(name == "data-i18n-pending" for name, _ in attrs)
+        typed = any(name == "data-user-text" for name, _ in attrs)  # what the user wrote
         if tag not in self.VOID:
-            self._stack.append((tag, tag in self.HIDDEN, marked))
+            self._stack.append((tag, tag in self.HIDDEN or typed, marked))
         if self._keep() or (marked and self.pending):
             self.pieces += [v for n, v in attrs if n in self.SHOWN_ATTRS and v]
 
@@ -119,7 +121,8 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 def english_in_zh(pieces: list[str]) -> list[str]:
     found = []
     for piece in pieces:
-        for word in _WORD.findall(piece):
+        # an address the message quotes (/no/such/page) is a path, not words
+        for word in _WORD.findall(re.sub(r"/[\w./-]+", " ", piece)):
             core = word.strip("'’-")
             if (len(core) >= 3 and not re.search(r"[\d_]", core) and core not in ZH_ALLOWED
                     and core not in USERS):
@@ -223,5 +226,6 @@ def test_the_check_finds_what_it_should() -> None:
     """The detectors themselves: an English phrase in zh, Chinese in en, ids allowed."""
     assert english_in_zh(["within [0.7, 1]: full marks"])
     assert not english_in_zh(["non_arrest_rate 2020-H1 P1100000001 下载 PDF 版"])
+    assert not english_in_zh(["没有这个页面：/no/such/page"])
     assert chinese_in_en(["Grade: 良好"], ["广东省人民检察院"])
     assert not chinese_in_en(["广东省人民检察院 ranks 3"], ["广东省人民检察院"])

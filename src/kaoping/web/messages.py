@@ -51,7 +51,9 @@ def _validation(message: str, lang: Lang) -> str | None:
         m = re.fullmatch(r"(?:query|path|form|body) parameter '([^']*)': (.*)", part)
         if m is None:
             return None
-        parts.append(_t("err_bad_parameter", lang, name=m.group(1), why=_why(m.group(2), lang)))
+        name = translate(f"param_{m.group(1)}", lang)
+        name = m.group(1) if name.startswith("param_") else name
+        parts.append(_t("err_bad_parameter", lang, name=name, why=_why(m.group(2), lang)))
     return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
 
