@@ -85,7 +85,7 @@ def _install_headers(app: FastAPI) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith(("/api", "/organs", "/prosecutors", "/appraisal",
-                                        "/audit")):
+                                        "/audit", "/search")):
             response.headers.setdefault("Cache-Control", "no-store")  # personal figures
         return response
 

@@ -19,8 +19,10 @@ from html.parser import HTMLParser
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.ingest.controls import xml_safe
+from kaoping.reports.xlsx import write_text
 
 __all__ = ["ExportTable", "tables_in", "workbook_bytes"]
 
@@ -103,14 +105,29 @@ def tables_in(html: str) -> list[ExportTable]:
     return reader.tables
 
 
-def _value(text: str) -> str | float:
-    """A number stays a number in Excel (sortable, summable); anything else stays text."""
+def _number(text: str) -> float | None:
+    """A number stays a number in Excel (sortable, summable); anything else is text."""
     if not _NUMBER.match(text):
-        return xml_safe(text)
+        return None
     plain = text.replace(",", "").replace("−", "-")
     if plain.endswith("%"):
         return float(plain[:-1]) / 100
     return float(plain)
+
+
+def _row(sheet: Worksheet, r: int, cells: list[str], *, header: bool = False) -> None:
+    """One row: numbers as numbers, every other cell as text that is never a formula
+    (:func:`kaoping.reports.xlsx.write_text`: a page's text could start with ``=``)."""
+    for c, text in enumerate(cells, start=1):
+        x = None if header else _number(text)
+        if x is None:
+            cell = write_text(sheet, r, c, text)
+        else:
+            cell = sheet.cell(row=r, column=c, value=x)
+            cell.number_format = "0.0%" if text.endswith("%") else "#,##0.##"
+        if header:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
 
 
 def workbook_bytes(tables: list[ExportTable], title: str) -> bytes:
@@ -121,24 +138,18 @@ def workbook_bytes(tables: list[ExportTable], title: str) -> bytes:
         # a sheet name: at most 31 characters, none of []:*?/\
         name = re.sub(r"[\[\]:*?/\\]", " ", table.caption or table.table_id)[:28].strip()
         sheet = book.create_sheet(f"{i} {name}"[:31] if len(tables) > 1 else name or "1")
+        start = 1
         if table.header:
-            sheet.append([xml_safe(h) for h in table.header])
-            for cell in sheet[1]:
-                cell.font = Font(bold=True)
-                cell.fill = PatternFill("solid", fgColor="DDEBF7")
+            _row(sheet, 1, table.header, header=True)
             sheet.freeze_panes = "A2"
-        for row in table.rows:
-            sheet.append([_value(x) for x in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, float) and cell.column is not None:
-                    source = row[cell.column - 1]
-                    cell.number_format = "0.0%" if source.endswith("%") else "#,##0.##"
-        widths = [len(h) for h in table.header]
-        for row in table.rows:
-            widths += [0] * (len(row) - len(widths))
-            widths = [max(w, len(x)) for w, x in zip(widths, [*row, *[""] * len(widths)],
-                                                       strict=False)]
-        for c, w in enumerate(widths, start=1):
+            start = 2
+        for r, row in enumerate(table.rows, start=start):
+            _row(sheet, r, row)
+        widths: dict[int, int] = {}
+        for row in [table.header, *table.rows]:
+            for c, text in enumerate(row, start=1):
+                widths[c] = max(widths.get(c, 0), len(text))
+        for c, w in widths.items():
             sheet.column_dimensions[get_column_letter(c)].width = min(60, max(8, w * 1.6))
     if not tables:
         book.create_sheet("1").append([title])
