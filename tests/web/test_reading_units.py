@@ -63,21 +63,27 @@ def test_briefing_markdown_becomes_a_document() -> None:
         "# 某院2020年检察业务数据通报\n\n"
         "## 一、主要业务数据\n\n"
         "- 不捕率为27.1%。<!-- kaoping show non_arrest_rate --organ 1 --period 2020 -->\n\n"
+        "| 指标 | 代码 | 本期 |\n|---|---|---|\n| 不捕率 | `non_arrest_rate` | 27.1% |\n\n"
         "## 二、下级院考评排名\n\n| 名次 | 院 |\n|---|---|\n| 1 | <b>甲院</b> |\n\n"
+        "考评结果：第3号考评（草稿），内容哈希 abcdef0123456789。\n\n"
         "---\n\n数据来源：kaoping。\n"
     )
     source = BriefingSource(markdown, ("headline", "league"), (("不捕率", 1.5, False),),
-                            (LeagueEntry("甲院", 88.0, "优秀", False),), ())
+                            (LeagueEntry("甲院", 88.0, "优秀", False),), (),
+                            hashes=("abcdef0123456789",))
     doc = render_briefing(source)
     assert doc.title == "某院2020年检察业务数据通报"
-    assert doc.commands == ("kaoping show non_arrest_rate --organ 1 --period 2020",)
+    assert doc.commands == ("考评结果：第3号考评（草稿），内容哈希 abcdef0123456789。",
+                            "kaoping show non_arrest_rate --organ 1 --period 2020")
     first, second = doc.sections
     assert "<h2>一、主要业务数据</h2>" in first.html and "<li>不捕率为27.1%。</li>" in first.html
-    assert "<!--" not in first.html
+    assert "<!--" not in first.html and "non_arrest_rate" not in first.html
+    assert "<th>代码</th>" not in first.html and "<td>27.1%</td>" in first.html
     assert first.chart is not None and first.chart["values"] == [1.5]
     assert "<table>" in second.html and "&lt;b&gt;甲院&lt;/b&gt;" in second.html  # no raw HTML
     assert second.chart is not None and second.chart["labels"] == ["甲院"]
     assert "数据来源" in doc.footer and "数据来源" not in second.html
+    assert "abcdef" not in second.html
 
 
 def test_codes_in_chinese_text_are_set_as_code() -> None:

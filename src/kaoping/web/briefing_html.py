@@ -7,6 +7,8 @@ with tables; raw HTML off, so nothing in an organ's name can inject markup), the
 are taken out of the text and returned apart (the page lists them under a closed
 "how to check these figures" fold, which does not print), and each section is followed by
 the chart the Word and PDF versions print after it (:mod:`kaoping.reports.content`).
+Like them, the page leaves out what only a system needs: table columns of indicator ids,
+and the lines citing an appraisal's content hash and command (those join the fold).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class BriefingHtml:
     sections: tuple[Section, ...]
     #: the small print after the closing rule (where the figures come from)
     footer: Markup
-    #: the commands that reproduce the figures, in order of first appearance
+    #: the provenance: the appraisal source lines, then the commands that reproduce the
+    #: figures, in order of first appearance
     commands: tuple[str, ...] = field(default=())
 
 
@@ -80,6 +83,46 @@ def _chart(kind: str | None, source: BriefingSource) -> dict[str, Any] | None:
     return None
 
 
+_ID_CELL = re.compile(r"^`?[a-z][a-z0-9]*(_[a-z0-9]+)+`?$")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _without_id_columns(lines: list[str]) -> list[str]:
+    """A pipe table without its columns of internal ids (the indicator ids the Markdown
+    prints beside each name for ``kaoping show``), as the Word and PDF versions print it."""
+    rows = [_cells(line) for line in lines]
+    body = rows[2:]
+    width = len(rows[0])
+    ids = {c for c in range(width)
+           if body and all(c < len(r) and _ID_CELL.match(r[c]) for r in body)}
+    if not ids:
+        return lines
+    return ["| " + " | ".join(x for c, x in enumerate(r) if c not in ids) + " |" for r in rows]
+
+
+def _readable(markdown: str, hashes: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The Markdown without id columns, and without the lines that cite an appraisal's
+    content hash and command (returned apart: they are provenance, not text)."""
+    out: list[str] = []
+    provenance: list[str] = []
+    table: list[str] = []
+    for line in [*markdown.splitlines(), ""]:
+        if line.lstrip().startswith("|"):
+            table.append(line)
+            continue
+        if table:
+            out += _without_id_columns(table)
+            table = []
+        if any(h and h in line for h in hashes):
+            provenance.append(line.replace("`", "").strip())
+        else:
+            out.append(line)
+    return "\n".join(out), provenance
+
+
 def render_briefing(source: BriefingSource) -> BriefingHtml:
     """The briefing's sections as safe HTML, the charts that follow them, the commands."""
     commands: list[str] = []
@@ -88,7 +131,8 @@ def render_briefing(source: BriefingSource) -> BriefingHtml:
         commands.extend(_COMMENT.findall(text))
         return _COMMENT.sub("", text)
 
-    title, chunks, footer = _split(source.markdown)
+    markdown, provenance = _readable(source.markdown, source.hashes)
+    title, chunks, footer = _split(markdown)
     preamble, body = chunks[0], chunks[1:]
     # a chart only where sections and kinds match one to one, never a chart under the
     # wrong heading
@@ -101,4 +145,4 @@ def render_briefing(source: BriefingSource) -> BriefingHtml:
         sections.append(Section(Markup(_MD.render(strip(chunk))), _chart(kind, source)))
     return BriefingHtml(strip(title).strip(), tuple(sections),
                         Markup(_MD.render(strip(footer))),
-                        tuple(dict.fromkeys(commands)))
+                        tuple(dict.fromkeys([*provenance, *commands])))

@@ -468,7 +468,7 @@ def warnings_page(
     return render(
         request, "warnings.html", scope, organ=organ.row, period=p,
         periods=_periods(scope, p, pick_lang(request)), warnings=views.warning_rows(data, rows),
-        pager=_pager(request, total, offset), path=_organ_nav(scope, organ.code),
+        page_nav=_pager(request, total, offset), path=_organ_nav(scope, organ.code),
     )
 
 
