@@ -406,7 +406,7 @@ def home(scope: ScopeDep) -> Response:
 @router.get("/organs/{organ_code}", response_class=HTMLResponse)
 def overview(
     request: Request, organ: OrganInScope, period: PeriodQuery = None,
-    pros_offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     """Headline figures with lights and arrows, the warnings, a trend per key indicator."""
     scope, data = organ.scope, organ.scope.ctx.data
@@ -421,7 +421,7 @@ def overview(
     total_warnings, first = data.warnings_page(codes, p, limit=OVERVIEW_WARNINGS, offset=0)
     staff = scope.is_staff
     prosecutors = data.prosecutors_of(organ.code) if staff else []
-    shown = prosecutors[pros_offset:pros_offset + PAGE_SIZE]
+    shown = prosecutors[offset:offset + PAGE_SIZE]
     return render(
         request, "overview.html", scope, organ=organ.row, period=p,
         periods=_periods(scope, p, pick_lang(request)), cards=cards, trends=trends,
@@ -429,7 +429,7 @@ def overview(
         period_without_data=without_data,
         path=_organ_nav(scope, organ.code), children=data.children(organ.code),
         prosecutors=shown, prosecutors_total=len(prosecutors),
-        prosecutors_pager=_pager(request, len(prosecutors), pros_offset, "pros_offset"),
+        prosecutors_pager=_pager(request, len(prosecutors), offset),
     )
 
 
@@ -440,11 +440,11 @@ PAGE_SIZE = 50
 OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
-def _pager(request: Request, total: int, offset: int, param: str = "offset") -> dict[str, Any]:
+def _pager(request: Request, total: int, offset: int) -> dict[str, Any]:
     """Links to the previous and next page of a list (None where there is none)."""
     def link(at: int) -> str:
         params = dict(request.query_params)
-        params[param] = str(at)
+        params["offset"] = str(at)
         params.pop("export", None)
         return f"{request.url.path}?{urlencode(params)}"
 

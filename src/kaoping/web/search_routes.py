@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from kaoping.web.schemas import ErrorOut
 from kaoping.web.scope import Scope, ScopeDep
 from kaoping.web.users import Role
 
@@ -21,7 +22,10 @@ __all__ = ["MAX_RESULTS", "SearchOut", "router", "search"]
 #: the most organs, and the most prosecutors, one search lists
 MAX_RESULTS = 50
 
-router = APIRouter(prefix="/api", tags=["search"])
+router = APIRouter(prefix="/api", tags=["search"], responses={
+    401: {"model": ErrorOut, "description": "not logged in, or the token expired"},
+    422: {"model": ErrorOut, "description": "no search text, or one over 100 characters"},
+})
 
 
 class FoundOrgan(BaseModel):
