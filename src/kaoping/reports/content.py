@@ -7,15 +7,32 @@ of the organs below with their grades, the prosecutors' grade distribution. This
 adds what Markdown cannot carry -- a chart after the headline figures, the league table and
 the grade distribution -- and an annex with the league tables of the key rates among the
 organs below (value, numerator/denominator, change, flags), read from the stored results
-like ``kaoping show``, so that a warning about an organ below is visible too. The commands
-that reproduce each figure close the document.
+like ``kaoping show``, so that a warning about an organ below is visible too.
+
+The layout is that of an official document (党政机关公文格式, GB/T 9704; docs/reports.md):
+a letterhead (the issuing organ in red, the document number, a red rule), the title, the
+body numbered 一、（一）1., the signature and date, and a colophon. What only a system
+needs -- indicator ids, appraisal content hashes, the commands that reproduce each figure
+-- is kept out of the body and goes to the file's properties (:attr:`Document.provenance`).
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from kaoping.reports import charts
 from kaoping.reports.data import Figure, IndicatorInfo, ReportData
-from kaoping.reports.document import Block, Bullets, Chart, Document, Heading, Paragraph, Table
+from kaoping.reports.document import (
+    Block,
+    Bullets,
+    Chart,
+    Document,
+    Heading,
+    Letterhead,
+    Paragraph,
+    Table,
+)
 from kaoping.reports.labels import Lang, change_text, flag_text, range_text, t, value_text
 from kaoping.reports.markdown import Section, parse_markdown
 from kaoping.reports.narrative import BriefingSource
@@ -42,7 +59,15 @@ _W: dict[str, tuple[str, str]] = {
         "复核命令（在数据仓库所在目录执行）：",
         "Commands that reproduce the figures (run where the warehouse is):",
     ),
+    "mark": ("{issuer}文件", "{issuer}"),
+    "number": ("〔{year}〕{n}号", "No. {n} ({year})"),
+    "office": ("{issuer}案件管理办公室", "Case-management office, {issuer}"),
+    "colophon": ("{office}　　{date}印发", "Issued by the {office}, {date}"),
 }
+
+_NUMERALS_ZH = "一二三四五六七八九十"
+#: a cell holding an internal identifier (an indicator id such as non_arrest_rate)
+_INTERNAL_ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 
 
 def _w(key: str, lang: Lang, **fields: object) -> str:
@@ -164,36 +189,126 @@ def _as_note(block: Block) -> Block:
     return block
 
 
+def _date_text(day: date, lang: Lang) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.strftime("%d %B %Y")
+
+
+def letterhead(data: ReportData, lang: Lang, *, issued: date, number: int | None) -> Letterhead:
+    """The official-document parts of the briefing of ``data``. The document number is
+    the period's last month unless given: a monthly briefing series numbers itself 1-12
+    in the year (〔2020〕6号 for June or for 2020-H1)."""
+    issuer = data.organ.name(lang)
+    year = int(data.period[:4])
+    n = number if number is not None else _last_month(data.period)
+    office = _w("office", lang, issuer=issuer)
+    day = _date_text(issued, lang)
+    return Letterhead(
+        mark=_w("mark", lang, issuer=issuer),
+        number=_w("number", lang, year=year, n=n),
+        signature=office,
+        date=day,
+        colophon=_w("colophon", lang, office=office, date=day),
+    )
+
+
+def _last_month(period: str) -> int:
+    from kaoping.engine.periods import parse_period
+
+    return parse_period(period).last % 12 + 1
+
+
+def _without_ids(block: Block) -> Block:
+    """A table without its columns of internal identifiers (the narrative's Markdown
+    names each indicator by id beside its name, for ``kaoping show``)."""
+    if not isinstance(block, Table) or not block.rows:
+        return block
+    keep = [c for c in range(len(block.header))
+            if not all(_INTERNAL_ID.match(row[c]) for row in block.rows if c < len(row))]
+    if len(keep) == len(block.header):
+        return block
+    return Table(
+        tuple(block.header[c] for c in keep),
+        tuple(tuple(row[c] for c in keep) for row in block.rows),
+        tuple(block.alignment(c) for c in keep),
+        bold_rows=block.bold_rows, warn_rows=block.warn_rows, caption=block.caption,
+    )
+
+
+def _numbered(blocks: list[Block], lang: Lang) -> list[Block]:
+    """Official-document numbering: subheadings （一）（二）within a section, listed
+    sentences 1. 2. as paragraphs (a 公文 has no bullets)."""
+    out: list[Block] = []
+    sub = 0
+    for block in blocks:
+        if isinstance(block, Heading) and block.level == 1:
+            sub = 0
+            out.append(block)
+        elif isinstance(block, Heading):
+            sub += 1
+            mark = f"（{_NUMERALS_ZH[sub - 1]}）" if lang == "zh" and sub <= 10 else f"({sub}) "
+            out.append(Heading(mark + block.text, level=2))
+        elif isinstance(block, Bullets) and block.style == "body":
+            out += [Paragraph(f"{i}. {item}") for i, item in enumerate(block.items, start=1)]
+        else:
+            out.append(block)
+    return out
+
+
+def _is_provenance(block: Block, hashes: tuple[str, ...]) -> bool:
+    return isinstance(block, Paragraph) and any(h and h in block.text for h in hashes)
+
+
+def _text_of(block: Block) -> list[str]:
+    if isinstance(block, Paragraph | Heading):
+        return [block.text]
+    if isinstance(block, Bullets):
+        return list(block.items)
+    return []
+
+
 def build_document(
     data: ReportData,
     source: BriefingSource,
     lang: Lang = "zh",
     *,
     league: tuple[str, ...] = LEAGUE,
+    issued: date | None = None,
+    number: int | None = None,
 ) -> Document:
-    """The briefing in ``lang``: the narrative's text, charts, and the annex of key rates."""
+    """The briefing in ``lang`` laid out as an official document: letterhead, the
+    narrative's text (without internal ids), charts, the annex of key rates; the commands
+    and appraisal hashes that make it checkable go to :attr:`Document.provenance`."""
     parsed = parse_markdown(source.markdown)
-    blocks: list[Block] = list(parsed.preamble)
+    provenance: list[str] = []
+    blocks: list[Block] = []
     if data.stale(lang):
-        blocks.insert(0, Paragraph(data.stale(lang), style="note"))
+        blocks.append(Paragraph(data.stale(lang), style="note"))
+    body: list[Block] = list(parsed.preamble)
     for section, kind in zip(parsed.sections, _section_kinds(source, parsed.sections), strict=True):
-        blocks += [section.heading, *section.blocks, *_charts(kind, source, lang)]
-    blocks += _annex(data, lang, league)
-    blocks += [_as_note(b) for b in parsed.footer]
+        body += [section.heading, *section.blocks, *_charts(kind, source, lang)]
+    for block in body:
+        if _is_provenance(block, source.hashes):
+            provenance += _text_of(block)
+        else:
+            blocks.append(_without_ids(block))
+    blocks = _numbered(blocks, lang)
+    annex = _numbered(_annex(data, lang, league), lang)
+    for block in parsed.footer:
+        provenance += _text_of(block)
     if parsed.commands:
-        blocks += [
-            Paragraph(_w("commands", lang), style="note"),
-            Bullets(tuple(dict.fromkeys(parsed.commands)), style="note"),
-        ]
+        provenance += [_w("commands", lang), *dict.fromkeys(parsed.commands)]
     when = (
         data.computed_at.strftime("%Y-%m-%d %H:%M") if data.computed_at else t("not_computed", lang)
     )
     if lang == "zh":
-        subtitle = f"{t('period', lang)}：{data.period_name(lang)}（{data.period}）　"
+        subtitle = f"（{t('period', lang)}：{data.period_name(lang)}；"
+        subtitle += t("computed_at", lang, when=when) + "）"
     else:
-        subtitle = f"{t('period', lang)}: {data.period_name(lang)} ({data.period}) · "
-    subtitle += t("computed_at", lang, when=when)
+        subtitle = f"({t('period', lang)}: {data.period_name(lang)}; "
+        subtitle += t("computed_at", lang, when=when) + ")"
     title = parsed.title or t(
         "briefing_title", lang, organ=data.organ.name(lang), period=data.period_name(lang)
     )
-    return Document(title=title, subtitle=subtitle, blocks=tuple(blocks), lang=lang)
+    head = letterhead(data, lang, issued=issued or date.today(), number=number)
+    return Document(title=title, subtitle=subtitle, blocks=tuple(blocks), lang=lang,
+                    letterhead=head, annex=tuple(annex), provenance=tuple(provenance))

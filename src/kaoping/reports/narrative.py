@@ -45,6 +45,9 @@ class BriefingSource:
     league: tuple[LeagueEntry, ...]
     #: (grade name, number of prosecutors), best grade first
     grades: tuple[tuple[str, int], ...]
+    #: the content hashes (as the briefing prints them) of the appraisals it cites: a
+    #: paragraph naming one is provenance, for the file's properties rather than the body
+    hashes: tuple[str, ...] = ()
 
 
 def _grade_name(table: GradeTable, grade: str, lang: Lang) -> str:
@@ -113,4 +116,6 @@ def load_briefing(
         headline_changes=changes,
         league=_league(b, lang),
         grades=_grades(b, lang),
+        hashes=tuple(t.content_hash[:16] for t in (b.league, b.prosecutors)
+                     if t is not None and t.results),
     )

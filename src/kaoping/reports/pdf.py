@@ -30,11 +30,14 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
+    HRFlowable,
     Image,
     KeepTogether,
     ListFlowable,
     ListItem,
+    PageBreak,
     SimpleDocTemplate,
     Spacer,
     TableStyle,
@@ -42,7 +45,15 @@ from reportlab.platypus import (
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
 
-from kaoping.reports.document import Bullets, Chart, Document, Heading, Paragraph, Table
+from kaoping.reports.document import (
+    Block,
+    Bullets,
+    Chart,
+    Document,
+    Heading,
+    Paragraph,
+    Table,
+)
 from kaoping.reports.fonts import FontNotFoundError, find_cjk_font, truetype_subset
 
 __all__ = ["PdfFonts", "register_fonts", "render_pdf", "write_pdf"]
@@ -55,6 +66,7 @@ _ALIGN = {"left": TA_LEFT, "right": TA_RIGHT, "center": TA_CENTER}
 _HEADER_BG = colors.HexColor("#DDEBF7")
 _RED = colors.HexColor("#C00000")
 _GREY = colors.HexColor("#595959")
+_RED_MARK = colors.HexColor("#E60012")  # the red of a 公文's letterhead and rule
 
 
 @dataclass(frozen=True)
@@ -83,14 +95,15 @@ def _register_subset(face_bold: bool, text: str) -> str:
 def register_fonts(document: Document) -> PdfFonts:
     """Fonts for ``document``: embedded CJK subsets, or the built-in CID font."""
     body = "".join(document.texts()) + _page_label(document, 999) + BULLET
+    everything = (*document.blocks, *document.annex)
     heads = (
         document.title
-        + "".join(b.text for b in document.blocks if isinstance(b, Heading))
-        + "".join(h for b in document.blocks if isinstance(b, Table) for h in b.header)
+        + "".join(b.text for b in everything if isinstance(b, Heading))
+        + "".join(h for b in everything if isinstance(b, Table) for h in b.header)
     )
     heads += "".join(
         c
-        for b in document.blocks
+        for b in everything
         if isinstance(b, Table)
         for i in b.bold_rows
         for c in "".join(b.rows[i])
@@ -108,6 +121,10 @@ def register_fonts(document: Document) -> PdfFonts:
 
 @dataclass(frozen=True)
 class _Styles:
+    mark: ParagraphStyle
+    number: ParagraphStyle
+    closing: ParagraphStyle
+    colophon: ParagraphStyle
     title: ParagraphStyle
     subtitle: ParagraphStyle
     h1: ParagraphStyle
@@ -118,62 +135,48 @@ class _Styles:
     cell: ParagraphStyle
 
 
+#: GB/T 9704: body text in 3号 (16 pt), 22 lines to the 225 mm of a page's body
+BODY_PT = 16.0
+LEADING = 225 / 22 / 25.4 * 72  # 28.9 pt
+#: page margins (GB/T 9704: top 37 mm, inner 28 mm; the body 156 x 225 mm on A4)
+MARGINS_MM = {"top": 37.0, "bottom": 35.0, "left": 28.0, "right": 26.0}
+
+
 def _styles(fonts: PdfFonts, lang: str) -> _Styles:
     # CJK wrapping breaks between any two characters; English wraps at spaces
     wrap = "CJK" if lang == "zh" else None
     base = ParagraphStyle(
-        "body", fontName=fonts.regular, fontSize=10.5, leading=16, wordWrap=wrap, spaceAfter=4
+        "body", fontName=fonts.regular, fontSize=BODY_PT, leading=LEADING, wordWrap=wrap,
+        firstLineIndent=2 * BODY_PT if lang == "zh" else 0, spaceAfter=0,
     )
+    plain = ParagraphStyle("plain", parent=base, firstLineIndent=0)
     return _Styles(
+        # 发文机关标志: red, centred, larger than the title
+        mark=ParagraphStyle("mark", parent=plain, fontSize=30 if lang == "zh" else 22,
+                            leading=40, alignment=TA_CENTER, textColor=_RED_MARK,
+                            spaceBefore=10, spaceAfter=24),
+        number=ParagraphStyle("number", parent=plain, alignment=TA_CENTER, spaceAfter=4),
+        closing=ParagraphStyle("closing", parent=plain, alignment=TA_RIGHT,
+                               rightIndent=4 * BODY_PT if lang == "zh" else 0),
+        colophon=ParagraphStyle("colophon", parent=plain, fontSize=14, leading=22),
         title=ParagraphStyle(
-            "title",
-            parent=base,
-            fontName=fonts.bold,
-            fontSize=17,
-            leading=24,
-            alignment=TA_CENTER,
-            spaceAfter=6,
+            "title", parent=plain, fontSize=22, leading=32, alignment=TA_CENTER,
+            spaceBefore=LEADING, spaceAfter=4,
         ),
         subtitle=ParagraphStyle(
-            "subtitle",
-            parent=base,
-            fontSize=9.5,
-            textColor=_GREY,
-            alignment=TA_CENTER,
-            spaceAfter=14,
+            "subtitle", parent=plain, fontSize=12, leading=20, textColor=_GREY,
+            alignment=TA_CENTER, spaceAfter=LEADING,
         ),
-        h1=ParagraphStyle(
-            "h1",
-            parent=base,
-            fontName=fonts.bold,
-            fontSize=13.5,
-            leading=20,
-            spaceBefore=10,
-            spaceAfter=6,
-            keepWithNext=1,  # never a heading alone at the foot of a page
-        ),
-        h2=ParagraphStyle(
-            "h2",
-            parent=base,
-            fontName=fonts.bold,
-            fontSize=11.5,
-            leading=17,
-            spaceBefore=8,
-            spaceAfter=4,
-            keepWithNext=1,
-        ),
+        # 一级标题 in 黑体 (the sans face), 二级 in the body face (no 楷体 is packaged)
+        h1=ParagraphStyle("h1", parent=base, fontName=fonts.bold, keepWithNext=1),
+        h2=ParagraphStyle("h2", parent=base, keepWithNext=1),
         body=base,
-        note=ParagraphStyle("note", parent=base, fontSize=8.5, leading=12, textColor=_GREY),
+        note=ParagraphStyle("note", parent=plain, fontSize=10.5, leading=16, textColor=_GREY),
         caption=ParagraphStyle(
-            "caption",
-            parent=base,
-            fontSize=8.5,
-            leading=12,
-            alignment=TA_CENTER,
-            textColor=_GREY,
-            spaceAfter=10,
+            "caption", parent=plain, fontSize=10.5, leading=16, alignment=TA_CENTER,
+            textColor=_GREY, spaceAfter=10,
         ),
-        cell=ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11, spaceAfter=0),
+        cell=ParagraphStyle("cell", parent=plain, fontSize=10.5, leading=14, spaceAfter=0),
     )
 
 
@@ -225,9 +228,9 @@ def _widths(block: Table, font: str, bold: str, width: float) -> list[float]:
     pad = 14.0  # reportlab's default cell padding is 6 points a side
     natural = []
     for c in range(len(block.header)):
-        head = pdfmetrics.stringWidth(block.header[c], bold, 8.5)
+        head = pdfmetrics.stringWidth(block.header[c], bold, 10.5)
         cells = [
-            pdfmetrics.stringWidth(r[c], bold if i in block.bold_rows else font, 8.5)
+            pdfmetrics.stringWidth(r[c], bold if i in block.bold_rows else font, 10.5)
             for i, r in enumerate(block.rows)
         ]
         natural.append(max([head, *cells]) + pad)
@@ -276,12 +279,55 @@ def _fit(text: str, style: ParagraphStyle, width: float, smallest: float = 13.0)
     return ParagraphStyle("fitted", parent=style, fontSize=size, leading=size * 1.4)
 
 
+def _letterhead(document: Document, st: _Styles, width: float) -> list[Flowable]:
+    lh = document.letterhead
+    if lh is None:
+        return []
+    return [
+        _p(lh.mark, _fit(lh.mark, st.mark, width, smallest=18)),
+        _p(lh.number, st.number),
+        HRFlowable(width="100%", thickness=1.5, color=_RED_MARK, spaceBefore=2, spaceAfter=6),
+    ]
+
+
+def _signature(document: Document, st: _Styles) -> list[Flowable]:
+    """署名 and 成文日期 at the end of the body."""
+    lh = document.letterhead
+    if lh is None:
+        return []
+    return [Spacer(1, 2 * LEADING), _p(lh.signature, st.closing), _p(lh.date, st.closing)]
+
+
+def _colophon(document: Document, st: _Styles) -> list[Flowable]:
+    """The 版记 at the very end, between two rules."""
+    lh = document.letterhead
+    if lh is None:
+        return []
+    return [
+        CondPageBreak(4 * LEADING),
+        Spacer(1, 2 * LEADING),
+        HRFlowable(width="100%", thickness=0.8, color=colors.black, spaceAfter=4),
+        _p(lh.colophon, st.colophon),
+        HRFlowable(width="100%", thickness=0.8, color=colors.black, spaceBefore=4),
+    ]
+
+
 def _flowables(document: Document, st: _Styles, fonts: PdfFonts, width: float) -> list[Flowable]:
     out: list[Flowable] = [
+        *_letterhead(document, st, width),
         _p(document.title, _fit(document.title, st.title, width)),
         _p(document.subtitle, st.subtitle),
     ]
-    for block in document.blocks:
+    out += _blocks(document.blocks, st, fonts, width) + _signature(document, st)
+    if document.annex:
+        out += [PageBreak(), *_blocks(document.annex, st, fonts, width)]
+    return out + _colophon(document, st)
+
+
+def _blocks(blocks: tuple[Block, ...], st: _Styles, fonts: PdfFonts,
+            width: float) -> list[Flowable]:
+    out: list[Flowable] = []
+    for block in blocks:
         if isinstance(block, Heading):
             out.append(_p(block.text, st.h1 if block.level == 1 else st.h2))
         elif isinstance(block, Paragraph):
@@ -300,7 +346,7 @@ def _flowables(document: Document, st: _Styles, fonts: PdfFonts, width: float) -
                 )
             )
         elif isinstance(block, Table):
-            out += [_table(block, st, fonts, width), Spacer(1, 8)]
+            out += [Spacer(1, 4), _table(block, st, fonts, width), Spacer(1, 8)]
             if block.caption:
                 out.append(_p(block.caption, st.caption))
         else:
@@ -309,7 +355,8 @@ def _flowables(document: Document, st: _Styles, fonts: PdfFonts, width: float) -
 
 
 def _page_label(document: Document, page: int) -> str:
-    return f"第{page}页" if document.lang == "zh" else f"Page {page}"
+    """GB/T 9704's page number: the number between two dashes, "— 1 —"."""
+    return f"— {page} —"
 
 
 def render_pdf(document: Document) -> bytes:
@@ -317,22 +364,32 @@ def render_pdf(document: Document) -> bytes:
     fonts = register_fonts(document)
     st = _styles(fonts, document.lang)
     buf = io.BytesIO()
+    mm = cm / 10
     doc = SimpleDocTemplate(
         buf,
         pagesize=A4,
-        leftMargin=2.2 * cm,
-        rightMargin=2.2 * cm,
-        topMargin=2 * cm,
-        bottomMargin=2 * cm,
+        leftMargin=MARGINS_MM["left"] * mm,
+        rightMargin=MARGINS_MM["right"] * mm,
+        topMargin=MARGINS_MM["top"] * mm,
+        bottomMargin=MARGINS_MM["bottom"] * mm,
         title=document.title,
-        author="kaoping",
+        author=document.letterhead.signature if document.letterhead else "kaoping",
+        subject="\n".join(document.provenance),
+        creator="kaoping",
     )
 
     def footer(canvas: Canvas, _doc: object) -> None:
+        """The page number 7 mm below the body: odd pages on the right, even on the left,
+        each a character in from the edge of the body (GB/T 9704)."""
         canvas.saveState()
-        canvas.setFont(fonts.regular, 8.5)
-        canvas.setFillColor(_GREY)
-        canvas.drawCentredString(A4[0] / 2, 1.2 * cm, _page_label(document, canvas.getPageNumber()))
+        canvas.setFont(fonts.regular, 14)
+        page = canvas.getPageNumber()
+        label = _page_label(document, page)
+        y = MARGINS_MM["bottom"] * mm - 7 * mm - 14
+        if page % 2:
+            canvas.drawRightString(A4[0] - MARGINS_MM["right"] * mm - 14, y, label)
+        else:
+            canvas.drawString(MARGINS_MM["left"] * mm + 14, y, label)
         canvas.restoreState()
 
     doc.build(_flowables(document, st, fonts, doc.width), onFirstPage=footer, onLaterPages=footer)

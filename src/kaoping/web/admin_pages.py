@@ -64,7 +64,7 @@ def _users(scope: Scope) -> list[dict[str, Any]]:
 
 
 def _page(request: Request, scope: Scope, status: int = 200, error: str = "",
-          done: str = "", form: dict[str, str] | None = None) -> HTMLResponse:
+          done: str = "", form: dict[str, str] | None = None) -> Response:
     return render(request, "admin_users.html", scope, status_code=status, users=_users(scope),
                   roles=[r.value for r in Role], error=error, done=done, form=form or {},
                   me=scope.principal.username, events=recent_auth(scope.ctx.engine, limit=30))

@@ -85,7 +85,7 @@ def _install_headers(app: FastAPI) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith(("/api", "/organs", "/prosecutors", "/appraisal",
-                                        "/audit", "/data", "/jobs", "/admin")):
+                                        "/audit", "/data", "/jobs", "/admin", "/search")):
             response.headers.setdefault("Cache-Control", "no-store")  # personal figures
         return response
 
@@ -224,6 +224,7 @@ def create_app(
     from kaoping.web.data_pages import router as data_router
     from kaoping.web.jobs import JobRunner
     from kaoping.web.pages import router as pages_router
+    from kaoping.web.search_routes import router as search_router
 
     if appraisal_data.available():
         import kaoping.appraisal  # noqa: F401  (declares its tables before make_engine)
@@ -251,6 +252,7 @@ def create_app(
     app.state.jobs = JobRunner(ctx.engine)  # imports, computations, runs from the browser
     app.include_router(api_router)
     app.include_router(appraisal_router)
+    app.include_router(search_router)
     app.include_router(pages_router)
     app.include_router(appraisal_pages_router)
     app.include_router(jobs_api_router)

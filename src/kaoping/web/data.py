@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pandas as pd
 
@@ -725,3 +725,85 @@ class WebData:
             con = wh.backend.con
             return (count_quarantine(con, import_id=import_id),
                     list_quarantine(con, limit=limit, offset=offset, import_id=import_id))
+    # --- added for issue 13 (reading and presentation); the methods above are unchanged --
+
+    #: how much a flag weighs when warnings are sorted, most severe first
+    FLAG_SEVERITY: ClassVar[dict[str, int]] = {
+        "out_of_range": 4, "yoy_swing": 2, "small_denominator": 1,
+    }
+
+    @_per_version
+    def warnings_page(
+        self, organs: Sequence[str], period: str, *, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many organ figures of ``period`` are flagged, and one page of them, most
+        severe first: an out-of-range figure before a swing before a small denominator,
+        more flags before fewer, then higher organs first (by level, code, indicator).
+        Counted and sorted in the warehouse, so a national page of 20,000 warnings costs
+        one page of rows."""
+        import ibis
+
+        from kaoping.engine.store import has_results, results_table
+
+        with self.open() as wh:
+            if not has_results(wh.backend.con):
+                raise Unavailable("no stored results: run `kaoping compute` first")
+            t = wh.table(results_table("organ"))
+            conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
+            if set(organs) != set(self._tree()[0]):
+                conds.append(t.subject.isin(list(organs)))
+            flagged = t.filter(*conds)
+            severity = ibis.literal(0)
+            for flag, weight in self.FLAG_SEVERITY.items():
+                severity = severity + flagged.flags.contains(flag).cast("int32") * weight
+            total = int(wh.backend.execute(flagged.count()))
+            q = (flagged.mutate(severity=severity)
+                 .order_by([ibis.desc("severity"), "level", "subject", "indicator"])
+                 .limit(limit, offset=offset))
+            frame = wh.backend.execute(q)
+            names = wh.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
+        frame = frame.merge(names, on="organ_code", how="left")
+        cols = ["indicator", "subject", "organ_code", "level", "name_zh", "name_en", "period",
+                "value", "numerator", "denominator", "previous", "change", "change_unit"]
+        out = _rows(frame, cols)
+        for row, f in zip(out, frame["flags"], strict=True):
+            row["flags"] = _flags(f)
+        return total, out
+
+    @_per_version
+    def search_prosecutors(self, text: str, *, limit: int) -> list[dict[str, Any]]:
+        """Prosecutors whose id or display name contains ``text`` (case-insensitive)."""
+        with self.open() as wh:
+            p = wh.backend.table("prosecutors")
+            needle = text.lower()
+            frame = wh.backend.execute(
+                p.filter(p.prosecutor_id.lower().contains(needle)
+                         | p.display_name.lower().contains(needle))
+                .order_by("prosecutor_id").limit(limit)
+            )
+        return _rows(frame, ["prosecutor_id", "organ_code", "department", "display_name"])
+
+    def search_organs(self, text: str) -> list[dict[str, Any]]:
+        """Organs whose code or Chinese or English name contains ``text``, by code."""
+        needle = text.lower()
+        organs = self._tree()[0]
+        return [
+            dict(row) for code, row in sorted(organs.items())
+            if needle in code.lower() or needle in str(row["name_zh"] or "").lower()
+            or needle in str(row["name_en"] or "").lower()
+        ]
+
+    def briefing_source(self, organ: str, period: str, lang: str, app_engine: Any) -> Any:
+        """The briefing's Markdown with the series its charts need
+        (:class:`kaoping.reports.narrative.BriefingSource`), for the briefing page."""
+        from kaoping.reports.narrative import load_briefing
+
+        with self.open() as wh:
+            catalogue = wh.catalogue
+        try:
+            return load_briefing(self.path, organ, period, "en" if lang == "en" else "zh",
+                                 catalogue=catalogue, app_engine=app_engine)
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None

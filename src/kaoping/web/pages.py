@@ -7,6 +7,7 @@ pages add presentation only. State-changing forms carry a CSRF token bound to th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,12 +16,13 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from kaoping.narrative.numbers import format_change, format_value
 from kaoping.web import appraisal_data, auth, views
 from kaoping.web.audit import log_auth, log_drilldown, recent_drilldowns
 from kaoping.web.context import ContextDep
-from kaoping.web.errors import Forbidden, WebError
+from kaoping.web.errors import Forbidden, NotFound, WebError
 from kaoping.web.i18n import LANG_COOKIE, Lang, pick_lang, translate
 from kaoping.web.scope import (
     DrilldownOrgan,
@@ -36,6 +38,28 @@ from kaoping.web.users import Role
 __all__ = ["render_error", "router"]
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+_CODE_WORD = re.compile(
+    r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|(?<![A-Za-z])[a-z]{3,}(?![A-Za-z])")
+
+
+def _codes(text: str | None, lang: str = "zh") -> Markup:
+    """A Chinese text that names codes (tables, columns, enumeration values: persons,
+    arrest_decision, not_approved) with each code set as code: they are identifiers the
+    export files carry, not words to translate. Applied to the Chinese definitions and
+    record descriptions, which quote the catalogue's expressions."""
+    if not text:
+        return Markup("")
+    if lang == "en":  # English text: its words are words
+        return Markup(escape(text))
+    out, last = [], 0
+    for m in _CODE_WORD.finditer(text):
+        out += [str(escape(text[last:m.start()])), f"<code>{escape(m.group(0))}</code>"]
+        last = m.end()
+    return Markup("".join([*out, str(escape(text[last:]))]))
+
+
+TEMPLATES.env.filters["codes"] = _codes
 router = APIRouter(include_in_schema=False)
 
 PeriodQuery = Annotated[str | None, Query(max_length=32)]
@@ -61,6 +85,39 @@ def _short(row: dict[str, Any] | None, lang: Lang) -> str:
     for s in _SUFFIXES:
         name = name.replace(s, "")
     return name.strip() or _name(row, lang)
+
+
+def _period_name(label: str, lang: Lang) -> str:
+    """A period in words ("2020年1-9月", "January to September 2020")."""
+    from kaoping.engine.periods import PeriodError, parse_period
+
+    try:
+        period = parse_period(label)
+    except PeriodError:
+        return label
+    return period.label_zh if lang == "zh" else period.label_en
+
+
+def _column_label(column: str, lang: Lang) -> str:
+    """A record column's heading: its Chinese label in the data format (院代码 for
+    organ_code, the header an export carries), its name in words in English."""
+    from kaoping.model.schema import TABLES
+
+    if lang == "en":
+        return column.replace("_", " ").capitalize()
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.name == column:
+                return col.label_zh
+    return column
+
+
+def _grade_name(grade: str | None, lang: Lang) -> str:
+    """A grade's name from its id (the bundled schemes' grades); the id if unknown."""
+    if not grade:
+        return "—"
+    text = translate(f"grade_{grade}", lang)
+    return grade if text == f"grade_{grade}" else text
 
 
 def _lang_url(request: Request, lang: str) -> str:
@@ -92,6 +149,10 @@ def _globals(request: Request, lang: Lang, scope: Scope | None) -> dict[str, Any
         "request": request, "lang": lang, "t": t, "fmt": fmt, "fmt_change": fmt_change,
         "fmt_exact": fmt_exact,
         "name": lambda row: _name(row, lang),
+        "period_name": lambda label: _period_name(label, lang),
+        "dept": lambda code: translate(f"dept_{code}", lang) if code else "",
+        "grade_name": lambda gid: _grade_name(gid, lang),
+        "column_label": lambda column: _column_label(column, lang),
         "other_lang": "en" if lang == "zh" else "zh",
         "lang_url": _lang_url(request, "en" if lang == "zh" else "zh"),
         "scope": scope, "user": scope.principal if scope else None, "csrf": "",
@@ -117,28 +178,67 @@ def _stale_message(scope: Scope, lang: Lang) -> str:
 def render(
     request: Request, template: str, scope: Scope | None, status_code: int = 200,
     **context: Any,
-) -> HTMLResponse:
+) -> Response:
     lang = pick_lang(request)
     response = TEMPLATES.TemplateResponse(
         request, template, {**_globals(request, lang, scope), **context},
         status_code=status_code,
     )
+    if request.query_params.get("export") == "xlsx" and status_code == 200 and scope:
+        return _export(request, bytes(response.body).decode())
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
 
 
-def render_error(request: Request, status_code: int, message: str) -> HTMLResponse:
+def _export(request: Request, html: str) -> Response:
+    """The page's tables (or the one named by ``table=``) as an xlsx download."""
+    from kaoping.reports import MEDIA_TYPES
+    from kaoping.web.export import tables_in, workbook_bytes
+
+    wanted = request.query_params.get("table")
+    tables = [t for t in tables_in(html) if wanted in (None, "", t.table_id)]
+    if not tables:
+        raise NotFound(f"this page has no table {wanted!r} to export")
+    stem = "-".join(x for x in request.url.path.strip("/").split("/") if x) or "kaoping"
+    name = f"{stem}-{wanted}" if wanted else stem
+    return Response(workbook_bytes(tables, name), media_type=MEDIA_TYPES["xlsx"],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+def render_error(request: Request, status_code: int, message: str) -> Response:
+    """An error as a page, its message in the page's language (kaoping/web/messages.py)."""
+    from kaoping.web.messages import localise
+
     scope = getattr(request.state, "scope", None)
     return render(request, "error.html", scope, status_code=status_code,
-                  status=status_code, message=message)
+                  status=status_code, message=localise(message, pick_lang(request)),
+                  detail=message)
 
 
-def _periods(scope: Scope, current: str) -> list[str]:
-    """The periods a selector offers: stored years, halves and quarters, and the current."""
+#: the selector's groups, in order: (period kind, message key of its heading)
+_PERIOD_GROUPS = (("year", "period_years"), ("half", "period_halves"),
+                  ("quarter", "period_quarters"), ("ytd", "period_ytd"),
+                  ("month", "period_months"), ("range", "period_other"))
+
+
+def _periods(scope: Scope, current: str, lang: Lang) -> list[dict[str, Any]]:
+    """The periods a selector offers, grouped by kind (years, halves, quarters, 1-N months
+    cumulative, months), each labelled in words ("2020年1-9月"), the current one included
+    even when it is not stored (a range typed into the address)."""
+    from kaoping.engine.periods import parse_period
+
     stored = scope.ctx.data.periods()
-    picks = [p for p in stored if p.isdigit() or "-H" in p or "-Q" in p]
-    return picks if current in picks else [current, *picks]
+    labels = stored if current in stored else [current, *stored]
+    by_kind: dict[str, list[dict[str, str]]] = {}
+    for label in labels:
+        period = parse_period(label)
+        by_kind.setdefault(str(period.kind), []).append(
+            {"value": label, "label": period.label_zh if lang == "zh" else period.label_en})
+    return [
+        {"label": translate(key, lang), "options": by_kind[kind]}
+        for kind, key in _PERIOD_GROUPS if kind in by_kind
+    ]
 
 
 def _organ_nav(scope: Scope, organ_code: str) -> list[dict[str, Any]]:
@@ -152,7 +252,7 @@ def _organ_nav(scope: Scope, organ_code: str) -> list[dict[str, Any]]:
 @router.get("/login", response_class=HTMLResponse)
 def login_form(
     request: Request, next: Annotated[str, Query(max_length=500)] = "/"
-) -> HTMLResponse:
+) -> Response:
     return render(request, "login.html", None, next=_safe_next(next), failed=False)
 
 
@@ -177,7 +277,7 @@ def _same_origin(request: Request) -> bool:
     return True
 
 
-def _locked_page(request: Request, wait: int, next: str, username: str) -> HTMLResponse:
+def _locked_page(request: Request, wait: int, next: str, username: str) -> Response:
     lang = pick_lang(request)
     until = (datetime.now(UTC) + timedelta(seconds=wait)).strftime("%H:%M:%S")
     message = translate("login_locked", lang).format(seconds=wait, at=until)
@@ -304,7 +404,10 @@ def home(scope: ScopeDep) -> Response:
 
 
 @router.get("/organs/{organ_code}", response_class=HTMLResponse)
-def overview(request: Request, organ: OrganInScope, period: PeriodQuery = None) -> Response:
+def overview(
+    request: Request, organ: OrganInScope, period: PeriodQuery = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
     """Headline figures with lights and arrows, the warnings, a trend per key indicator."""
     scope, data = organ.scope, organ.scope.ctx.data
     p = data.normalise_period(period)
@@ -314,12 +417,58 @@ def overview(request: Request, organ: OrganInScope, period: PeriodQuery = None) 
     without_data = next((c["value"] for c in cards if c["value"].get("data_note")), None)
     trends = data.histories([c["value"]["indicator"] for c in cards], subject_type="organ",
                             subject=organ.code, kind="quarter")
-    warnings = views.warnings(data, scope, organ, p, below=True, limit=50)
+    codes = scope.visible(sorted(data.descendants(organ.code)))
+    total_warnings, first = data.warnings_page(codes, p, limit=OVERVIEW_WARNINGS, offset=0)
+    staff = scope.is_staff
+    prosecutors = data.prosecutors_of(organ.code) if staff else []
+    shown = prosecutors[offset:offset + PAGE_SIZE]
     return render(
         request, "overview.html", scope, organ=organ.row, period=p,
-        periods=_periods(scope, p), cards=cards, trends=trends, warnings=warnings,
+        periods=_periods(scope, p, pick_lang(request)), cards=cards, trends=trends,
+        warnings=views.warning_rows(data, first), total_warnings=total_warnings,
         period_without_data=without_data,
         path=_organ_nav(scope, organ.code), children=data.children(organ.code),
+        prosecutors=shown, prosecutors_total=len(prosecutors),
+        prosecutors_pager=_pager(request, len(prosecutors), offset),
+    )
+
+
+#: warnings the overview lists before "all warnings"
+OVERVIEW_WARNINGS = 10
+#: rows a paginated list shows
+PAGE_SIZE = 50
+OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def _pager(request: Request, total: int, offset: int) -> dict[str, Any]:
+    """Links to the previous and next page of a list (None where there is none)."""
+    def link(at: int) -> str:
+        params = dict(request.query_params)
+        params["offset"] = str(at)
+        params.pop("export", None)
+        return f"{request.url.path}?{urlencode(params)}"
+
+    return {
+        "total": total, "first": offset + 1 if total else 0,
+        "last": min(offset + PAGE_SIZE, total),
+        "prev": link(max(offset - PAGE_SIZE, 0)) if offset > 0 else None,
+        "next": link(offset + PAGE_SIZE) if offset + PAGE_SIZE < total else None,
+    }
+
+
+@router.get("/organs/{organ_code}/warnings", response_class=HTMLResponse)
+def warnings_page(
+    request: Request, organ: OrganInScope, period: PeriodQuery = None, offset: OffsetQuery = 0
+) -> Response:
+    """Every flagged figure of the organ and the organs below, most severe first, paged."""
+    scope, data = organ.scope, organ.scope.ctx.data
+    p = data.normalise_period(period)
+    codes = scope.visible(sorted(data.descendants(organ.code)))
+    total, rows = data.warnings_page(codes, p, limit=PAGE_SIZE, offset=offset)
+    return render(
+        request, "warnings.html", scope, organ=organ.row, period=p,
+        periods=_periods(scope, p, pick_lang(request)), warnings=views.warning_rows(data, rows),
+        page_nav=_pager(request, total, offset), path=_organ_nav(scope, organ.code),
     )
 
 
@@ -339,7 +488,8 @@ def compare(
     chart = {"labels": [_short(r, lang) for r in rows], "codes": [r["subject"] for r in rows],
              "values": [r["value"] for r in rows]}
     return render(
-        request, "compare.html", scope, organ=organ.row, period=p, periods=_periods(scope, p),
+        request, "compare.html", scope, organ=organ.row, period=p,
+        periods=_periods(scope, p, pick_lang(request)),
         indicator=ind, indicators=data.indicators(), rows=rows, chart=chart,
         path=_organ_nav(scope, organ.code),
     )
@@ -347,17 +497,25 @@ def compare(
 
 @router.get("/organs/{organ_code}/indicators", response_class=HTMLResponse)
 def indicator_list(request: Request, organ: OrganInScope, period: PeriodQuery = None) -> Response:
-    """The catalogue, grouped by family, each linking to its page for this organ."""
+    """Every indicator of the catalogue with this organ's figure: value, the same period a
+    year earlier, the change, the rank among the organs under the same parent and the
+    flags, grouped by family -- read in one batch (:meth:`WebData.values_many`)."""
     scope, data = organ.scope, organ.scope.ctx.data
     p = data.normalise_period(period)
     from kaoping.catalogue.models import FAMILIES
 
-    families: dict[str, list[Any]] = {}
-    for ind in data.indicators():
-        families.setdefault(ind.family, []).append(ind)
+    lang = pick_lang(request)
+    ids = [ind.id for ind in data.indicators()]
+    cards = views.indicator_cards(data, ids, p, organ=organ.code, level=int(organ.row["level"]))
+    families: dict[str, list[dict[str, Any]]] = {}
+    for ind, card in zip(data.indicators(), cards, strict=True):
+        families.setdefault(ind.family, []).append({**card, "family": ind.family})
+    names = {fam: (FAMILIES[fam][0] if lang == "zh" else FAMILIES[fam][1])
+             if fam in FAMILIES else fam for fam in families}
     return render(
-        request, "indicators.html", scope, organ=organ.row, period=p, families=families,
-        family_names=FAMILIES, path=_organ_nav(scope, organ.code),
+        request, "indicators.html", scope, organ=organ.row, period=p,
+        periods=_periods(scope, p, lang), families=families, family_names=names,
+        path=_organ_nav(scope, organ.code),
     )
 
 
@@ -374,7 +532,7 @@ def indicator_page(
     lang = pick_lang(request)
     return render(
         request, "indicator.html", scope, organ=organ.row, period=p,
-        periods=_periods(scope, p), indicator=ind, card=card,
+        periods=_periods(scope, p, pick_lang(request)), indicator=ind, card=card,
         sentence=data.sentence(indicator, p, lang, organ=organ.code),
         range=level_range(ind, level),
         dist=views.distribution(data, organ, indicator, p),
@@ -413,13 +571,32 @@ def organ_records_page(
 def briefing_page(
     request: Request, organ: OrganInScope, scope: StaffScope, period: PeriodQuery = None
 ) -> Response:
-    """The briefing (通报) as the case-management office circulates it."""
+    """The briefing (通报) as the case-management office circulates it: a formatted
+    document (headings, tables, a chart after the sections that have one), printable."""
+    from kaoping.web.briefing_html import render_briefing
+
     data = scope.ctx.data
     p = data.normalise_period(period)
-    text = data.briefing(organ.code, p, pick_lang(request), scope.ctx.engine)
+    lang = pick_lang(request)
+    source = data.briefing_source(organ.code, p, lang, scope.ctx.engine)
+    doc = render_briefing(source)
+    charts = {str(i): s.chart for i, s in enumerate(doc.sections) if s.chart}
     return render(request, "briefing.html", scope, organ=organ.row, period=p,
-                  periods=_periods(scope, p), markdown=text,
+                  periods=_periods(scope, p, lang), doc=doc, charts=charts,
                   path=_organ_nav(scope, organ.code))
+
+
+# --- search ----------------------------------------------------------------------------
+
+SearchQuery = Annotated[str, Query(max_length=100)]
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, scope: ScopeDep, q: SearchQuery = "") -> Response:
+    """Organs and prosecutors whose name or code contains ``q``, within the user's scope."""
+    from kaoping.web.search_routes import search
+
+    return render(request, "search.html", scope, q=q, found=search(scope, q))
 
 
 # --- prosecutor pages ------------------------------------------------------------------
@@ -451,7 +628,7 @@ def scorecard(request: Request, p: ProsecutorInScope, period: PeriodQuery = None
             break
     return render(
         request, "scorecard.html", scope, prosecutor=p.row, organ=organ_row, period=per,
-        periods=_periods(scope, per), cards=cards, appraisal=appraisal,
+        periods=_periods(scope, per, pick_lang(request)), cards=cards, appraisal=appraisal,
         back=str(request.url.path) + f"?period={per}",
     )
 

@@ -24,6 +24,7 @@ __all__ = [
     "headline",
     "indicator_card",
     "ranking",
+    "warning_rows",
     "warnings",
 ]
 
@@ -169,9 +170,14 @@ def warnings(
     """Flagged figures of the organ (and, with ``below``, of the organs below it)."""
     codes = sorted(data.descendants(organ.code)) if below else [organ.code]
     codes = scope.visible(codes)
+    return warning_rows(data, data.flagged(codes, period, limit=limit))
+
+
+def warning_rows(data: WebData, flagged: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flagged figures (:meth:`WebData.flagged` rows) with the indicator's names and unit."""
     defs = {ind.id: ind for ind in data.indicators()}
     out = []
-    for r in data.flagged(codes, period, limit=limit):
+    for r in flagged:
         ind = defs.get(r["indicator"])
         out.append({
             "indicator": r["indicator"],

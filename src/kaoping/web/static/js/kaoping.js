@@ -72,7 +72,23 @@
     };
   }
 
-  var builders = { trend: trend, bars: bars, histogram: histogram, grades: grades };
+  // a chart after a section of the briefing: headline changes (pp), totals, grade counts
+  function briefing(el, d) {
+    var unit = d.unit === "pp" ? (lang === "zh" ? "个百分点" : " pp") : "";
+    return {
+      animation: false,
+      grid: { left: 60, right: 20, top: 20, bottom: 90 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + unit; } },
+      xAxis: { type: "category", data: d.labels, axisLabel: { rotate: 30, interval: 0 } },
+      yAxis: { type: "value" },
+      series: [{ type: "bar", data: d.values.map(function (v, i) {
+        return { value: v, itemStyle: { color: d.flagged[i] ? "#c62828" : "#1d4ed8" } };
+      }) }]
+    };
+  }
+
+  var builders = { trend: trend, bars: bars, histogram: histogram, grades: grades,
+                   briefing: briefing };
   var cache = {};
 
   function drawCharts() {
@@ -141,7 +157,34 @@
     });
   }
 
+  // every on-screen table gets a link to itself as xlsx (kaoping/web/export.py reads the
+  // same page's HTML back): the table is named by its id, or by its place on the page
+  function exportLinks() {
+    var all = Array.prototype.filter.call(document.querySelectorAll("table"), function (t) {
+      return !t.parentElement.closest("table");
+    });
+    var label = document.body.getAttribute("data-export-label") || "xlsx";
+    all.forEach(function (table, i) {
+      if (!table.matches("table.grid, .briefing-doc table")) { return; }
+      var id = table.id || ("table-" + (i + 1));
+      var params = new URLSearchParams(window.location.search);
+      params.set("export", "xlsx");
+      params.set("table", id);
+      var a = document.createElement("a");
+      a.href = window.location.pathname + "?" + params.toString();
+      a.className = "export-xlsx no-print";
+      a.setAttribute("data-export", id);
+      a.setAttribute("download", "");
+      a.textContent = label;
+      table.insertAdjacentElement("afterend", a);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    exportLinks();
+    document.querySelectorAll("[data-print]").forEach(function (btn) {
+      btn.addEventListener("click", function () { window.print(); });
+    });
     wireForms();
     drawCharts();
     document.querySelectorAll("table.sortable").forEach(sortable);

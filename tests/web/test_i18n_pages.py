@@ -1,0 +1,231 @@
+"""Every page speaks one language: no English left in Chinese mode, no Chinese in English.
+
+The pages are discovered from the application's routing table (every GET route that is
+not under ``/api`` or ``/static``), filled with sample parameters of the shared test
+warehouse, and opened as an administrator in both languages, together with the error
+pages a user meets (an unknown organ, an organ outside an officer's scope, a malformed
+period, an out-of-range parameter, a page that does not exist). A new page is walked
+without editing this file; a route whose parameters have no sample fails here until one is
+added to :data:`SAMPLES`.
+
+What counts as untranslated is the text a reader sees (element text and the placeholder,
+title and aria-label attributes; not scripts, styles, ``<code>``, other attributes, or
+what the user typed, marked ``data-user-text``):
+
+- in Chinese mode, an English word of three letters or more, unless it is an id or code
+  (contains a digit or an underscore), part of an address (/organs/…), a user name, or in
+  :data:`ZH_ALLOWED` (product and file-format names, units);
+- in English mode, a Chinese character outside the names of organs and people (which stay
+  as they are registered: a prosecutor's name has no English form) and the language link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from .conftest import INDICATOR, PERIOD, Runs, Subjects, page_client
+from .routes import ROUTES, path_params
+
+#: English that may stand in a Chinese page: the product, formats, units, standards
+ZH_ALLOWED = frozenset({
+    "kaoping", "OpenAPI", "English", "Excel", "Word", "PDF", "xlsx", "docx", "pdf",
+    "Markdown", "UTC", "API", "CSV",
+})
+#: users of the test application database (their names are shown as they are)
+USERS = frozenset({"admin", "officer_a", "officer_b", "leader_m", "leader_m2", "leader_g",
+                   "prosecutor", "prosecutor2"})
+
+PAGE_ROUTES = sorted({p for m, p, r in ROUTES if m == "GET" and isinstance(r, APIRoute)
+                      and not p.startswith(("/api", "/static")) and p != "/"})
+
+#: text users typed (the test fixtures' objection reason), shown as typed
+USER_TEXT = ("my caseload is wrong",)
+
+
+def samples(s: Subjects, runs: Runs) -> dict[str, str]:
+    """A value for each path parameter of the pages."""
+    return {"organ_code": s.municipal_m, "indicator": INDICATOR,
+            "prosecutor_id": s.prosecutor_p, "run_id": str(runs.prosecutors_g),
+            "subject": s.prosecutor_p}
+
+
+def _url(path: str, values: dict[str, str]) -> str:
+    missing = [p for p in path_params(path) if p not in values]
+    assert not missing, f"{path}: no sample value for {missing}; add one to samples()"
+    url = path
+    for name in path_params(path):
+        url = url.replace(f"{{{name}}}", values[name])
+    query = {"/search": "q=检察院"}.get(path, f"period={PERIOD}")
+    return f"{url}?{query}"
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees, as a list of pieces; with ``pending``, only the text of
+    the elements marked ``data-i18n-pending`` (what another part of the system is yet to
+    translate), else everything but them."""
+
+    HIDDEN = frozenset({"script", "style", "code"})
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                      "meta", "source", "track", "wbr"})
+    SHOWN_ATTRS = ("placeholder", "title", "aria-label", "alt")
+
+    def __init__(self, pending: bool = False) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self.pending = pending
+        self._stack: list[tuple[str, bool, bool]] = []  # (tag, hidden, pending)
+
+    def _state(self) -> tuple[bool, bool]:
+        return (any(h for _, h, _ in self._stack), any(p for _, _, p in self._stack))
+
+    def _keep(self) -> bool:
+        hidden, pending = self._state()
+        return not hidden and pending == self.pending
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        marked = any(name == "data-i18n-pending" for name, _ in attrs)
+        typed = any(name == "data-user-text" for name, _ in attrs)  # what the user wrote
+        if tag not in self.VOID:
+            self._stack.append((tag, tag in self.HIDDEN or typed, marked))
+        if self._keep() or (marked and self.pending):
+            self.pieces += [v for n, v in attrs if n in self.SHOWN_ATTRS and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self._keep() and data.strip():
+            self.pieces.append(data.strip())
+
+
+def visible_text(page: str, *, pending: bool = False) -> list[str]:
+    parser = _Visible(pending)
+    parser.feed(page)
+    return parser.pieces
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def english_in_zh(pieces: list[str]) -> list[str]:
+    found = []
+    for piece in pieces:
+        # an address the message quotes (/no/such/page) is a path, not words
+        for word in _WORD.findall(re.sub(r"/[\w./-]+", " ", piece)):
+            core = word.strip("'’-")
+            if (len(core) >= 3 and not re.search(r"[\d_]", core) and core not in ZH_ALLOWED
+                    and core not in USERS):
+                found.append(f"{core!r} in {piece[:80]!r}")
+    return found
+
+
+def chinese_in_en(pieces: list[str], names: list[str]) -> list[str]:
+    found = []
+    for piece in pieces:
+        rest = piece
+        for name in names:  # longest first: a name is not cut by a shorter one inside it
+            if name in rest:
+                rest = rest.replace(name, " ")
+        rest = rest.replace("中文", " ")
+        found += [f"{m!r} in {piece[:80]!r}" for m in _CJK.findall(rest)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def names(warehouse: Path) -> list[str]:
+    """Every organ's Chinese name and every prosecutor's display name, longest first."""
+    from kaoping.warehouse import opened
+
+    with opened(warehouse, read_only=True) as con:
+        rows = con.execute("SELECT name_zh FROM organs UNION SELECT display_name FROM "
+                           "prosecutors").fetchall()
+    return sorted({str(r[0]) for r in rows if r[0]}, key=len, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def admin(app: object) -> TestClient:
+    return page_client(app, "admin")  # type: ignore[arg-type]
+
+
+def _cases() -> Iterator[object]:
+    for path in PAGE_ROUTES:
+        for lang in ("zh", "en"):
+            yield pytest.param(path, lang, id=f"{lang} {path}")
+
+
+def _check(page: str, lang: str, names: list[str], where: str,
+           *, pending: bool = False) -> None:
+    pieces = [p for p in visible_text(page, pending=pending) if p not in USER_TEXT]
+    bad = english_in_zh(pieces) if lang == "zh" else chinese_in_en(pieces, names)
+    assert not bad, f"{where} ({lang}): untranslated: " + "; ".join(bad[:15])
+
+
+@pytest.mark.parametrize(("path", "lang"), list(_cases()))
+def test_page_has_no_untranslated_text(
+    path: str, lang: str, admin: TestClient, subjects: Subjects, runs: Runs, names: list[str]
+) -> None:
+    url = _url(path, samples(subjects, runs))
+    r = admin.get(f"{url}&lang={lang}")
+    assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    _check(r.text, lang, names, url)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the scoring formulas, notes and explanations come from kaoping/appraisal/, rewritten "
+    "in parallel (issue 13): the lead wires their translation after the merge, and this "
+    "test then passes (strict: it says so by failing as XPASS)"))
+def test_appraisal_explanations_are_translated(
+    admin: TestClient, subjects: Subjects, runs: Runs, names: list[str]
+) -> None:
+    """The parts marked ``data-i18n-pending`` of a score's decomposition, in Chinese."""
+    url = _url("/appraisal/runs/{run_id}/results/{subject}", samples(subjects, runs))
+    r = admin.get(f"{url}&lang=zh")
+    assert r.status_code == 200
+    assert visible_text(r.text, pending=True), "nothing is marked pending any more"
+    _check(r.text, "zh", names, url, pending=True)
+
+
+def _error_urls(s: Subjects) -> list[tuple[str, str, int]]:
+    """(user, url, status) of the errors a user meets on the pages."""
+    return [
+        ("admin", "/organs/999999", 404),
+        ("admin", f"/organs/{s.municipal_m}?period=2020-Q9", 400),
+        ("admin", f"/organs/{s.municipal_m}/warnings?offset=-1", 400),
+        ("admin", "/no/such/page", 404),
+        ("admin", "/prosecutors/P9999999999", 404),
+        ("admin", f"/organs/{s.municipal_m}/indicators/no_such_indicator", 404),
+        ("officer_a", f"/organs/{s.province_b}", 403),
+        ("leader_m", f"/prosecutors/{s.prosecutor_elsewhere}", 403),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_error_pages_have_no_untranslated_text(
+    lang: str, app: object, subjects: Subjects, names: list[str]
+) -> None:
+    clients: dict[str, TestClient] = {}
+    for user, url, status in _error_urls(subjects):
+        c = clients.setdefault(user, page_client(app, user))  # type: ignore[arg-type]
+        r = c.get(f"{url}{'&' if '?' in url else '?'}lang={lang}")
+        assert r.status_code == status, (user, url, r.status_code)
+        _check(r.text, lang, names, f"{user} {url}")
+
+
+def test_the_check_finds_what_it_should() -> None:
+    """The detectors themselves: an English phrase in zh, Chinese in en, ids allowed."""
+    assert english_in_zh(["within [0.7, 1]: full marks"])
+    assert not english_in_zh(["non_arrest_rate 2020-H1 P1100000001 下载 PDF 版"])
+    assert not english_in_zh(["没有这个页面：/no/such/page"])
+    assert chinese_in_en(["Grade: 良好"], ["广东省人民检察院"])
+    assert not chinese_in_en(["广东省人民检察院 ranks 3"], ["广东省人民检察院"])
