@@ -6,10 +6,12 @@ cases proves nothing). :func:`gaming_plan` recomputes the sets from the seed alo
 test knows which organs were planted without a side file next to the data:
 
 - **rush**: cases under review at a year end and due to conclude in the two months after it
-  are concluded in its last two weeks instead (rushed through before the books close);
+  are concluded in its last two weeks instead (rushed through before the books close), and
+  some due in the six weeks before those two weeks are left to them (worked to the deadline);
 - **relabel**: in the last year generated, persons who would have been arrested are
-  recorded as not arrested, yet prosecuted as arrested persons are: the non-arrest rate
-  rises and so does the share of non-arrested persons who are prosecuted after all;
+  recorded as not arrested, yet handled as arrested persons are (prosecuted, in custody):
+  the non-arrest rate rises and so does the share of non-arrested persons who are
+  prosecuted in custody after all;
 - **hold_back**: conclusions due in the last two weeks of a half-year (June, December) are
   held over into the first weeks of the next one;
 - **perfect**: every sentencing recommendation is adopted and every person is recorded
@@ -38,12 +40,14 @@ VOLUME_BAND = (0.95, 0.998)
 RUSH_SHARE = 0.85
 RUSH_AFTER_DAYS = 60  # conclusions due this many days after the year end are candidates
 RUSH_LAST_DAYS = 14  # ... and are moved into the year's last this many days
+RUSH_BEFORE_DAYS = 42  # conclusions due this many days before those last days ...
+RUSH_LATE_SHARE = 0.35  # ... slip into them with this chance
 #: relabel: share of would-be arrests recorded as non-arrest
-RELABEL_SHARE = 0.4
+RELABEL_SHARE = 0.5
 #: hold_back: share of conclusions due in a half-year's last days that are held over
-HOLD_SHARE = 0.7
-HOLD_LAST_DAYS = 15
-HOLD_INTO_DAYS = 20
+HOLD_SHARE = 0.85
+HOLD_LAST_DAYS = 20
+HOLD_INTO_DAYS = 25
 
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -119,7 +123,25 @@ def pull_into_year_end(
         & (received <= year_end)
         & (rng.random(len(d)) < RUSH_SHARE)
     )
-    return np.asarray(np.where(move, new, concluded))
+    out = np.where(move, new, d)
+    # ... and work left to the deadline: conclusions due in the weeks before those last
+    # days slip into them
+    this_end = np.where(move, -1, _year_end_after(d))
+    to_go = this_end - d
+    late = (
+        planted
+        & (this_end >= 0)
+        & (to_go >= RUSH_LAST_DAYS)
+        & (to_go < RUSH_LAST_DAYS + RUSH_BEFORE_DAYS)
+        & (rng.random(len(d)) < RUSH_LATE_SHARE)
+    )
+    return np.asarray(np.where(late, this_end - rng.integers(0, RUSH_LAST_DAYS, len(d)), out))
+
+
+def _year_end_after(days: np.ndarray) -> np.ndarray:
+    """Days-since-epoch of 31 December of each date's own year."""
+    year = days.astype("datetime64[D]").astype("datetime64[Y]")
+    return np.asarray((year + 1).astype("datetime64[D]").astype(np.int64) - 1)
 
 
 def _half_end_on_or_after(days: np.ndarray) -> np.ndarray:

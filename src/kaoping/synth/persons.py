@@ -248,7 +248,8 @@ def _chunk(
     )
     not_approved = reviewed & (rng.random(n) < p_na)
     approved = reviewed & ~not_approved
-    # re-labelling: recorded as not arrested, handled as an arrested person would be
+    # re-labelling: recorded as not arrested, handled as an arrested person would be (as
+    # often prosecuted, as often in custody when prosecuted)
     handled_as_approved = approved
     if year == planting.relabel_year:
         relabelled = approved & planting.relabel[organ] & (rng.random(n) < gaming.RELABEL_SHARE)
@@ -308,11 +309,11 @@ def _chunk(
     prosecuted = pr_done & (decision == 0)
 
     # custody at prosecution: nearly all arrested persons, few of the others
-    share_arrested = float(approved[prosecuted].mean()) if prosecuted.any() else 0.5
+    share_arrested = float(handled_as_approved[prosecuted].mean()) if prosecuted.any() else 0.5
     p_det = cal.expit(
         cal.logit(cal.at(cal.PRETRIAL_DETENTION, year))
         + fx["detention"][organ]
-        + 3.0 * (approved - share_arrested)
+        + 3.0 * (handled_as_approved - share_arrested)
     )
     detained = prosecuted & (rng.random(n) < p_det)
 
