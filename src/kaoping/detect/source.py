@@ -58,12 +58,12 @@ class Source:
         """Cases per organ and day of ``column`` in [start, end): organ_code, day, n.
 
         Cases, not persons: the suspects of one case are usually concluded together, so
-        counting persons would make one eight-suspect case look like a rush."""
+        counting persons would make one eight-suspect case look like a rush. A case counts
+        once, on the first day in the range one of its suspects has ``column``."""
         p = self.persons
         rows = p.filter(p[column] >= start, p[column] < end)
-        expr = rows.group_by(organ_code=rows.organ_code, day=rows[column]).aggregate(
-            n=rows.case_id.nunique()
-        )
+        cases = rows.group_by(["organ_code", "case_id"]).aggregate(day=rows[column].min())
+        expr = cases.group_by(["organ_code", "day"]).aggregate(n=cases.count())
         out = self.frame(expr)
         out["day"] = pd.to_datetime(out["day"]).dt.date
         return out
