@@ -1,8 +1,8 @@
 """Warehouses of generated data, one with planted gaming and one without.
 
-The persons and organs files are loaded straight into a warehouse created from the data
-model (the importer's validation is tested elsewhere and would triple the time): the
-detectors read only those two tables.
+The organs, prosecutors and persons files are loaded straight into a warehouse created from
+the data model (the importer's validation is tested elsewhere and would triple the time):
+the detectors read persons and organs, the web its users' prosecutors.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _warehouse(root: Path, plant: bool) -> Path:
     db = root / "kaoping.duckdb"
     con = connect(db)
     try:
-        for table in ("organs", "persons"):
+        for table in ("organs", "prosecutors", "persons"):
             con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{paths[table]}')")
     finally:
         con.close()

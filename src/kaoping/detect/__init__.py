@@ -25,6 +25,7 @@ from kaoping.detect.source import Source
 
 if TYPE_CHECKING:
     import duckdb
+    import ibis.backends.duckdb
 
     from kaoping.engine.periods import Period
 
@@ -40,7 +41,7 @@ DETECTORS: dict[str, Detector] = {
 
 
 def detect(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | ibis.backends.duckdb.Backend,
     period: Period | str,
     *,
     organ: str | None = None,

@@ -40,3 +40,18 @@ DETECTOR_LABELS: dict[str, Label] = {
         "100% or 0% on a denominator where organs' real spread makes it nearly impossible.",
     ),
 }
+
+
+#: the section that lists detections (organ page, briefing annex), and what it means
+SECTION_ZH = "可能的数据异常"
+SECTION_EN = "Possible gaming"
+NOTE_ZH = (
+    "以下为统计检验提示的可能异常（q 为经 Benjamini-Hochberg 校正的错误发现率），"
+    "是核查的线索而非结论；每条均列明所依据的数字与人员记录。"
+)
+NOTE_EN = (
+    "Patterns a statistical test flags (q: the Benjamini-Hochberg adjusted false-discovery "
+    "rate): a reason to look, not a finding; each lists the figures and records behind it."
+)
+NONE_ZH = "本期未发现可能的数据异常。"
+NONE_EN = "No possible gaming found in this period."

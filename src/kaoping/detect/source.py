@@ -30,10 +30,16 @@ Where = Callable[["ir.Table"], "ir.BooleanValue"]
 class Source:
     """One warehouse, opened once for every detector of a run."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection | ibis.backends.duckdb.Backend) -> None:
+        """``con``: a DuckDB connection to the warehouse, or an Ibis backend over one (as
+        :class:`kaoping.api.Warehouse` holds)."""
+        import duckdb
+
         from kaoping.warehouse import ibis_connection
 
-        self.backend: ibis.backends.duckdb.Backend = ibis_connection(con)
+        self.backend: ibis.backends.duckdb.Backend = (
+            ibis_connection(con) if isinstance(con, duckdb.DuckDBPyConnection) else con
+        )
 
     @property
     def persons(self) -> ir.Table:

@@ -218,6 +218,7 @@ def create_app(
     from kaoping.web.api_routes import router as api_router
     from kaoping.web.appraisal_pages import router as appraisal_pages_router
     from kaoping.web.appraisal_routes import router as appraisal_router
+    from kaoping.web.detect_routes import router as detect_router
     from kaoping.web.pages import router as pages_router
 
     if appraisal_data.available():
@@ -246,6 +247,7 @@ def create_app(
     app.include_router(appraisal_router)
     app.include_router(pages_router)
     app.include_router(appraisal_pages_router)
+    app.include_router(detect_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_handlers(app)
     _install_headers(app)
