@@ -105,5 +105,20 @@ def shrunk_ratio(own_x: pd.Series, own_n: pd.Series, national_share: float) -> p
     return share / max(national_share, 1e-9)
 
 
+def own_habit(
+    daily: pd.DataFrame,
+    part: list[tuple[dt.date, dt.date]],
+    whole: list[tuple[dt.date, dt.date]],
+    organs: pd.Index,
+) -> pd.Series:
+    """Per organ: its share of ``part`` in ``whole`` (summed over its ordinary month ends)
+    relative to every organ's, shrunk towards 1 (:func:`shrunk_ratio`)."""
+    own_x, own_n = sum_windows(daily, part), sum_windows(daily, whole)
+    everyone = float(own_x.sum()) / max(float(own_n.sum()), 1.0)
+    return shrunk_ratio(
+        own_x.reindex(organs, fill_value=0), own_n.reindex(organs, fill_value=0), everyone
+    )
+
+
 def pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.1%}"

@@ -24,9 +24,8 @@ from kaoping.detect.base import (
     in_window,
     month_start,
     ordinary_months,
+    own_habit,
     pct,
-    shrunk_ratio,
-    sum_windows,
 )
 from kaoping.detect.models import Detection
 from kaoping.detect.source import Source
@@ -58,17 +57,14 @@ def detect(source: Source, period: Period) -> list[Detection]:
     x = in_window(daily, before, end)
     n = in_window(daily, before, after)
     months = ordinary_months(own_start, month_start(last_year, last_month), AFTER_DAYS)
-    own_x = sum_windows(daily, [(b - dt.timedelta(days=BEFORE_DAYS), b) for _, b in months])
-    own_n = sum_windows(
+    ratio = own_habit(
         daily,
+        [(b - dt.timedelta(days=BEFORE_DAYS), b) for _, b in months],
         [
             (b - dt.timedelta(days=BEFORE_DAYS), b + dt.timedelta(days=AFTER_DAYS))
             for _, b in months
         ],
-    )
-    ordinary_share = float(own_x.sum()) / max(float(own_n.sum()), 1.0)
-    ratio = shrunk_ratio(
-        own_x.reindex(n.index, fill_value=0), own_n.reindex(n.index, fill_value=0), ordinary_share
+        n.index,
     )
     last_month_start = month_start(last_year, last_month)
     concluded_month = in_window(daily, last_month_start, end)

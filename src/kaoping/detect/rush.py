@@ -21,9 +21,8 @@ from kaoping.detect.base import (
     in_window,
     month_start,
     ordinary_months,
+    own_habit,
     pct,
-    shrunk_ratio,
-    sum_windows,
 )
 from kaoping.detect.models import Detection
 from kaoping.detect.source import Source
@@ -48,11 +47,8 @@ def detect(source: Source, period: Period) -> list[Detection]:
     x = in_window(daily, window_start, end)
     n = in_window(daily, ref_start, end)
     months = ordinary_months(own_start, ref_start)
-    own_x = sum_windows(daily, [(b - dt.timedelta(days=LAST_DAYS), b) for _, b in months])
-    own_n = sum_windows(daily, months)
-    ordinary_share = float(own_x.sum()) / max(float(own_n.sum()), 1.0)
-    ratio = shrunk_ratio(
-        own_x.reindex(n.index, fill_value=0), own_n.reindex(n.index, fill_value=0), ordinary_share
+    ratio = own_habit(
+        daily, [(b - dt.timedelta(days=LAST_DAYS), b) for _, b in months], months, n.index
     )
     total_x, total_n = float(x.sum()), float(n.sum())
     candidates = []

@@ -104,24 +104,29 @@ def _year_end_before(days: np.ndarray) -> np.ndarray:
 
 
 def pull_into_year_end(
-    rng: np.random.Generator,
+    draws: np.ndarray,
     received: np.ndarray,
     concluded: np.ndarray,
     planted: np.ndarray,
     first_day: int,
 ) -> np.ndarray:
-    """Conclusions of planted persons due just after a year end, moved before it."""
+    """Conclusions of planted persons due just after a year end, moved before it.
+
+    ``draws``: two uniform numbers per person, shared by the suspects of a case, so that a
+    case is rushed (or left to the deadline) as a whole, on one day."""
+    chance, day = draws
     d = concluded.astype(np.int64)
     year_end = _year_end_before(d).astype(np.int64)
+    offset = (day * RUSH_LAST_DAYS).astype(np.int64)
     # a case can only be concluded once received: those received in the last days are
     # concluded between their receipt and the year end
-    new = np.maximum(year_end - rng.integers(0, RUSH_LAST_DAYS, len(d)), received)
+    new = np.maximum(year_end - offset, received)
     move = (
         planted
         & (d - year_end <= RUSH_AFTER_DAYS)
         & (year_end >= first_day)
         & (received <= year_end)
-        & (rng.random(len(d)) < RUSH_SHARE)
+        & (chance < RUSH_SHARE)
     )
     out = np.where(move, new, d)
     # ... and work left to the deadline: conclusions due in the weeks before those last
@@ -133,9 +138,9 @@ def pull_into_year_end(
         & (this_end >= 0)
         & (to_go >= RUSH_LAST_DAYS)
         & (to_go < RUSH_LAST_DAYS + RUSH_BEFORE_DAYS)
-        & (rng.random(len(d)) < RUSH_LATE_SHARE)
+        & (chance > 1.0 - RUSH_LATE_SHARE)
     )
-    return np.asarray(np.where(late, this_end - rng.integers(0, RUSH_LAST_DAYS, len(d)), out))
+    return np.asarray(np.where(late, this_end - offset, out))
 
 
 def _year_end_after(days: np.ndarray) -> np.ndarray:
@@ -153,14 +158,14 @@ def _half_end_on_or_after(days: np.ndarray) -> np.ndarray:
     return np.asarray((close + 1).astype("datetime64[D]").astype(np.int64) - 1)
 
 
-def hold_over_half_end(
-    rng: np.random.Generator, concluded: np.ndarray, planted: np.ndarray
-) -> np.ndarray:
-    """Conclusions of planted persons due in a half-year's last days, held into the next."""
+def hold_over_half_end(draws: np.ndarray, concluded: np.ndarray, planted: np.ndarray) -> np.ndarray:
+    """Conclusions of planted persons due in a half-year's last days, held into the next
+    (``draws`` as for :func:`pull_into_year_end`: a case is held as a whole)."""
+    chance, day = draws
     d = concluded.astype(np.int64)
     half_end = _half_end_on_or_after(d).astype(np.int64)
-    move = planted & (half_end - d < HOLD_LAST_DAYS) & (rng.random(len(d)) < HOLD_SHARE)
-    return np.asarray(np.where(move, half_end + rng.integers(1, HOLD_INTO_DAYS + 1, len(d)), d))
+    move = planted & (half_end - d < HOLD_LAST_DAYS) & (chance < HOLD_SHARE)
+    return np.asarray(np.where(move, half_end + 1 + (day * HOLD_INTO_DAYS).astype(np.int64), d))
 
 
 __all__ = [

@@ -281,10 +281,16 @@ def _chunk(
     # pulled before a year end is not then held over it
     if planting.rush.any():
         pr_concluded = gaming.pull_into_year_end(
-            rng, pr_received, pr_concluded, planting.rush[organ], planting.first_day
+            rng.random((2, n_cases))[:, case_of],
+            pr_received,
+            pr_concluded,
+            planting.rush[organ],
+            planting.first_day,
         )
     if planting.hold_back.any():
-        pr_concluded = gaming.hold_over_half_end(rng, pr_concluded, planting.hold_back[organ])
+        pr_concluded = gaming.hold_over_half_end(
+            rng.random((2, n_cases))[:, case_of], pr_concluded, planting.hold_back[organ]
+        )
     pr_done = pr_concluded <= window_end
     pr_started = pr_received <= window_end
 

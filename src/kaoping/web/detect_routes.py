@@ -35,6 +35,7 @@ router = APIRouter(
         401: {"model": ErrorOut, "description": "not logged in, or the token expired"},
         403: {"model": ErrorOut, "description": "outside the user's scope, or not staff"},
         404: {"model": ErrorOut, "description": "no such organ"},
+        422: {"model": ErrorOut, "description": "a parameter of the wrong type or out of bounds"},
         503: {"model": ErrorOut, "description": "no warehouse"},
     },
 )
