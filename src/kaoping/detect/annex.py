@@ -26,6 +26,7 @@ class AnnexRow:
     detector_en: str
     organ_code: str
     organ_name: str
+    organ_name_en: str
     summary_zh: str
     summary_en: str
     q_value: float
@@ -45,6 +46,7 @@ def annex_rows(detections: list[Detection]) -> list[AnnexRow]:
                 detector_en=label.name_en,
                 organ_code=d.organ_code,
                 organ_name=d.organ_name,
+                organ_name_en=d.organ_name_en,
                 summary_zh=d.summary_zh,
                 summary_en=d.summary_en,
                 q_value=d.q_value,

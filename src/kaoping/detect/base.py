@@ -47,7 +47,8 @@ def flag(
             Detection(
                 detector=detector,
                 organ_code=c.organ_code,
-                organ_name=source.names.get(c.organ_code, ""),
+                organ_name=source.names.get(c.organ_code, ("", ""))[0],
+                organ_name_en=source.names.get(c.organ_code, ("", ""))[1],
                 period=period,
                 measure=c.measure,
                 p_value=c.p_value,

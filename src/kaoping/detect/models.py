@@ -19,6 +19,7 @@ class Detection(BaseModel):
     detector: str
     organ_code: str
     organ_name: str = ""
+    organ_name_en: str = ""
     period: str
     measure: str | None = None  # for detectors run on several rates
     p_value: float

@@ -52,10 +52,12 @@ class Source:
         return load_organs(self.backend)
 
     @cached_property
-    def names(self) -> dict[str, str]:
+    def names(self) -> dict[str, tuple[str, str]]:
+        """organ_code -> (Chinese name, English name)."""
         organs = self.hierarchy.organs
-        codes, names = organs["organ_code"].astype(str), organs["name_zh"].astype(str)
-        return dict(zip(codes, names, strict=True))
+        codes = organs["organ_code"].astype(str)
+        zh, en = organs["name_zh"].fillna("").astype(str), organs["name_en"].fillna("").astype(str)
+        return {c: (z, e) for c, z, e in zip(codes, zh, en, strict=True)}
 
     def frame(self, expr: ir.Table) -> pd.DataFrame:
         return self.backend.execute(expr)

@@ -126,7 +126,7 @@ def _for_page(scope: Scope | None, organ_code: str, period: str, lang: str) -> d
                 "detector": d.detector,
                 "name": label.name_zh if zh else label.name_en,
                 "organ_code": d.organ_code,
-                "organ_name": d.organ_name,
+                "organ_name": d.organ_name if zh else (d.organ_name_en or d.organ_name),
                 "summary": d.summary_zh if zh else d.summary_en,
                 "q": f"{d.q_value:.2g}",
                 "records": d.records_zh if zh else d.records_en,
