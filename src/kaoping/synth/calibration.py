@@ -153,7 +153,7 @@ MEDIAN_CAP_MONTHS = 28.0
 
 #: relative volume of persons by month of the year; February has the Spring Festival,
 #: October the national holiday; June and December carry the half-year and year-end rush
-MONTH_WEIGHTS = np.array([0.88, 0.60, 1.0, 0.97, 0.98, 1.10, 0.95, 0.94, 1.0, 0.84, 1.05, 1.42])
+MONTH_WEIGHTS = np.array([0.88, 0.60, 1.0, 0.97, 0.98, 1.10, 0.95, 0.94, 1.0, 0.84, 1.05, 1.33])
 
 #: 2020 census population of the provinces, millions: drives each province's volume
 PROVINCE_POPULATION: dict[str, float] = {

@@ -12,18 +12,20 @@ test knows which organs were planted without a side file next to the data:
   recorded as not arrested, yet handled as arrested persons are (prosecuted, in custody):
   the non-arrest rate rises and so does the share of non-arrested persons who are
   prosecuted in custody after all;
-- **hold_back**: conclusions due in the last two weeks of a half-year (June, December) are
+- **hold_back**: conclusions due in the last 20 days of a half-year (June, December) are
   held over into the first weeks of the next one;
 - **perfect**: every sentencing recommendation is adopted and every person is recorded
   under plea leniency: 100% on denominators where no real organ reaches 100%.
 
-The planted organs are few and of middling size, so national rates move by well under a
-percentage point; ``generate_dataset(plant=False)`` plants nothing at all.
+A case is rushed or held over as a whole (its suspects move together, to one day). The
+planted organs are few (8 per pattern) and, though among the larger grassroots organs,
+move national rates by well under a percentage point; ``generate_dataset(plant=False)``
+plants nothing (the December habit of some organs, :mod:`kaoping.synth.persons`, is not
+gaming and stays).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +50,6 @@ RELABEL_SHARE = 0.5
 HOLD_SHARE = 0.85
 HOLD_LAST_DAYS = 20
 HOLD_INTO_DAYS = 25
-
-_EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)

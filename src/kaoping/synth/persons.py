@@ -126,9 +126,13 @@ def _year_of(days: int) -> int:
     return (EPOCH + dt.timedelta(days=days)).year
 
 
-def _sample_dates(rng: np.random.Generator, year: int, n: int) -> np.ndarray:
-    """Days since epoch in ``year``, in seasonal months (the rush is planted later)."""
+def _sample_dates(rng: np.random.Generator, year: int, n: int, push: np.ndarray) -> np.ndarray:
+    """Days since epoch in ``year``: seasonal months, more cases in December in organs that
+    push work into the year's last month (a habit, spread over the month; the period-end
+    rush of :mod:`kaoping.synth.gaming` is planted later, in known organs)."""
     months = rng.choice(12, size=n, p=cal.MONTH_WEIGHTS / cal.MONTH_WEIGHTS.sum())
+    pushed = rng.random(n) < np.clip(0.05 * push, 0.0, 0.25)
+    months = np.where(pushed, 11, months)
     starts = np.array(
         [_days(dt.date(year, m + 1, 1)) for m in range(12)] + [_days(dt.date(year + 1, 1, 1))]
     )
@@ -209,7 +213,7 @@ def _chunk(
         crime_c[upper] = rng.choice(
             len(mix.codes), size=int(upper.sum()), p=mix.upper_weight_by_year[year]
         )
-    anchor_c = _sample_dates(rng, year, n_cases)
+    anchor_c = _sample_dates(rng, year, n_cases, fx["rush"][organ_c])
     difficulty_c = np.where(mix.serious[crime_c], 2, rng.choice(3, n_cases, p=[0.45, 0.45, 0.1]))
     enterprise_c = rng.random(n_cases) < 0.06
     organized_c = rng.random(n_cases) < np.where(year in (2018, 2019, 2020), 0.025, 0.008)
