@@ -18,27 +18,18 @@ from fastapi import APIRouter, Query
 
 from kaoping.detect import DETECTOR_LABELS, Detection, detect
 from kaoping.detect import labels as detect_labels
+from kaoping.web.api_routes import _ERRORS as API_ERRORS
 from kaoping.web.data import WebData
 from kaoping.web.pages import TEMPLATES
-from kaoping.web.schemas import PERIOD_PATTERN, ErrorOut
+from kaoping.web.schemas import PERIOD_PATTERN
 from kaoping.web.scope import Scope, StaffScope
 
 __all__ = ["router"]
 
 log = logging.getLogger("kaoping.web")
 
-router = APIRouter(
-    prefix="/api",
-    tags=["detections"],
-    responses={
-        400: {"model": ErrorOut, "description": "a malformed parameter (the message names it)"},
-        401: {"model": ErrorOut, "description": "not logged in, or the token expired"},
-        403: {"model": ErrorOut, "description": "outside the user's scope, or not staff"},
-        404: {"model": ErrorOut, "description": "no such organ"},
-        422: {"model": ErrorOut, "description": "a parameter of the wrong type or out of bounds"},
-        503: {"model": ErrorOut, "description": "no warehouse"},
-    },
-)
+# the same error answers as the rest of the API (a 403 also for a prosecutor: staff only)
+router = APIRouter(prefix="/api", tags=["detections"], responses=API_ERRORS)
 
 _CACHE: OrderedDict[tuple[str, str, str], list[Detection]] = OrderedDict()
 _CACHE_SIZE = 16
