@@ -4,6 +4,7 @@ from kaoping.cli import (  # noqa: F401  (importing registers the commands)
     appraise,
     data,
     demo,
+    detect,
     engine,
     indicators,
     ingest,

@@ -21,6 +21,7 @@ from kaoping.model.reference import load_crimes, load_organs
 from kaoping.model.schema import TABLES, ColumnType, Table
 from kaoping.synth import calibration as cal
 from kaoping.synth.activities import build_activities
+from kaoping.synth.gaming import NOTHING, GamingPlan, gaming_plan, plan_for
 from kaoping.synth.persons import crime_mix, person_chunks
 from kaoping.synth.profiles import build_profiles
 from kaoping.synth.prosecutors import build_prosecutors
@@ -94,8 +95,12 @@ def generate_dataset(
     seed: int = 7,
     fmt: Format = "parquet",
     progress: Progress | None = None,
+    plant: bool = True,
 ) -> dict[str, Path]:
-    """Write every table to ``out``; returns table name -> file written."""
+    """Write every table to ``out``; returns table name -> file written.
+
+    ``plant`` plants gaming in a few known organs (:mod:`kaoping.synth.gaming`;
+    :func:`gaming_plan` says which); ``plant=False`` generates honest organs only."""
     if persons < 1:
         raise ValueError("persons must be at least 1")
     if isinstance(years, tuple):
@@ -127,6 +132,7 @@ def generate_dataset(
             profiles=profiles,
             mix=crime_mix(crimes, years),
             prosecutors=pros_index,
+            plan=plan_for(profiles, seed) if plant else NOTHING,
         ):
             writer.write(batch)
             done += batch.num_rows
@@ -139,4 +145,11 @@ def generate_dataset(
     return paths
 
 
-__all__ = ["Format", "arrow_schema", "generate_dataset", "parse_years"]
+__all__ = [
+    "Format",
+    "GamingPlan",
+    "arrow_schema",
+    "gaming_plan",
+    "generate_dataset",
+    "parse_years",
+]

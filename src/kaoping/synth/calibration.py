@@ -53,8 +53,8 @@ PRETRIAL_DETENTION: Curve = {
 MINOR_NON_ARREST: Curve = {
     2000: 0.15,
     2014: 0.28,
-    2019: 0.33,
-    2020: 0.385,
+    2019: 0.375,
+    2020: 0.405,
     2021: 0.504,
     2022: 0.62,
     2025: 0.65,
@@ -74,8 +74,8 @@ MINOR_CONDITIONAL: Curve = {
     2012: 0.0,
     2013: 0.03,
     2018: 0.09,
-    2019: 0.10,
-    2020: 0.165,
+    2019: 0.095,
+    2020: 0.17,
     2021: 0.297,
     2022: 0.35,
     2025: 0.37,
@@ -143,6 +143,13 @@ HELPING_NETWORK_TREND: Curve = {
     2022: 4.5,
     2025: 4.5,
 }
+
+#: typical (median) sentence, in months: serious violent crimes; other fixed-term crimes a
+#: share of the statutory maximum, capped. Set so that about a fifth of the persons found
+#: guilty in 2019-2020 get three years or more (SPP work report 2020: ~21.3% in 2019)
+SERIOUS_MEDIAN_MONTHS = 66.0
+MEDIAN_SHARE_OF_MAXIMUM = 0.19
+MEDIAN_CAP_MONTHS = 28.0
 
 #: relative volume of persons by month of the year; February has the Spring Festival,
 #: October the national holiday; June and December carry the half-year and year-end rush

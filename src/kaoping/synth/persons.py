@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kaoping.synth import calibration as cal
+from kaoping.synth import gaming
 from kaoping.synth.profiles import OrganProfiles
 
 EPOCH = dt.date(1970, 1, 1)
@@ -40,6 +41,30 @@ class CrimeMix:
     serious: np.ndarray  # serious violent crime flag
     median_months: np.ndarray  # typical sentence
     max_months: np.ndarray  # statutory maximum, capped for drawing
+
+
+@dataclass(frozen=True)
+class Planting:
+    """Per organ, which gaming pattern it carries (:mod:`kaoping.synth.gaming`)."""
+
+    rush: np.ndarray
+    relabel: np.ndarray
+    hold_back: np.ndarray
+    perfect: np.ndarray
+    relabel_year: int  # the year re-labelling happens in (the last one generated)
+    first_day: int  # days since epoch of the window's first day
+
+    @classmethod
+    def of(cls, plan: gaming.GamingPlan, profiles: OrganProfiles, years: range) -> Planting:
+        return cls(
+            rush=plan.mask("rush", profiles),
+            relabel=plan.mask("relabel", profiles),
+            hold_back=plan.mask("hold_back", profiles),
+            perfect=plan.mask("perfect", profiles),
+            # with one year there is no earlier year to re-label against
+            relabel_year=years[-1] if len(years) > 1 else -1,
+            first_day=_days(dt.date(years[0], 1, 1)),
+        )
 
 
 @dataclass(frozen=True)
@@ -76,7 +101,11 @@ def crime_mix(crimes: pd.DataFrame, years: range) -> CrimeMix:
     max_months = np.select(
         [kind == "detention", kind == "fixed_term"], [6.0, np.maximum(years_max, 1) * 12.0], 240.0
     )
-    median = np.where(serious, 66.0, np.minimum(max_months * 0.15, 18.0))
+    median = np.where(
+        serious,
+        cal.SERIOUS_MEDIAN_MONTHS,
+        np.minimum(max_months * cal.MEDIAN_SHARE_OF_MAXIMUM, cal.MEDIAN_CAP_MONTHS),
+    )
     median = np.where(kind == "detention", 2.5, median)
     return CrimeMix(
         np.asarray(crimes["crime_code"].astype(str).to_numpy(), dtype=object),
@@ -97,11 +126,12 @@ def _year_of(days: int) -> int:
     return (EPOCH + dt.timedelta(days=days)).year
 
 
-def _sample_dates(rng: np.random.Generator, year: int, n: int, rush: np.ndarray) -> np.ndarray:
-    """Days since epoch in ``year``: seasonal months, and a December rush in some organs."""
+def _sample_dates(rng: np.random.Generator, year: int, n: int, push: np.ndarray) -> np.ndarray:
+    """Days since epoch in ``year``: seasonal months, more cases in December in organs that
+    push work into the year's last month (a habit, spread over the month; the period-end
+    rush of :mod:`kaoping.synth.gaming` is planted later, in known organs)."""
     months = rng.choice(12, size=n, p=cal.MONTH_WEIGHTS / cal.MONTH_WEIGHTS.sum())
-    # organs that push cases through before the year closes move some into December
-    pushed = rng.random(n) < np.clip(0.05 * rush, 0.0, 0.25)
+    pushed = rng.random(n) < np.clip(0.05 * push, 0.0, 0.25)
     months = np.where(pushed, 11, months)
     starts = np.array(
         [_days(dt.date(year, m + 1, 1)) for m in range(12)] + [_days(dt.date(year + 1, 1, 1))]
@@ -133,12 +163,14 @@ def person_chunks(
     profiles: OrganProfiles,
     mix: CrimeMix,
     prosecutors: ProsecutorIndex,
+    plan: gaming.GamingPlan = gaming.NOTHING,
 ) -> Iterator[pa.RecordBatch]:
     """Yield record batches of persons, in schema column order, ``persons`` rows in all."""
     volume = np.array([cal.at(cal.VOLUME, y) for y in years])
     per_year = np.floor(volume / volume.sum() * persons).astype(np.int64)
     per_year[-1] += persons - per_year.sum()
     window = (_days(dt.date(years[0], 1, 1)), _days(dt.date(years[-1], 12, 31)))
+    planting = Planting.of(plan, profiles, years)
     person_seq = 0
     case_seq = 0
     for year, n_year in zip(years, per_year, strict=True):
@@ -146,7 +178,7 @@ def person_chunks(
             n = int(min(CHUNK_PERSONS, n_year - start))
             rng = np.random.default_rng([seed, 1, year, chunk_no])
             batch, n_cases = _chunk(
-                rng, year, n, person_seq, case_seq, window, profiles, mix, prosecutors
+                rng, year, n, person_seq, case_seq, window, profiles, mix, prosecutors, planting
             )
             person_seq += n
             case_seq += n_cases
@@ -163,6 +195,7 @@ def _chunk(
     profiles: OrganProfiles,
     mix: CrimeMix,
     prosecutors: ProsecutorIndex,
+    planting: Planting,
 ) -> tuple[pa.RecordBatch, int]:
     fx = profiles.effects
     # --- cases: suspects per case, organ, crime, prosecutor, anchor date -----------------
@@ -219,6 +252,13 @@ def _chunk(
     )
     not_approved = reviewed & (rng.random(n) < p_na)
     approved = reviewed & ~not_approved
+    # re-labelling: recorded as not arrested, handled as an arrested person would be (as
+    # often prosecuted, as often in custody when prosecuted)
+    handled_as_approved = approved
+    if year == planting.relabel_year:
+        relabelled = approved & planting.relabel[organ] & (rng.random(n) < gaming.RELABEL_SHARE)
+        not_approved = not_approved | relabelled
+        approved = approved & ~relabelled
     ar_concluded = anchor
     ar_received = anchor - rng.integers(1, 8, n)
     # prosecution review follows the investigation; direct cases are anchored on conclusion
@@ -241,6 +281,20 @@ def _chunk(
         ar_received = anchor - rng.integers(1, 8, n)
     pr_received = np.where(reviewed, ar_concluded + gap, anchor - days)
     pr_concluded = pr_received + days
+    # planted gaming moves conclusions across period ends; rush first, so a conclusion
+    # pulled before a year end is not then held over it
+    if planting.rush.any():
+        pr_concluded = gaming.pull_into_year_end(
+            rng.random((2, n_cases))[:, case_of],
+            pr_received,
+            pr_concluded,
+            planting.rush[organ],
+            planting.first_day,
+        )
+    if planting.hold_back.any():
+        pr_concluded = gaming.hold_over_half_end(
+            rng.random((2, n_cases))[:, case_of], pr_concluded, planting.hold_back[organ]
+        )
     pr_done = pr_concluded <= window_end
     pr_started = pr_received <= window_end
 
@@ -251,7 +305,7 @@ def _chunk(
     p_np = cal.expit(
         cal.logit(np_base)
         + fx["non_prosecution"][organ]
-        + np.where(approved, -1.3, np.where(not_approved, 0.9, 0.25))
+        + np.where(handled_as_approved, -1.3, np.where(not_approved, 0.9, 0.25))
         + np.where(mix.serious[crime], -1.5, 0.0)
         + np.where(minor, 0.45, 0.0)
     )
@@ -265,11 +319,11 @@ def _chunk(
     prosecuted = pr_done & (decision == 0)
 
     # custody at prosecution: nearly all arrested persons, few of the others
-    share_arrested = float(approved[prosecuted].mean()) if prosecuted.any() else 0.5
+    share_arrested = float(handled_as_approved[prosecuted].mean()) if prosecuted.any() else 0.5
     p_det = cal.expit(
         cal.logit(cal.at(cal.PRETRIAL_DETENTION, year))
         + fx["detention"][organ]
-        + 3.0 * (approved - share_arrested)
+        + 3.0 * (handled_as_approved - share_arrested)
     )
     detained = prosecuted & (rng.random(n) < p_det)
 
@@ -278,7 +332,8 @@ def _chunk(
         + fx["plea"][organ]
         + np.where(mix.serious[crime], -1.0, 0.1)
     )
-    plea = pr_done & (rng.random(n) < plea_p)
+    perfect = planting.perfect[organ]  # every recommendation adopted, no acquittal
+    plea = pr_done & ((rng.random(n) < plea_p) | perfect)
     fixed_p = cal.at(cal.FIXED_RECOMMENDATION, year)
     rec = np.where(
         ~prosecuted,
@@ -292,7 +347,7 @@ def _chunk(
     verdict_date = pr_concluded + rng.gamma(2.5, 22.0, n).astype(np.int64) + 7
     withdrawn = prosecuted & (rng.random(n) < 0.0012)
     tried = prosecuted & ~withdrawn & (verdict_date <= window_end)
-    acquitted = tried & (rng.random(n) < 0.0006)
+    acquitted = tried & (rng.random(n) < 0.0006) & ~planting.perfect[organ]
     guilty = tried & ~acquitted
     months = np.minimum(
         np.round(rng.lognormal(np.log(mix.median_months[crime]), 0.7)), mix.max_months[crime]
@@ -303,7 +358,7 @@ def _chunk(
     adopted_p = cal.expit(
         cal.logit(cal.at(cal.RECOMMENDATION_ADOPTED, year)) + fx["adoption"][organ]
     )
-    adopted = guilty & (rec > 0) & (rng.random(n) < adopted_p)
+    adopted = guilty & (rec > 0) & ((rng.random(n) < adopted_p) | perfect)
 
     cols: dict[str, pa.Array] = {
         "person_id": _str_ids("S", np.arange(person_seq + 1, person_seq + n + 1), 10),

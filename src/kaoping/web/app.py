@@ -222,6 +222,7 @@ def create_app(
     from kaoping.web.compare_pages import router as compare_router
     from kaoping.web.data_pages import api_router as jobs_api_router
     from kaoping.web.data_pages import router as data_router
+    from kaoping.web.detect_routes import router as detect_router
     from kaoping.web.jobs import JobRunner
     from kaoping.web.pages import router as pages_router
     from kaoping.web.search_routes import router as search_router
@@ -259,6 +260,7 @@ def create_app(
     app.include_router(data_router)
     app.include_router(admin_router)
     app.include_router(compare_router)  # what-if of two schemes (page and API)
+    app.include_router(detect_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_handlers(app)
     _install_headers(app)

@@ -1,0 +1,92 @@
+"""The warehouse tables the detectors read, through Ibis over the DuckDB warehouse.
+
+Detectors need a few per-organ counts (conclusions per day, decisions per period) and, for
+a flagged organ, the ids of the records behind the flag. Counts are aggregated in the
+database; only the small per-organ (or per-organ-and-day) results come back to Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from kaoping.detect.models import MAX_RECORDS
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.backends.duckdb
+    import ibis.expr.types as ir
+
+    from kaoping.engine.hierarchy import Hierarchy
+
+#: builds a boolean filter over the persons table
+Where = Callable[["ir.Table"], "ir.BooleanValue"]
+
+
+class Source:
+    """One warehouse, opened once for every detector of a run."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | ibis.backends.duckdb.Backend) -> None:
+        """``con``: a DuckDB connection to the warehouse, or an Ibis backend over one (as
+        :class:`kaoping.api.Warehouse` holds)."""
+        import duckdb
+
+        from kaoping.warehouse import ibis_connection
+
+        self.backend: ibis.backends.duckdb.Backend = (
+            ibis_connection(con) if isinstance(con, duckdb.DuckDBPyConnection) else con
+        )
+
+    @property
+    def persons(self) -> ir.Table:
+        return self.backend.table("persons")
+
+    @cached_property
+    def hierarchy(self) -> Hierarchy:
+        from kaoping.engine.compute import load_organs
+
+        return load_organs(self.backend)
+
+    @cached_property
+    def names(self) -> dict[str, tuple[str, str]]:
+        """organ_code -> (Chinese name, English name)."""
+        organs = self.hierarchy.organs
+        codes = organs["organ_code"].astype(str)
+        zh, en = organs["name_zh"].fillna("").astype(str), organs["name_en"].fillna("").astype(str)
+        return {c: (z, e) for c, z, e in zip(codes, zh, en, strict=True)}
+
+    def frame(self, expr: ir.Table) -> pd.DataFrame:
+        return self.backend.execute(expr)
+
+    def daily(self, column: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """Cases per organ and day of ``column`` in [start, end): organ_code, day, n.
+
+        Cases, not persons: the suspects of one case are usually concluded together, so
+        counting persons would make one eight-suspect case look like a rush. A case counts
+        once, on the first day in the range one of its suspects has ``column``."""
+        p = self.persons
+        rows = p.filter(p[column] >= start, p[column] < end)
+        cases = rows.group_by(["organ_code", "case_id"]).aggregate(day=rows[column].min())
+        expr = cases.group_by(["organ_code", "day"]).aggregate(n=cases.count())
+        out = self.frame(expr)
+        out["day"] = pd.to_datetime(out["day"]).dt.date
+        return out
+
+    def last_date(self, column: str) -> dt.date | None:
+        value = self.backend.execute(self.persons[column].max())
+        if value is None or pd.isna(value):
+            return None
+        day: dt.date = pd.Timestamp(value).date()
+        return day
+
+    def record_ids(self, organ_code: str, where: Where) -> tuple[list[str], int]:
+        """The ids (at most :data:`MAX_RECORDS`) and the number of persons matching."""
+        p = self.persons
+        chosen = p.filter(p.organ_code == organ_code, where(p))
+        count = int(self.backend.execute(chosen.count()))
+        ids = self.frame(chosen.order_by("person_id").select("person_id").limit(MAX_RECORDS))
+        return [str(v) for v in ids["person_id"]], count

@@ -1,0 +1,131 @@
+"""Possible gaming in the API (``GET /api/detections``) and on the organ page.
+
+Detection runs every detector across all organs (the FDR control needs them all) and takes
+seconds on a national warehouse, so the answer for a period is kept per data version: a
+version is never written, so it stays right until the next one is published. Each caller
+then gets the detections of the organs in his scope only. Detections list pseudonymous
+person ids, so, like the records behind a figure, they are for staff only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from kaoping.detect import DETECTOR_LABELS, Detection, detect
+from kaoping.detect import labels as detect_labels
+from kaoping.web.api_routes import _ERRORS as API_ERRORS
+from kaoping.web.data import WebData
+from kaoping.web.pages import TEMPLATES
+from kaoping.web.schemas import PERIOD_PATTERN
+from kaoping.web.scope import Scope, StaffScope
+
+__all__ = ["router"]
+
+log = logging.getLogger("kaoping.web")
+
+# the same error answers as the rest of the API (a 403 also for a prosecutor: staff only)
+router = APIRouter(prefix="/api", tags=["detections"], responses=API_ERRORS)
+
+_CACHE: OrderedDict[tuple[str, str, str], list[Detection]] = OrderedDict()
+_CACHE_SIZE = 16
+_LOCK = threading.Lock()
+
+
+def all_detections(data: WebData, period: str) -> list[Detection]:
+    """Every organ's detections in ``period`` for the version this request reads."""
+    key = (str(data.path), data.version(), period)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    with data.open() as wh:
+        found = detect(wh.backend, period)
+    with _LOCK:
+        _CACHE[key] = found
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return found
+
+
+def in_scope(scope: Scope, organ_code: str, period: str) -> list[Detection]:
+    """Detections of the organ and the organs below it that the user may see."""
+    scope.check_organ(organ_code)
+    below = scope.ctx.data.descendants(organ_code)
+    return [
+        d
+        for d in all_detections(scope.ctx.data, period)
+        if d.organ_code in below and scope.sees_organ(d.organ_code)
+    ]
+
+
+@router.get("/detections", response_model=list[Detection])
+def detections(
+    scope: StaffScope,
+    organ: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="Organ code: that organ and those below it (default: your own organ)",
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            pattern=PERIOD_PATTERN,
+            description="2020, 2020-H1, 2020-Q3, 2020-06 or 2020-01..2020-09 "
+            "(default: the latest computed year)",
+        ),
+    ] = None,
+) -> list[Detection]:
+    """Possible gaming (period-end rush, re-labelling, cases held over a period end,
+    implausible perfection) with the figures and the pseudonymous ids of the persons
+    behind each; see docs/detect.md. Staff only."""
+    code = organ or scope.top or scope.ctx.data.root()
+    p = scope.ctx.data.normalise_period(period)
+    return in_scope(scope, code, p)
+
+
+def _for_page(scope: Scope | None, organ_code: str, period: str, lang: str) -> dict[str, Any]:
+    """What the organ page's "possible gaming" section shows (nothing for a prosecutor)."""
+    zh = lang == "zh"
+    section: dict[str, Any] = {
+        "title": detect_labels.SECTION_ZH if zh else detect_labels.SECTION_EN,
+        "note": detect_labels.NOTE_ZH if zh else detect_labels.NOTE_EN,
+        "none": detect_labels.NONE_ZH if zh else detect_labels.NONE_EN,
+        "rows": [],
+        "shown": scope is not None and scope.is_staff,
+    }
+    if not section["shown"] or scope is None:
+        return section
+    try:
+        found = in_scope(scope, organ_code, period)
+    except Exception:  # the page must render even when detection cannot run
+        log.exception("possible gaming for %s %s", organ_code, period)
+        section["rows"] = None
+        return section
+    for d in found:
+        label = DETECTOR_LABELS[d.detector]
+        section["rows"].append(
+            {
+                "detector": d.detector,
+                "name": label.name_zh if zh else label.name_en,
+                "organ_code": d.organ_code,
+                "organ_name": d.organ_name if zh else (d.organ_name_en or d.organ_name),
+                "summary": d.summary_zh if zh else d.summary_en,
+                "q": f"{d.q_value:.2g}",
+                "records": d.records_zh if zh else d.records_en,
+                "record_count": d.record_count,
+            }
+        )
+    return section
+
+
+# the organ page includes possible_gaming.html, which calls this
+TEMPLATES.env.globals["possible_gaming"] = _for_page
