@@ -323,3 +323,42 @@ def test_every_number_of_the_briefing_is_confirmed(
             raise AssertionError(f"a number nobody checked: {line}")
     assert b.headline, "the briefing leads with figures"
     assert "appraise" not in b.text or appraisals
+
+
+# --- a briefing quotes the published run of the office above --------------------------------
+
+
+def test_a_briefing_quotes_the_grades_the_office_above_published(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    import duckdb
+
+    from kaoping.appdb import make_engine
+    from kaoping.appraisal.runs import publish_run, run_appraisal
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    period = "2020"
+    organs_run = run_appraisal(warehouse, load_scheme("organs"), period, engine)
+    pros_run = run_appraisal(warehouse, load_scheme("prosecutors"), period, engine)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        parent = dict(con.execute("SELECT organ_code, parent_code FROM organs").fetchall())
+        # a municipal organ of the province with counties appraised in the national run
+        appraised = {r.subject for r in organs_run.results}
+        city = sorted(
+            c for c, p in parent.items()
+            if p == PROVINCE and any(parent.get(s) == c for s in appraised)
+        )[0]
+    # a draft of the office above is not quoted: the briefing scores a run of its own
+    draft = build_briefing(warehouse, period, organ=city, app_engine=engine)
+    assert draft.league is not None and draft.league.run_id is None
+    for run in (organs_run, pros_run):
+        publish_run(engine, run.run_id)
+    b = build_briefing(warehouse, period, organ=city, app_engine=engine)
+    assert b.league is not None and b.league.run_id == organs_run.run_id
+    counties = {r.subject: r for r in organs_run.results if parent.get(r.subject) == city}
+    assert counties and {r.subject: r for r in b.league.results} == counties
+    assert f"第{organs_run.run_id}号考评（已发布）" in b.text  # the source line names it
+    # the city's own prosecutors, with the grades the national run gave them
+    assert b.prosecutors is not None and b.prosecutors.run_id == pros_run.run_id
+    own = {r.subject: r.grade for r in pros_run.results if r.organ_code == city}
+    assert {r.subject: r.grade for r in b.prosecutors.results} == own

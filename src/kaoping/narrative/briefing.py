@@ -8,9 +8,11 @@ left out rather than filled with a guess -- no sentence states what the data doe
 
 Figures are read through :class:`kaoping.api.Warehouse` -- the same path as
 ``kaoping show`` -- and each headline sentence carries, as an HTML comment, the command
-that reproduces it. Grades come from the stored appraisal run of the period (published
-first); without one, the default scheme is run for the briefing without storing it, and
-the briefing names its content hash and the command that reproduces it.
+that reproduces it. Grades come from the stored appraisal run of the period over the
+organ's subjects (published first), else from the published run of an organ above it
+that appraised them (a province's run over its counties, for a municipal briefing);
+without either, the default scheme is run for the briefing without storing it, and the
+briefing names its content hash and the command that reproduces it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ if TYPE_CHECKING:
     from kaoping.api import Warehouse
     from kaoping.appraisal.compute import ComputedRun
     from kaoping.appraisal.results import SubjectResult
+    from kaoping.appraisal.runs import Run
     from kaoping.catalogue.models import Catalogue, Indicator
+    from kaoping.engine.hierarchy import Hierarchy
     from kaoping.engine.values import IndicatorValue
 
 __all__ = ["HEADLINE", "Briefing", "GradeTable", "build_briefing", "write_briefing"]
@@ -180,6 +184,41 @@ def _range(ind: Indicator, level: int, lang: Lang) -> str:
 # --- grades ------------------------------------------------------------------------------------
 
 
+def _published_above(
+    app_engine: Engine,
+    period: str,
+    kind: str,
+    organ: str,
+    level: int | None,
+    hierarchy: Hierarchy,
+) -> tuple[Run | None, tuple[SubjectResult, ...]]:
+    """The published run of an organ above ``organ`` that appraised the subjects below
+    ``organ`` (its organs of ``level`` one step down, or its prosecutors), with only
+    those subjects' results -- or (None, ()).
+
+    Why: the office above publishes one run over every organ it appraises (a province's
+    over all its counties); a municipal briefing quotes those official grades for its
+    own counties rather than scoring a run of its own for the briefing -- which also
+    took a national warehouse tens of seconds per briefing.
+    """
+    from kaoping.appraisal.runs import find_run
+
+    parents = dict(zip(hierarchy.organs["organ_code"], hierarchy.organs["parent_code"],
+                       strict=True))
+    above = parents.get(organ)
+    while isinstance(above, str) and above:
+        run = find_run(app_engine, period, subject_type=kind, organ=above, level=level)
+        if run is not None and run.status == "published":
+            if kind == "organ":
+                mine = tuple(r for r in run.results if parents.get(r.subject) == organ)
+            else:
+                mine = tuple(r for r in run.results if r.organ_code == organ)
+            if mine:
+                return run, mine
+        above = parents.get(above)
+    return None, ()
+
+
 def _grade_table(
     warehouse: Path,
     period: str,
@@ -188,19 +227,25 @@ def _grade_table(
     level: int | None,
     app_engine: Engine | None,
     catalogue: Catalogue,
+    hierarchy: Hierarchy,
 ) -> GradeTable | None:
     from kaoping.appraisal.errors import AppraisalError
     from kaoping.appraisal.load import default_scheme
     from kaoping.appraisal.runs import find_run
 
     run = None
+    results: tuple[SubjectResult, ...] = ()
     if app_engine is not None:
         run = find_run(app_engine, period, subject_type=kind, organ=organ, level=level)
+        if run is not None:
+            results = run.results
+        else:
+            run, results = _published_above(app_engine, period, kind, organ, level, hierarchy)
     if run is not None:
         scheme = run.scheme
         return GradeTable(
             kind,
-            run.results,
+            results,
             _grade_names(scheme),
             run.run_id,
             run.status,
@@ -412,8 +457,8 @@ def build_briefing(
         subject = wh.subject(organ=organ)
         every = _figures(wh, subject.code, p.label)
         cat = wh.catalogue
-        children = wh.hierarchy.organs
-        has_below = bool((children["parent_code"] == subject.code).any())
+        tree = wh.hierarchy
+        has_below = bool((tree.organs["parent_code"] == subject.code).any())
     b = Briefing(subject.code, p.label, lang)
     b.no_data = next((v.data_reason(lang) for v in every if v.data_note is not None), None)
     values = [v for v in every if v.value is not None]
@@ -423,9 +468,11 @@ def build_briefing(
     b.movers = _movers(values)
     if has_below:
         b.league = _grade_table(
-            path, p.label, subject.code, "organ", subject.level + 1, app_engine, cat
+            path, p.label, subject.code, "organ", subject.level + 1, app_engine, cat, tree
         )
-    b.prosecutors = _grade_table(path, p.label, subject.code, "prosecutor", None, app_engine, cat)
+    b.prosecutors = _grade_table(
+        path, p.label, subject.code, "prosecutor", None, app_engine, cat, tree
+    )
     name = subject.name_zh if lang == "zh" else subject.name_en
     period_name = p.label_zh if lang == "zh" else p.label_en
     lines = [f"# {_t('title', lang, organ=name, period=period_name)}", ""]
