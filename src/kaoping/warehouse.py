@@ -140,6 +140,30 @@ def ibis_connection(con: duckdb.DuckDBPyConnection) -> ibis.backends.duckdb.Back
     return ibis.duckdb.from_connection(con)
 
 
+def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:
+    """Write every canonical table to ``directory/TABLE.parquet``, with the data version
+    beside them (``_kaoping.json``): the source a Spark computation reads
+    (:mod:`kaoping.engine.backends.spark`). Returns table name -> file."""
+    import json
+
+    from kaoping.engine.backends.parquet import META_FILE
+
+    directory.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    for name in TABLES:
+        path = directory / f"{name}.parquet"
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{target}' (FORMAT parquet)")
+        out[name] = path
+    changed = data_changed_at(con)
+    meta = {
+        DATA_VERSION: data_version(con),
+        DATA_CHANGED_AT: changed.isoformat() if changed else None,
+    }
+    (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    return out
+
+
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     out: dict[str, int] = {}
     for name in TABLES:

@@ -428,7 +428,7 @@ class _Run:
                 ),
             )
 
-            staging = self.engine.staging(self.plan)
+            staging = self.engine.staging(self.plan, run_id)
             wanted = {
                 i
                 for ind in self.plan.indicators

@@ -78,5 +78,5 @@ class ComputeBackend(Protocol):
     def subject_keys(self, subjects: pd.DataFrame, *, keep_stored: bool) -> pd.DataFrame:
         """``subjects`` with their integer keys (see :func:`kaoping.engine.store.subject_keys`)."""
 
-    def staging(self, plan: Plan) -> Staging:
-        """Where this run's results are written before they are published."""
+    def staging(self, plan: Plan, run_id: str) -> Staging:
+        """Where the run ``run_id``'s results are written before they are published."""

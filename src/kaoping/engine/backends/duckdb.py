@@ -64,5 +64,5 @@ class DuckDBCompute:
     def subject_keys(self, subjects: pd.DataFrame, *, keep_stored: bool) -> pd.DataFrame:
         return store.subject_keys(self.con, subjects, keep_stored=keep_stored)
 
-    def staging(self, plan: Plan) -> store.Staging:
+    def staging(self, plan: Plan, run_id: str) -> store.Staging:
         return store.Staging(self.con, self.ibis, plan)
