@@ -36,6 +36,7 @@ __all__ = [
     "META_FILE",
     "Manifest",
     "latest_manifest",
+    "latest_manifest_path",
     "manifest_name",
     "open_results",
     "read_meta",
@@ -97,15 +98,21 @@ def manifest_name(finished: datetime, run_id: str) -> str:
     return f"{MANIFESTS_DIR}/{finished.strftime('%Y%m%dT%H%M%S%f')}-{run_id}.json"
 
 
-def latest_manifest(results: Path) -> Manifest:
-    """The newest published run of ``results``."""
-    found = sorted((results / MANIFESTS_DIR).glob("*.json"))
+def latest_manifest_path(results: Path | str) -> Path:
+    """The manifest of the newest published run of ``results``."""
+    found = sorted((Path(results) / MANIFESTS_DIR).glob("*.json"))
     if not found:
         raise FileNotFoundError(
             f"no published results in {results}: run `kaoping compute --engine spark "
             f"--results {results}` first"
         )
-    return Manifest.from_json(found[-1].read_text(encoding="utf-8"), str(found[-1]))
+    return found[-1]
+
+
+def latest_manifest(results: Path | str) -> Manifest:
+    """The newest published run of ``results``."""
+    path = latest_manifest_path(results)
+    return Manifest.from_json(path.read_text(encoding="utf-8"), str(path))
 
 
 def source_candidates(source: Path | str, table: str) -> tuple[str, str]:

@@ -351,8 +351,7 @@ def register_source(session: SparkSession, source: str, table: str) -> None:
         accepted, target = _ACCEPTED[str(col.type)]
         if col.name not in types:
             raise ValueError(
-                f"{path}: no column {col.name!r} ({col.type} expected, see "
-                "docs/data-format.md)"
+                f"{path}: no column {col.name!r} ({col.type} expected, see docs/data-format.md)"
             )
         kind = types[col.name].split("(")[0]
         if kind not in accepted:
