@@ -64,9 +64,11 @@ class Warehouse:
         if path is None:
             from kaoping.settings import get_settings
 
-            settings = get_settings()
-            path = settings.db
-            results = results if results is not None else settings.results
+            path = get_settings().db
+        if results is None:
+            from kaoping.warehouse import results_dir
+
+            results = results_dir()
         self.path = Path(path)
         #: a directory of Parquet results (a Spark computation's) read instead of the
         #: warehouse file's (:mod:`kaoping.engine.backends.parquet`)

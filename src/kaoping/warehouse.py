@@ -10,6 +10,7 @@ importer (delete-then-insert inside one transaction) and checked by the tests.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,6 +100,26 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def results_dir() -> Path | None:
+    """``KAOPING_RESULTS``: a directory of Parquet results (a Spark computation's,
+    docs/spark.md) that every reader reads instead of the warehouse file's. Read from the
+    environment directly: a point read should not pay for the settings machinery."""
+    raw = os.environ.get("KAOPING_RESULTS", "")
+    return Path(raw) if raw else None
+
+
+def connect_reader(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for a reader: over the newest published Parquet run of
+    :func:`results_dir` when set (:func:`kaoping.engine.backends.parquet.open_results`),
+    else to the warehouse file at ``path``."""
+    results = results_dir()
+    if results is None:
+        return connect(path, read_only=True)
+    from kaoping.engine.backends.parquet import open_results
+
+    return open_results(results)[0]
 
 
 @contextmanager

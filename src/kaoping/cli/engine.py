@@ -67,10 +67,7 @@ def _warehouse(
         for problem in exc.problems:
             err_console.print(str(problem), highlight=False, markup=False)
         raise fail("the catalogue did not load") from None
-    from kaoping.settings import get_settings
-
     path = resolve_db(db)
-    results = results if results is not None else get_settings().results
     try:
         with Warehouse(path, catalogue=cat, results=results) as wh:
             yield wh

@@ -99,8 +99,18 @@ class SparkCompute:
     """Compute on ``session`` from the canonical tables in ``source`` (a directory of
     Parquet, local or a Hadoop URI) into the results directory ``results``."""
 
-    def __init__(self, session: SparkSession, source: str | Path, results: str | Path) -> None:
+    def __init__(
+        self,
+        session: SparkSession,
+        source: str | Path,
+        results: str | Path,
+        *,
+        hold: str = "checkpoint",
+    ) -> None:
+        if hold not in ("checkpoint", "cache"):
+            raise ValueError(f"hold={hold!r}: checkpoint or cache")
         self.session = session
+        self.hold = hold
         self.source = _absolute(source)
         self.results = _absolute(results)
         self.ibis = ibis_backend(session)
@@ -112,9 +122,15 @@ class SparkCompute:
 
     def materialise(self, name: str, expr: ir.Table) -> ir.Table:
         self.ibis.create_view(name, expr, overwrite=True)
-        # eager: computed now, once, and every later query reads the checkpoint
-        df = self.session.table(name).localCheckpoint(eager=True)
-        df.createOrReplaceTempView(name)
+        df = self.session.table(name)
+        if self.hold == "cache":
+            # computed by the first query that reads it, kept for the others: no job of
+            # its own, but the lineage stays in every later plan
+            df.cache()
+        else:
+            # eager: computed now, once, and every later query reads the checkpoint
+            df = df.localCheckpoint(eager=True)
+            df.createOrReplaceTempView(name)
         self._held[name] = df
         table: ir.Table = self.ibis.table(name)
         return table
