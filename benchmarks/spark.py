@@ -18,8 +18,6 @@ figures are in docs/spark.md.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,32 +25,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+# benchmarks/compute.py, beside this script: the same data, generated and loaded the same way
+from compute import generate, load_warehouse
+
 from kaoping.catalogue import load_catalogue
 from kaoping.engine.backends.parquet import open_results
 from kaoping.engine.compute import compute
-from kaoping.model.schema import TABLES
-from kaoping.warehouse import connect
 
 KEYS = ["indicator", "subject", "period"]
-
-
-def generate(out: Path, persons: int, seed: int) -> None:
-    """Generate in a child process, so that its memory does not count against compute."""
-    code = (
-        "from pathlib import Path; from kaoping.synth import generate_dataset; "
-        f"generate_dataset(Path({str(out)!r}), persons={persons}, years=(2019, 2020), "
-        f"seed={seed}, fmt='parquet')"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def load_warehouse(db: Path, data: Path) -> None:
-    con = connect(db)
-    try:
-        for name in TABLES:
-            con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{data / name}.parquet')")
-    finally:
-        con.close()
 
 
 def organ_figures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -85,7 +65,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kaoping-spark-bench-") as tmp:
         root = Path(tmp)
-        generate(root / "source", args.persons, args.seed)
+        generate(root / "source", args.persons, (2019, 2020), args.seed)
         db = root / "w.duckdb"
         load_warehouse(db, root / "source")
 

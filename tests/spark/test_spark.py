@@ -158,3 +158,52 @@ def test_a_source_column_of_the_wrong_type_is_named(spark: SparkSession, tmp_pat
         register_source(spark, str(tmp_path), "organs")
     with pytest.raises(FileNotFoundError, match="no table persons"):
         register_source(spark, str(tmp_path), "persons")
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+def test_export_writes_every_canonical_table_with_the_data_version(
+    hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+    from kaoping.model.schema import TABLES
+
+    path = hand_built[0]
+    result = CliRunner().invoke(app, ["export", "--parquet", str(tmp_path), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(path), read_only=True) as con:
+        for name in TABLES:
+            stored = con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+            assert pq.read_metadata(tmp_path / f"{name}.parquet").num_rows == stored, name
+    # bump_data_version ran once on the hand-built warehouse
+    assert json.loads((tmp_path / "_kaoping.json").read_text())["data_version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "--engine spark needs --source DIR"),
+        (["--source", "{empty}"], "--engine spark needs --results DIR"),
+        (["--source", "{empty}", "--results", "{empty}/r"], "no table organs"),
+        (
+            ["--source", "{empty}", "--results", "{empty}/r", "--spark-conf", "x"],
+            "--spark-conf 'x': expected key=value",
+        ),
+    ],
+)
+def test_compute_on_spark_names_what_is_missing(
+    spark: SparkSession, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    args = [a.replace("{empty}", str(tmp_path)) for a in extra]
+    result = CliRunner().invoke(
+        app, ["compute", "--engine", "spark", "--spark-master", "local[2]", *args]
+    )
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())

@@ -170,11 +170,14 @@ class SparkCompute:
 
     # --- writing --------------------------------------------------------------------
 
-    def frame(self, expr: ir.Table) -> DataFrame:
-        """``expr`` as a Spark DataFrame (its in-memory tables registered)."""
-        name = f"__kaoping_frame_{uuid.uuid4().hex[:8]}"
+    def write_expr(self, expr: ir.Table, path: str) -> None:
+        """Write ``expr`` (its in-memory tables registered with Spark) to ``path``."""
+        name = f"__kaoping_write_{uuid.uuid4().hex[:8]}"
         self.ibis.create_view(name, expr, overwrite=True)
-        return self.session.table(name)
+        try:
+            self.write(self.session.table(name), path)
+        finally:
+            self.session.catalog.dropTempView(name)
 
     def write(self, df: DataFrame, path: str, *, small: bool = False) -> None:
         (df.coalesce(1) if small else df).write.mode("errorifexists").parquet(path)
@@ -230,10 +233,11 @@ class ParquetStaging:
         types = {c: KEY_COLUMNS.get(c, "DOUBLE") for c in part_columns(self.plan.parts[index])}
         if figures is None:
             schema = ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in types.items())
-            df = self.engine.session.createDataFrame([], schema=schema)
+            self.engine.write(
+                self.engine.session.createDataFrame([], schema=schema), self._path(name)
+            )
         else:
-            df = self.engine.frame(_typed(figures, types))
-        self.engine.write(df, self._path(name))
+            self.engine.write_expr(_typed(figures, types), self._path(name))
 
     def discard(self) -> None:
         if self.engine.exists(self.dir):
@@ -275,7 +279,7 @@ class ParquetStaging:
             ]
             rows += indicator_row_count(self.plan, staged, pids)
         organ = store.organ_figures_expr(engine.ibis, self.plan, pids, self.prefix)
-        engine.write(engine.frame(organ), self._path(names.ORGAN_FIGURES_TABLE))
+        engine.write_expr(organ, self._path(names.ORGAN_FIGURES_TABLE))
         rows += self._register(names.ORGAN_FIGURES_TABLE).count()
         finished = datetime.now()
         manifest = Manifest(
