@@ -476,17 +476,18 @@ class Warehouse:
         p = parse_period(period)
         if not has_results(self._connection()):
             raise LookupError("no stored results: run `kaoping compute` (or .compute()) first")
-        t = self.table(results_table(subject_type))
-        conds = [
-            t.indicator == ind.id,
-            t.subject_type == subject_type,
-            t.period.isin(list(p.equivalent_labels())),
-        ]
-        if level is not None:
-            conds.append(t.level == level)
         if parent is not None:
-            conds.append(t.parent_code == parent)
-        frame = self.backend.execute(t.filter(*conds))
+            frame = self._below(ind.id, p, parent, level, subject_type)
+        else:
+            t = self.table(results_table(subject_type))
+            conds = [
+                t.indicator == ind.id,
+                t.subject_type == subject_type,
+                t.period.isin(list(p.equivalent_labels())),
+            ]
+            if level is not None:
+                conds.append(t.level == level)
+            frame = self.backend.execute(t.filter(*conds))
         # a period stored under several labels (2020, 2020-01..2020-12) has a row under
         # each: keep the canonical label's, as _stored does, not whichever came first
         labels = p.equivalent_labels()
@@ -502,6 +503,44 @@ class Warehouse:
         return frame.sort_values(
             ["level", "rank_in_level", "subject"], na_position="last"
         ).reset_index(drop=True)
+
+    def _below(
+        self, indicator: str, period: Period, parent: str, level: int | None, subject_type: str
+    ) -> pd.DataFrame:
+        """The stored rows of the subjects directly below ``parent``, read as point reads
+        (:func:`kaoping.engine.results.read_results`, one per level below it) -- through
+        the results view, ranking a level's 30,000 prosecutors takes seconds."""
+        import pandas as pd
+
+        from kaoping.engine.results import read_results
+
+        con = self._connection()
+        levels = [level] if level is not None else [
+            int(r[0])
+            for r in con.execute(
+                "SELECT DISTINCT level FROM indicator_subjects "
+                "WHERE subject_type = ? AND parent_code = ?",
+                [subject_type, parent],
+            ).fetchall()
+        ]
+        labels = list(period.equivalent_labels())
+        rows = [
+            r
+            for lv in sorted(levels)
+            for r in read_results(
+                con, subject_type, [indicator], level=lv, parent=parent, periods=labels
+            )
+        ]
+        if rows:
+            return pd.DataFrame(rows)
+        return pd.DataFrame(columns=list(self._result_columns(con, subject_type)))
+
+    @staticmethod
+    def _result_columns(con: Any, subject_type: str) -> list[str]:
+        from kaoping.engine.results import results_table
+
+        cur = con.execute(f'SELECT * FROM "{results_table(subject_type)}" LIMIT 0')
+        return [d[0] for d in cur.description or ()]
 
     def explain(
         self,

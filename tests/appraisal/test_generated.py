@@ -84,6 +84,30 @@ def test_totals_decompose(runs: dict[tuple[str, str], ComputedRun]) -> None:
             assert r.total_low <= r.total + 1e-9 <= r.total_high + 2e-9
 
 
+def test_no_score_rests_on_a_neutral_placeholder(
+    runs: dict[tuple[str, str], ComputedRun],
+) -> None:
+    from scipy import stats
+
+    for run in runs.values():
+        for r in run.results:
+            for d in r.dimensions:
+                for i in d.indicators:
+                    assert "neutral" not in i.formula, (r.subject, i.indicator)
+                    if i.unit != "rate":
+                        continue
+                    # every rate is its Beta posterior's mean, read back from the prior
+                    assert i.estimate is not None and i.estimator is not None
+                    a, b = map(float, re.findall(r"Beta\(([^,]+), ([^)]+)\)",
+                                                 i.estimator)[0])
+                    x = i.numerator if i.denominator else 0.0
+                    n = i.denominator or 0.0
+                    assert i.estimate == pytest.approx((a + x) / (a + b + n), abs=2e-4)
+                    assert i.estimate_low == pytest.approx(
+                        stats.beta.ppf(0.05, a + x, b + n - x), abs=2e-3)
+                    assert i.estimate_low <= i.estimate <= i.estimate_high
+
+
 def test_grades_respect_quotas_and_ranks_are_ties_aware(
     runs: dict[tuple[str, str], ComputedRun],
 ) -> None:

@@ -42,8 +42,12 @@ def test_score_decomposes_point_by_point(
         headers=auth["leader_g"]).json()
     assert staff["may_object"] is False
     # the same figures; only the prosecutor's formulas leave out his peers' (docs/security.md)
-    assert {k: v for k, v in staff["result"].items() if k != "dimensions"} == {
-        k: v for k, v in res.items() if k != "dimensions"}
+    # and he is told how many neighbours overlap him, not who (the leader sees them)
+    derived = ("dimensions", "indistinct_from")
+    assert {k: v for k, v in staff["result"].items() if k not in derived} == {
+        k: v for k, v in res.items() if k not in derived}
+    assert set(res["indistinct_from"]) <= {subjects.prosecutor_p}
+    assert len(staff["result"]["indistinct_from"]) == res["indistinct_count"]
     assert [[(i["indicator"], i["points"]) for i in d["indicators"]]
             for d in staff["result"]["dimensions"]] == [
         [(i["indicator"], i["points"]) for i in d["indicators"]] for d in res["dimensions"]]

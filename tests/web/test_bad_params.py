@@ -38,11 +38,14 @@ BAD_QUERY: dict[str, list[tuple[str, int | tuple[int, ...]]]] = {
     "organ": [("no-such-organ", 404), ("bad code!", 422)],
     # an unknown grade keeps nothing in the API (200, total 0) and is a 400 on the page
     "grade": [("bad grade!", 422)],
+    # the workflow pages (issue 13): a file's import id
+    "file": [("not-hex!", 422), ("f" * 40, 422)],
 }
 
 
 def _values(s: Subjects, request: pytest.FixtureRequest, path: str, **over: str) -> dict[str, str]:
-    out = {"organ_code": s.province_a, "prosecutor_id": s.prosecutor_p, "indicator": INDICATOR}
+    out = {"organ_code": s.province_a, "prosecutor_id": s.prosecutor_p, "indicator": INDICATOR,
+           "job_id": "0" * 32}
     if any(p in path for p in ("{run_id}", "{objection_id}")):
         runs = request.getfixturevalue("runs")
         out.update(run_id=str(runs.prosecutors_g), subject=s.prosecutor_p,
@@ -92,6 +95,7 @@ BAD_PATH = [
     ("run_id", "999999", 404), ("run_id", "abc", 422), ("run_id", "0", 422),
     ("subject", "NOBODY", 404), ("subject", "a b", 422),
     ("objection_id", "999999", 404), ("objection_id", "-1", 422),
+    ("job_id", "f" * 32, 404), ("job_id", "not-a-job", 422),
 ]
 PATH_CASES = [
     pytest.param(item, param, value, status, id=f"{route_id(item)} {param}={value[:20]}")

@@ -15,6 +15,8 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from kaoping.web.admin_pages import admin_scope
+from kaoping.web.data_pages import job_in_scope
 from kaoping.web.scope import (
     get_scope,
     objection_in_scope,
@@ -34,7 +36,8 @@ OBJECTION_ROUTES = [r for r in PROTECTED if "objection_id" in path_params(r[1])]
 #: path parameter -> the scope dependency that must check it
 CHECKS = {"organ_code": organ_in_scope, "prosecutor_id": prosecutor_in_scope,
           "run_id": run_in_scope, "subject": result_in_scope,
-          "objection_id": objection_in_scope}
+          "objection_id": objection_in_scope, "job_id": job_in_scope,
+          "username": admin_scope, "action": admin_scope}
 
 
 def _call(client: TestClient, method: str, url: str, headers: dict[str, str]) -> Any:
@@ -48,7 +51,8 @@ def _values(
     organ: str = "", prosecutor: str = "", run: int = 1, subject: str = "", objection: int = 1
 ) -> dict[str, str]:
     return {"organ_code": organ, "prosecutor_id": prosecutor, "indicator": INDICATOR,
-            "run_id": str(run), "subject": subject or prosecutor, "objection_id": str(objection)}
+            "run_id": str(run), "subject": subject or prosecutor, "objection_id": str(objection),
+            "job_id": "0" * 32, "username": "nobody", "action": "revoke"}
 
 
 @pytest.mark.parametrize("item", PROTECTED, ids=route_id)

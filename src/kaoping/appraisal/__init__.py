@@ -50,7 +50,12 @@ Manual items, objections, audit
     ``audit_log(app_engine, *, subject=None, object_type=None, object_id=None,
     actor_name=None, limit=None) -> list[AuditRecord]``
 
+What-if: :mod:`kaoping.appraisal.compare` (``compare_schemes(warehouse, a, b, period,
+*, organ=None) -> Comparison``: rank and grade moves, Kendall's tau, drivers, the ±20%
+sensitivity of each weight; ``apply_overrides(scheme, ["weight.ITEM=3"]) -> Scheme``).
+
 Scoring building blocks (pure): :mod:`kaoping.appraisal.scoring` (the four methods),
+:mod:`kaoping.appraisal.shrinkage` (empirical-Bayes estimates of rates from few cases),
 :mod:`kaoping.appraisal.grading` (ties-aware ranks, quotas), :mod:`kaoping.appraisal.weighting`
 (case weights), :mod:`kaoping.appraisal.fairness` (expected values from the case mix,
 indistinguishable neighbours).

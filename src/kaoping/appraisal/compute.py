@@ -36,7 +36,7 @@ from kaoping.engine.periods import Period, parse_period
 __all__ = ["ALGORITHM_VERSION", "ComputedRun", "Scope", "compute_run", "resolve_scope"]
 
 #: part of every content hash: change it when a scoring formula changes meaning
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,23 @@ def redact_formula(formula: str) -> str:
     return _PEER_MEAN.sub(peers, out)
 
 
+_PRIOR_FROM = re.compile(r"prior (Beta|Gamma)\(.*? from (\d+) subjects of the (\w+): .*$")
+
+
+def redact_estimator(text: str | None) -> str | None:
+    """An estimator line without a prior fitted on fewer than MIN_PEERS_NAMED subjects
+    (its mean would be close to one peer's figure)."""
+    if text is None:
+        return None
+
+    def prior(m: re.Match[str]) -> str:
+        if int(m.group(2)) >= MIN_PEERS_NAMED:
+            return m.group(0)
+        return f"prior from fewer than {MIN_PEERS_NAMED} subjects of the {m.group(3)} (not shown)"
+
+    return _PRIOR_FROM.sub(prior, text)
+
+
 def scoped_result(result: SubjectResult, visible: Callable[[str], bool]) -> SubjectResult:
     """``result`` as a viewer who sees only the subjects ``visible`` accepts may read it.
 
@@ -153,7 +170,8 @@ def scoped_result(result: SubjectResult, visible: Callable[[str], bool]) -> Subj
     peer targets (:func:`redact_formula`). The stored run is not changed.
     """
     dims = tuple(
-        replace(d, indicators=tuple(replace(i, formula=redact_formula(i.formula))
+        replace(d, indicators=tuple(replace(i, formula=redact_formula(i.formula),
+                                            estimator=redact_estimator(i.estimator))
                                     for i in d.indicators))
         for d in result.dimensions
     )
@@ -177,11 +195,16 @@ def _indicator_lines(line: IndicatorScore, lang: Literal["zh", "en"]) -> list[st
     head = (f"    {line.indicator} {name}: value {_value(line, lang)}"
             + (f" ({line.numerator:g} / {line.denominator:g})"
                if line.numerator is not None and line.denominator is not None else ""))
-    out = [head,
-           f"      {line.method}: {line.formula} = {line.attainment:.4f}",
-           f"      points {line.attainment:.4f} x {line.max_points:.2f} = {line.points:.2f}"]
+    out = [head]
+    if line.estimator is not None:
+        out.append(f"      {line.estimator}")
+    out += [f"      {line.method}: {line.formula} = {line.attainment:.4f}",
+            f"      points {line.attainment:.4f} x {line.max_points:.2f} = {line.points:.2f}"]
     if line.points_low is not None and line.points_high is not None:
-        out.append(f"      over the 95% interval [{line.ci_low}, {line.ci_high}]: "
+        which = (f"credible interval of the estimate [{line.estimate_low}, "
+                 f"{line.estimate_high}]" if line.estimate is not None
+                 else f"95% interval [{line.ci_low}, {line.ci_high}]")
+        out.append(f"      over the {which}: "
                    f"{line.points_low:.2f} to {line.points_high:.2f} points")
     if line.expected is not None:
         oe = f", observed/expected {line.o_e:.2f}" if line.o_e is not None else ""
@@ -237,7 +260,7 @@ def render_explanation(
         f"{r.bonus:.2f} - deduction {r.deduction:.2f} + correction {r.correction:.2f}",
         f"rank {r.rank} of {r.peers} in group {r.group}; grade {r.grade}"
         + (f" ({r.grade_note})" if r.grade_note else ""),
-        f"total over the values' 95% intervals: {r.total_low:.2f} to {r.total_high:.2f}"
+        f"total's interval: {r.total_low:.2f} to {r.total_high:.2f}"
         + _indistinct(r.indistinct_from, hidden),
     ]
     for a in r.adjustments:

@@ -6,6 +6,12 @@ first: a subject gets the first grade whose ``min_total`` it reaches and whose q
 has room for it *and everyone tied with it*; a tie that would overflow a quota falls, whole,
 to the next grade -- splitting equal totals between two grades would be arbitrary, and
 exceeding the quota would break the rule the quota stands for.
+
+Uncertainty counts at both ends, as the scheme's grades say: a grade with ``min_low`` goes
+only to a subject whose interval's *lower* end reaches it as well (the data show it is
+excellent, not only that it may be), and a last grade with ``max_high`` only to one whose
+interval's *upper* end stays below it (a subject that may well be good on its few cases is
+not called poor; it gets the grade above).
 """
 
 from __future__ import annotations
@@ -60,33 +66,81 @@ def _blocks(totals: Mapping[str, float]) -> list[list[str]]:
     return [blocks[r] for r in sorted(blocks)]
 
 
+Bounds = Mapping[str, tuple[float, float]]
+
+
+def _reaches(
+    g: Grade, block: Sequence[str], totals: Mapping[str, float], bounds: Bounds
+) -> tuple[bool, str | None]:
+    """Whether every subject of the tie block reaches ``g``, and why not when only its
+    interval held it back."""
+    total = _key(totals[block[0]])
+    if g.min_total is not None and total < g.min_total:
+        return False, None
+    if g.min_low is not None and bounds:
+        low = min(_key(bounds[s][0]) for s in block)
+        if low < g.min_low:
+            return False, (f"total {total:.2f} reaches {g.id} but the lower end of its "
+                           f"interval, {low:.2f}, is below {g.min_low:g}")
+    return True, None
+
+
+def _doubt(g: Grade, block: Sequence[str], bounds: Bounds) -> str | None:
+    """Why the tie block does not get the last grade ``g`` after all (``max_high``)."""
+    if g.max_high is None or not bounds:
+        return None
+    high = min(_key(bounds[s][1]) for s in block)
+    if high < g.max_high:
+        return None
+    return (f"not graded {g.id}: the upper end of its interval, {high:.2f}, reaches "
+            f"{g.max_high:g}")
+
+
 def assign_grades(
-    totals: Mapping[str, float], grades: Sequence[Grade]
+    totals: Mapping[str, float], grades: Sequence[Grade], bounds: Bounds | None = None
 ) -> dict[str, GradeAssignment]:
-    """Grade every subject of one group (the last grade is the catch-all)."""
+    """Grade every subject of one group (the last grade is the catch-all).
+
+    ``bounds`` (subject -> interval of its total) are what ``min_low`` and ``max_high``
+    compare with; without them those limits are not applied.
+    """
     n = len(totals)
     used = {g.id: 0 for g in grades}
     # once a tie block is turned away by a quota, no lower subject may take that grade
     closed: set[str] = set()
     out: dict[str, GradeAssignment] = {}
     for block in _blocks(totals):
-        total = totals[block[0]]
         note: str | None = None
+        chosen = grades[-1]
         for g in grades:
-            if g.min_total is not None and _key(total) < g.min_total:
+            ok, why = _reaches(g, block, totals, bounds or {})
+            if not ok:
+                note = note or why
                 continue
-            if g.quota is not None:
-                room = quota_size(g.quota, n)
-                if g.id in closed or used[g.id] + len(block) > room:
-                    closed.add(g.id)
-                    note = note or (
-                        f"reached {g.id} (min {g.min_total:g}) but its quota of "
-                        f"{g.quota:.0%} admits {room} of {n}"
-                        + (f" and {len(block)} are tied here" if len(block) > 1 else "")
-                    )
-                    continue
-            used[g.id] += len(block)
-            for subject in block:
-                out[subject] = GradeAssignment(g.id, note)
+            if g.quota is not None and not _room(g, used, closed, n, len(block)):
+                note = note or (
+                    f"reached {g.id} (min {g.min_total:g}) but its quota of "
+                    f"{g.quota:.0%} admits {quota_size(g.quota, n)} of {n}"
+                    + (f" and {len(block)} are tied here" if len(block) > 1 else "")
+                )
+                continue
+            chosen = g
             break
+        doubt = _doubt(chosen, block, bounds or {}) if chosen is grades[-1] else None
+        if doubt is not None and len(grades) > 1 and _room(grades[-2], used, closed, n,
+                                                           len(block)):
+            chosen, note = grades[-2], doubt
+        used[chosen.id] += len(block)
+        for subject in block:
+            out[subject] = GradeAssignment(chosen.id, note)
     return out
+
+
+def _room(g: Grade, used: dict[str, int], closed: set[str], n: int, size: int) -> bool:
+    """Whether ``g``'s quota admits ``size`` more; a quota that turns a block away closes."""
+    if g.quota is None:
+        return True
+    if g.id in closed or used[g.id] + size > quota_size(g.quota, n):
+        closed.add(g.id)
+        return False
+    return True

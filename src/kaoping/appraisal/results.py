@@ -58,12 +58,20 @@ class IndicatorScore:
     points: float
     #: the formula with the numbers filled in, e.g. "within [0.1, 0.75]: full marks"
     formula: str
-    #: the attainment range over the value's 95% interval (None without an interval)
+    #: the attainment range over the scored value's interval: the estimate's credible
+    #: interval, else the value's 95% interval (None without an interval)
     points_low: float | None = None
     points_high: float | None = None
     #: fairness: expected value from the case mix and observed/expected (organ rates)
     expected: float | None = None
     o_e: float | None = None
+    #: the empirical-Bayes estimate that was scored (shrink policy), its credible
+    #: interval, the weight of the subject's own cases and the estimator with its prior
+    estimate: float | None = None
+    estimate_low: float | None = None
+    estimate_high: float | None = None
+    own_weight: float | None = None
+    estimator: str | None = None
 
 
 @dataclass(frozen=True)

@@ -60,15 +60,20 @@ class Subjects(Strict):
 
 
 class Unreliable(Strict):
-    """How a value flagged unreliable (small denominator) or missing is scored.
+    """How a value on few cases (small denominator) or none is scored.
 
+    ``shrink``: every rate, ratio and days value is replaced by its empirical-Bayes
+    estimate -- the subject's own cases combined with its comparison group's pattern
+    (:mod:`kaoping.appraisal.shrinkage`) -- and scored with its ``credible`` interval.
     ``neutral``: the mean attainment of the group's reliable values of the same indicator
     (0.5 when there is none) -- neither rewarded nor punished against the peers.
     ``fixed``: ``fraction`` of the indicator's points. Never the raw value.
     """
 
-    policy: Literal["neutral", "fixed"] = "neutral"
+    policy: Literal["shrink", "neutral", "fixed"] = "neutral"
     fraction: float | None = Field(default=None, gt=0, lt=1)
+    #: probability of the credible interval of an estimate (shrink)
+    credible: float = Field(default=0.9, gt=0, lt=1)
 
 
 class ItemBase(Strict):
@@ -172,13 +177,18 @@ class Adjustments(Strict):
 class Grade(Strict):
     """A grade: the subjects whose total reaches ``min_total``, at most ``quota`` of a group.
 
-    The last grade has no ``min_total``: every subject gets a grade.
+    The last grade has no ``min_total``: every subject gets a grade. Uncertainty
+    (:func:`kaoping.appraisal.grading.assign_grades`): ``min_low`` asks the lower end of
+    the total's interval to reach it too; ``max_high`` (last grade only) gives the grade
+    only when the interval's upper end stays below it -- else the grade above.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_zh: str
     name_en: str
     min_total: float | None = None
+    min_low: float | None = None
+    max_high: float | None = None
     #: at most this share of a group (floor of share x group size); ties are never split
     quota: float | None = Field(default=None, gt=0, le=1)
 

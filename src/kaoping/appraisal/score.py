@@ -17,7 +17,7 @@ import bisect
 import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kaoping.appraisal.fairness import Expected, indistinct_neighbours
 from kaoping.appraisal.grading import assign_grades, competition_ranks
@@ -45,6 +45,14 @@ from kaoping.appraisal.scoring import (
     percentile_from_counts,
     ratio_to_target,
     within_range,
+)
+from kaoping.appraisal.shrinkage import (
+    Estimate,
+    Family,
+    Prior,
+    fit_prior,
+    posterior,
+    prior_for,
 )
 from kaoping.appraisal.validate import CORRECTION, item_range
 from kaoping.appraisal.weighting import Workload
@@ -101,6 +109,25 @@ class _Figure:
     ci_high: float | None
     reliable: bool
     note: str | None
+    #: the empirical-Bayes estimate (shrink policy) and the prior it came from
+    estimate: Estimate | None = None
+    prior: Prior | None = None
+
+    @property
+    def scored(self) -> float | None:
+        """The value the scoring methods see: the estimate, else a reliable raw value."""
+        if self.estimate is not None:
+            return self.estimate.mean
+        return self.value if self.reliable else None
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        """The interval of the scored value: credible (estimate) or the stored 95% one."""
+        if self.estimate is not None:
+            return self.estimate.low, self.estimate.high
+        if self.ci_low is not None and self.ci_high is not None:
+            return self.ci_low, self.ci_high
+        return None
 
 
 def _g(x: float | None) -> str:
@@ -250,39 +277,96 @@ def _target(item: RatioItem, peers: Sequence[float]) -> tuple[float, str]:
 
 
 def _interval(scorer: Scorer, fig: _Figure, extras: Sequence[float]) -> tuple[float, float]:
-    """Lowest and highest attainment over the value's 95% interval."""
-    assert fig.ci_low is not None and fig.ci_high is not None
-    lo, hi = fig.ci_low, fig.ci_high
+    """Lowest and highest attainment over the scored value's interval."""
+    assert fig.bounds is not None
+    lo, hi = fig.bounds
     points = [lo, hi, *(e for e in extras if lo <= e <= hi)]
-    if fig.value is not None:
-        points.append(fig.value)
+    if fig.scored is not None:
+        points.append(fig.scored)
     values = [scorer(p)[0] for p in points]
     return min(values), max(values)
 
 
+# --- empirical-Bayes estimates (shrink policy) ---------------------------------------------
+
+Counts = tuple[list[float], list[float]]
+
+
+def _family(item: ItemBase, ind: Indicator | None) -> Family | None:
+    """Which model estimates the item: Beta for rates, Gamma for ratios and days, none for
+    counts and amounts (a count is what was done, not an estimate of anything)."""
+    if item.indicator == WEIGHTED_CASES or ind is None:
+        return None
+    unit = ind.unit.value
+    return "beta" if unit == "rate" else "gamma" if unit in ("ratio", "days") else None
+
+
+def _counts(figures: Sequence[_Figure]) -> Counts:
+    nums = [(f.numerator or 0.0) if f.denominator else 0.0 for f in figures]
+    dens = [max(f.denominator or 0.0, 0.0) for f in figures]
+    return nums, dens
+
+
+def _shrink(
+    inputs: ScoringInputs, item: ItemBase, figures: dict[str, _Figure], run: Prior | None
+) -> dict[str, _Figure]:
+    """Every figure with its posterior estimate, the prior fitted on the group (or run)."""
+    if inputs.scheme.unreliable.policy != "shrink":
+        return figures
+    family = _family(item, inputs.definitions.get(item.indicator))
+    if family is None:
+        return figures
+    prior = prior_for(family, _counts(list(figures.values())), run)
+    if prior is None:
+        return figures
+    level = inputs.scheme.unreliable.credible
+    out = {}
+    for code, fig in figures.items():
+        n = max(fig.denominator or 0.0, 0.0)
+        x = (fig.numerator or 0.0) if n > 0 else 0.0
+        out[code] = replace(fig, estimate=posterior(prior, x, n, level), prior=prior)
+    return out
+
+
+def _estimate_text(fig: _Figure) -> str:
+    est, prior = fig.estimate, fig.prior
+    assert est is not None and prior is not None
+    n = max(fig.denominator or 0.0, 0.0)
+    x = (fig.numerator or 0.0) if n > 0 else 0.0
+    a, b = f"{prior.alpha:.6g}", f"{prior.beta:.6g}"
+    if prior.family == "beta":
+        how = f"({a} + {x:.10g}) / ({a} + {b} + {n:.10g})"
+    else:
+        how = f"({a} + {x:.10g}) / ({b} + {n:.10g})"
+    return (f"estimate {how} = {_g(est.mean)}, own cases weigh {est.weight:.0%}; "
+            f"prior {prior.describe()}")
+
+
 def _score_group(
-    inputs: ScoringInputs, item: ItemBase, members: Sequence[SubjectInfo]
+    inputs: ScoringInputs, item: ItemBase, members: Sequence[SubjectInfo],
+    run: Prior | None = None,
 ) -> dict[str, tuple[_Figure, _Scored]]:
     ind = inputs.definitions.get(item.indicator)
-    figures = {s.code: _figure(inputs, item, s) for s in members}
-    peers = sorted(f.value for f in figures.values() if f.reliable and f.value is not None)
+    figures = _shrink(inputs, item, {s.code: _figure(inputs, item, s) for s in members}, run)
+    peers = sorted(f.scored for f in figures.values() if f.scored is not None)
     out: dict[str, tuple[_Figure, _Scored]] = {}
-    reliable_attainments: list[float] = []
+    scored_attainments: list[float] = []
     prepared: dict[tuple[int, str], _Group] = {}
     for s in members:
         fig = figures[s.code]
-        if not fig.reliable or fig.value is None:
+        v = fig.scored
+        if v is None:
             continue
         key = (s.level, item.indicator)
         if key not in prepared:
             prepared[key] = _group(item, ind, s.level, peers)
-        scorer, extras = _scorer(item, ind, s.level, prepared[key], fig.value)
-        a, formula = scorer(fig.value)
+        scorer, extras = _scorer(item, ind, s.level, prepared[key], v)
+        a, formula = scorer(v)
         low = high = None
-        if fig.ci_low is not None and fig.ci_high is not None:
+        if fig.bounds is not None:
             low, high = _interval(scorer, fig, extras)
         out[s.code] = (fig, _Scored(a, formula, low, high))
-        reliable_attainments.append(a)
+        scored_attainments.append(a)
     policy = inputs.scheme.unreliable
     for s in members:
         if s.code in out:
@@ -291,10 +375,10 @@ def _score_group(
         if policy.policy == "fixed" and policy.fraction is not None:
             a = policy.fraction
             formula = f"unreliable ({fig.note}): fixed share {_g(a)}"
-        elif reliable_attainments:
-            a = math.fsum(sorted(reliable_attainments)) / len(reliable_attainments)
+        elif scored_attainments:
+            a = math.fsum(sorted(scored_attainments)) / len(scored_attainments)
             formula = (f"unreliable ({fig.note}): neutral = mean attainment of "
-                       f"{len(reliable_attainments)} reliable peers")
+                       f"{len(scored_attainments)} reliable peers")
         else:
             a = 0.5
             formula = f"unreliable ({fig.note}), no reliable peer: neutral 0.5"
@@ -317,6 +401,7 @@ def _indicator_score(
     mx = _max_points(dim, item)
     exp = inputs.expected.get((subject.code, item.indicator))
     name_zh, name_en = (ind.name_zh, ind.name_en) if ind else WEIGHTED_NAMES
+    est = fig.estimate
     return IndicatorScore(
         indicator=item.indicator, name_zh=name_zh, name_en=name_en,
         unit=ind.unit.value if ind else "count", method=_method(item),
@@ -329,6 +414,11 @@ def _indicator_score(
         points_high=rounded(mx * scored.high) if scored.high is not None else None,
         expected=rounded(exp.expected, 6) if exp else None,
         o_e=rounded(exp.ratio, 4) if exp else None,
+        estimate=rounded(est.mean, 6) if est else None,
+        estimate_low=rounded(est.low, 6) if est else None,
+        estimate_high=rounded(est.high, 6) if est else None,
+        own_weight=rounded(est.weight, 4) if est else None,
+        estimator=_estimate_text(fig) if est else None,
     )
 
 
@@ -370,20 +460,46 @@ class _Partial:
     base_high: float
 
 
+def _run_prior(inputs: ScoringInputs, item: ItemBase) -> Prior | None:
+    """The prior fitted on every subject of the run: for groups too small for their own."""
+    family = _family(item, inputs.definitions.get(item.indicator))
+    if inputs.scheme.unreliable.policy != "shrink" or family is None:
+        return None
+    nums, dens = _counts([_figure(inputs, item, s) for s in inputs.subjects])
+    return fit_prior(family, nums, dens, source="run")
+
+
+def _spread(base: float, lows: Sequence[float], highs: Sequence[float], rss: bool
+            ) -> tuple[float, float]:
+    """The total's interval from the items' point intervals (given as distances).
+
+    Shrink policy: root sum of squares of the items' half-widths -- the items' errors are
+    independent, so they partly cancel, and the total's 90% half-width is about the root
+    of the summed squares of the items' 90% half-widths. Otherwise the plain sums (every
+    item at its worst, resp. best, at once).
+    """
+    if rss:
+        return (base - math.sqrt(math.fsum(d * d for d in lows)),
+                base + math.sqrt(math.fsum(d * d for d in highs)))
+    return base - math.fsum(lows), base + math.fsum(highs)
+
+
 def _partials(inputs: ScoringInputs) -> list[_Partial]:
     groups: dict[str, list[SubjectInfo]] = {}
     for s in sorted(inputs.subjects, key=lambda s: s.code):
         groups.setdefault(s.group, []).append(s)
     scored: dict[tuple[str, str], tuple[_Figure, _Scored]] = {}
-    for members in groups.values():
-        for _, item in inputs.scheme.items():
-            for code, pair in _score_group(inputs, item, members).items():
+    for _, item in inputs.scheme.items():
+        run = _run_prior(inputs, item)
+        for members in groups.values():
+            for code, pair in _score_group(inputs, item, members, run).items():
                 scored[(code, item.indicator)] = pair
+    rss = inputs.scheme.unreliable.policy == "shrink"
     out: list[_Partial] = []
     for s in sorted(inputs.subjects, key=lambda s: s.code):
         dims: list[DimensionScore] = []
-        lows: list[float] = []
-        highs: list[float] = []
+        below: list[float] = []
+        above: list[float] = []
         for dim in inputs.scheme.dimensions:
             lines = []
             for item in dim.indicators:
@@ -391,14 +507,20 @@ def _partials(inputs: ScoringInputs) -> list[_Partial]:
                 line = _indicator_score(inputs, dim, item, s, fig, sc)
                 lines.append(line)
                 mx = _max_points(dim, item)
-                lows.append(mx * (sc.low if sc.low is not None else sc.attainment))
-                highs.append(mx * (sc.high if sc.high is not None else sc.attainment))
+                if sc.low is not None:
+                    below.append(mx * (sc.attainment - sc.low))
+                if sc.high is not None:
+                    above.append(mx * (sc.high - sc.attainment))
             points = math.fsum(_max_points(dim, i) * scored[(s.code, i.indicator)][1].attainment
                                for i in dim.indicators)
             dims.append(DimensionScore(dim.id, dim.name_zh, dim.name_en, dim.weight,
                                        rounded(points) or 0.0, tuple(lines)))
         base = math.fsum(d.score for d in dims)
-        out.append(_Partial(s, tuple(dims), base, math.fsum(lows), math.fsum(highs)))
+        exact = math.fsum(
+            _max_points(d, i) * scored[(s.code, i.indicator)][1].attainment
+            for d in inputs.scheme.dimensions for i in d.indicators)
+        low, high = _spread(exact, below, above, rss)
+        out.append(_Partial(s, tuple(dims), base, low, high))
     return out
 
 
@@ -428,7 +550,9 @@ def score_subjects(inputs: ScoringInputs) -> list[SubjectResult]:
     for group, members in sorted(groups.items()):
         group_totals = {p.info.code: totals[p.info.code][0] for p in members}
         ranks = competition_ranks(group_totals)
-        grades = assign_grades(group_totals, inputs.scheme.grades)
+        bounds = {p.info.code: (totals[p.info.code][1], totals[p.info.code][2])
+                  for p in members}
+        grades = assign_grades(group_totals, inputs.scheme.grades, bounds)
         order = sorted(members, key=lambda p: (ranks[p.info.code], p.info.code))
         overlap = indistinct_neighbours(
             [(p.info.code, totals[p.info.code][1], totals[p.info.code][2]) for p in order]

@@ -117,7 +117,7 @@ def _unreliable(scheme: Scheme, _: Catalogue) -> Iterator[Issue]:
     if u.policy == "fixed" and u.fraction is None:
         yield Issue(("unreliable", "fraction"), "policy `fixed` needs `fraction` (0 < f < 1), "
                                                 "the share of the points an unreliable value gets")
-    if u.policy == "neutral" and u.fraction is not None:
+    if u.policy != "fixed" and u.fraction is not None:
         yield Issue(("unreliable", "fraction"), "`fraction` applies to policy `fixed` only")
 
 
@@ -241,7 +241,16 @@ def _grades(scheme: Scheme, _: Catalogue) -> Iterator[Issue]:
             if g.quota is not None:
                 yield Issue((*at, "quota"), "the last grade takes every subject left: "
                                             "it cannot have a `quota`")
+            if g.min_low is not None:
+                yield Issue((*at, "min_low"), "the last grade has no threshold for the "
+                                              "interval to reach: use `max_high`")
+            if g.max_high is not None and last == 0:
+                yield Issue((*at, "max_high"), "`max_high` hands a subject to the grade "
+                                               "above, and there is none")
             continue
+        if g.max_high is not None:
+            yield Issue((*at, "max_high"), "only the last grade may have `max_high` (the "
+                                           "upper end of the interval it must stay below)")
         if g.min_total is None:
             yield Issue((*at, "min_total"), "every grade but the last needs `min_total`")
             continue

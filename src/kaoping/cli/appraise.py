@@ -471,3 +471,102 @@ def brief(
         console.print(f"wrote {out}")
     else:
         typer.echo(text)
+
+
+# --- what-if: compare two schemes -------------------------------------------------------------
+
+
+def _comparison_tables(cmp: Any, limit: int) -> list[Table]:
+    tau = "—" if cmp.tau is None else f"{cmp.tau:.3f}"
+    head = Table(title=f"{cmp.scheme_a} → {cmp.scheme_b} · {cmp.period} · below {cmp.organ}")
+    for col in ("subjects", "rank changes", "mean |rank change|", "grade changes",
+                "Kendall tau (within groups)"):
+        head.add_column(col, justify="right")
+    head.add_row(str(len(cmp.subjects)), str(cmp.rank_changes),
+                 f"{cmp.mean_abs_rank_change:.2f}", str(cmp.grade_changes), tau)
+    moves = Table(title="grade moves")
+    for col in ("from", "to", "subjects"):
+        moves.add_column(col, justify="right" if col == "subjects" else "left")
+    for a, b, n in cmp.grade_moves:
+        moves.add_row(a, b, str(n))
+    drivers = Table(title="what drives the differences (points per subject)")
+    for col in ("indicator", "name", "max A", "max B", "mean |Δ|", "mean Δ"):
+        drivers.add_column(col, justify="left" if col in ("indicator", "name") else "right")
+    for d in cmp.drivers[:limit]:
+        if d.mean_abs_change == 0 and d.max_points_a == d.max_points_b:
+            continue
+        drivers.add_row(d.indicator, d.name_zh, f"{d.max_points_a:.2f}",
+                        f"{d.max_points_b:.2f}", f"{d.mean_abs_change:.3f}",
+                        f"{d.mean_change:+.3f}")
+    subjects = Table(title=f"largest rank changes (first {limit})")
+    for col in ("group", "subject", "name", "total A", "total B", "rank A", "rank B",
+                "grade A", "grade B"):
+        subjects.add_column(col, justify="right" if col.startswith(("total", "rank"))
+                            else "left")
+    for m in cmp.subjects[:limit]:
+        subjects.add_row(m.group, m.subject, m.name_zh, f"{m.total_a:.2f}", f"{m.total_b:.2f}",
+                         str(m.rank_a), str(m.rank_b), m.grade_a, m.grade_b)
+    sens = Table(title=f"sensitivity of {cmp.scheme_a}: each weight ±20%")
+    for col in ("dimension", "indicator", "weight", "mean |rank Δ| −20%", "+20%", "tau −20%",
+                "tau +20%"):
+        sens.add_column(col, justify="left" if col in ("dimension", "indicator") else "right")
+    for s in sorted(cmp.sensitivity_a, key=lambda s: -max(s.mean_abs_rank_change_down,
+                                                          s.mean_abs_rank_change_up)):
+        sens.add_row(s.dimension, s.indicator, f"{s.weight:g}",
+                     f"{s.mean_abs_rank_change_down:.3f}", f"{s.mean_abs_rank_change_up:.3f}",
+                     "—" if s.tau_down is None else f"{s.tau_down:.4f}",
+                     "—" if s.tau_up is None else f"{s.tau_up:.4f}")
+    return [head, moves, drivers, subjects, sens]
+
+
+@appraise_app.command("compare")
+def compare(
+    scheme_a: Annotated[str, typer.Argument(help="Scheme A: a YAML file or a default name.")],
+    scheme_b: Annotated[
+        str | None,
+        typer.Argument(help="Scheme B (default: A with the --set changes)."),
+    ] = None,
+    period: PeriodOption = None,
+    organ: Annotated[
+        str | None, typer.Option("--organ", help="Compare over the subjects below this organ.")
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Change B: weight.ITEM=0.3, weight.DIMENSION=25, "
+                                   "threshold.GRADE=80, quota.GRADE=0.1, min_low.GRADE=..., "
+                                   "max_high.GRADE=... (repeatable)."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows per table.")] = 15,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """What-if: score two schemes on the same data and show rank and grade moves, Kendall's
+    tau, the indicators that drive the differences and each weight's sensitivity (±20%).
+
+    Nothing is stored. `kaoping appraise compare organs --set weight.non_arrest_rate=3
+    --period 2020` tries one change to the default organ scheme.
+    """
+    if period is None:
+        raise fail("say which period with --period (e.g. 2020 or 2020-H1)")
+    if scheme_b is None and not sets:
+        raise fail("give scheme B, or changes to A with --set KIND.NAME=VALUE")
+    from kaoping.appraisal import load_scheme
+    from kaoping.appraisal.compare import apply_overrides, compare_schemes
+
+    with _errors():
+        a = load_scheme(scheme_a)
+        b = load_scheme(scheme_b) if scheme_b is not None else a
+        if sets:
+            b = apply_overrides(b, sets)
+        quiet = as_json or not err_console.is_terminal
+        with err_console.status("comparing …", spinner="dots") as status:
+            def step(what: str) -> None:
+                if not quiet:
+                    status.update(f"comparing: {what} …")
+
+            cmp = compare_schemes(resolve_db(db), a, b, period, organ=organ, progress=step)
+    if as_json:
+        typer.echo(json.dumps(cmp.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for table in _comparison_tables(cmp, limit):
+        console.print(table)

@@ -188,28 +188,13 @@ def _account(name: str, app_db: str | None, action: str, event: str) -> None:
     user ``name`` and record it in the login audit trail."""
     from kaoping.appdb import make_engine, session_scope
     from kaoping.web.audit import log_auth
-    from kaoping.web.users import (
-        UserError,
-        find_user,
-        remove_user,
-        revoke_tokens,
-        set_active,
-        set_password,
-    )
+    from kaoping.web.users import UserError, change_account
 
     password = _read_password() if action == "passwd" else ""
     engine = make_engine(app_db)
     try:
         with session_scope(engine) as session:
-            user = find_user(session, name)
-            if action == "passwd":
-                set_password(session, user, password)
-            elif action in ("disable", "enable"):
-                set_active(session, user, action == "enable")
-            elif action == "remove":
-                remove_user(session, user)
-            else:
-                revoke_tokens(session, user)
+            change_account(session, name, action, password)
         log_auth(engine, event, name, channel="cli", detail=f"kaoping users {action}")
     except UserError as exc:
         raise fail(str(exc)) from None

@@ -17,8 +17,15 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = [
+    "ORDER_COLUMNS",
     "ORGAN_RESULTS",
+    "ORGAN_SCORES",
+    "ORGAN_UNRANKED",
+    "POINT_VIEWS",
     "PROSECUTOR_RESULTS",
+    "PROSECUTOR_ROWS_TABLE",
+    "PROSECUTOR_SCORES",
+    "PROSECUTOR_UNRANKED",
     "RESULTS_TABLE",
     "RUNS_TABLE",
     "LastRun",
@@ -27,18 +34,35 @@ __all__ = [
     "read_results",
     "results_table",
     "stored_years",
+    "unranked_table",
 ]
 
 RESULTS_TABLE = "indicator_values"
 ORGAN_RESULTS = "indicator_values_organ"
 PROSECUTOR_RESULTS = "indicator_values_prosecutor"
 ORGAN_FIGURES_TABLE = "indicator_organ_figures"
+#: every prosecutor figure (indicator, subject_key, pid, numerator, denominator), one row
+#: per indicator, picked from the prosecutors' cube tables at compute time
+PROSECUTOR_ROWS_TABLE = "indicator_prosecutor_rows"
 RUNS_TABLE = "compute_runs"
 LAYOUT_TABLE = "indicator_figure_tables"
 SUBJECTS_TABLE = "indicator_subjects"
 PERIODS_TABLE = "indicator_periods"
 PARAMS_TABLE = "indicator_params"
 YEARS_TABLE = "indicator_years"
+#: per subject type, the results without ranks (with what ranks order by), and what
+#: ranks compare -- the rankable rows' scores -- for a point read to rank its few rows
+ORGAN_UNRANKED = "indicator_unranked_organ"
+PROSECUTOR_UNRANKED = "indicator_unranked_prosecutor"
+ORGAN_SCORES = "indicator_scores_organ"
+PROSECUTOR_SCORES = "indicator_scores_prosecutor"
+POINT_VIEWS = (ORGAN_UNRANKED, PROSECUTOR_UNRANKED, ORGAN_SCORES, PROSECUTOR_SCORES)
+#: the columns the unranked views add to those of the results: what ranks order by
+ORDER_COLUMNS = ("in_range", "score", "rankable")
+_POINT = {
+    "organ": (ORGAN_UNRANKED, ORGAN_SCORES),
+    "prosecutor": (PROSECUTOR_UNRANKED, PROSECUTOR_SCORES),
+}
 
 
 def results_table(subject_type: str | None = None) -> str:
@@ -54,6 +78,18 @@ def results_table(subject_type: str | None = None) -> str:
     if subject_type not in halves:
         raise ValueError(f"unknown subject type {subject_type!r}: organ or prosecutor")
     return halves[subject_type]
+
+
+def unranked_table(con: duckdb.DuckDBPyConnection, subject_type: str) -> str:
+    """The relation to read results of ``subject_type`` from when no rank is wanted.
+
+    The results views rank with windows, so a filter on a subject cannot reach below
+    them: a prosecutor's history through them ranks every prosecutor of every period.
+    The unranked views (their rank columns NULL) derive the rows asked for alone. A
+    warehouse computed before they existed has the results views only.
+    """
+    name = _POINT[subject_type][0] if subject_type in _POINT else ""
+    return name if name and _table_exists(con, name) else results_table(subject_type)
 
 
 def _relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -133,27 +169,88 @@ def read_results(
     indicators: Sequence[str],
     *,
     level: int,
-    subject: str,
+    subject: str | None = None,
+    parent: str | None = None,
     periods: Sequence[str],
 ) -> list[dict[str, object]]:
-    """The stored rows of one subject: ``indicators`` x ``periods`` (labels), as dicts.
+    """The stored rows of one subject (or of the subjects directly below ``parent``):
+    ``indicators`` x ``periods`` (labels), as dicts.
 
     A point read, so plain SQL on the connection: no Ibis expression to build and no
     pandas frame to fill, which is most of what a `kaoping show` would otherwise wait for.
-    The level is redundant with the subject, but ranks are taken per level on read, and
-    naming it spares ranking every other level.
+    The level is redundant with the subject, but ranks are taken per level.
+
+    Why not the results view: it ranks with window functions, so it derives every
+    subject of the level before it can keep one -- for prosecutors, 30,000 of them per
+    indicator, their previous year joined in, seconds for a scorecard. Here the subject's
+    own rows are derived alone (:data:`ORGAN_UNRANKED`, ...), and each is ranked by
+    counting the rankable peers that order before it (:data:`ORGAN_SCORES`, ...): the
+    same ranks as :func:`kaoping.engine.rank.ranked`'s -- ties share the lowest rank,
+    the unrankable get none -- from this period's values alone (a rank never looks at
+    the previous year). A warehouse computed before those views existed is read through
+    the results view.
     """
+    if (subject is None) == (parent is None):
+        raise ValueError("read_results: name a subject or a parent")
     if not indicators or not periods:
         return []
-    cur = con.execute(
-        f'SELECT * FROM "{results_table(subject_type)}" WHERE indicator IN ({_marks(indicators)}) '
-        f"AND subject_type = ? AND level = ? AND subject = ? AND period IN ({_marks(periods)})",
-        [*indicators, subject_type, level, subject, *periods],
-    )
+    who, whom = ("subject", subject) if subject is not None else ("parent_code", parent)
+    unranked, scores = _POINT[subject_type]
+    if not _table_exists(con, scores):
+        cur = con.execute(
+            f'SELECT * FROM "{results_table(subject_type)}" WHERE indicator IN '
+            f"({_marks(indicators)}) AND subject_type = ? AND level = ? AND {who} = ? "
+            f"AND period IN ({_marks(periods)})",
+            [*indicators, subject_type, level, whom, *periods],
+        )
+    else:
+        cur = con.execute(
+            _RANKED_SQL.format(
+                unranked=unranked, scores=scores, who=who,
+                indicators=_marks(indicators), periods=_marks(periods),
+            ),
+            [*indicators, subject_type, level, whom, *periods,
+             *indicators, subject_type, level, *periods],
+        )
     names = [d[0] for d in cur.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+#: a peer orders before ``me``: inside the range before outside it, then the higher score
+_BEFORE = "(p.in_range > me.in_range OR (p.in_range = me.in_range AND p.score > me.score))"
+_SAME_PARENT = "p.parent_code IS NOT DISTINCT FROM me.parent_code"
+#: ``me``'s rows ranked among the peers of their indicator, period and level; the
+#: arithmetic of the percentile is percent_rank()'s, so the figures are the view's
+_RANKED_SQL = f"""
+WITH me AS (
+    SELECT * FROM "{{unranked}}" WHERE indicator IN ({{indicators}}) AND subject_type = ?
+    AND level = ? AND {{who}} = ? AND period IN ({{periods}})
+), peers AS (
+    SELECT indicator, period, parent_code, in_range, score FROM "{{scores}}"
+    WHERE indicator IN ({{indicators}}) AND subject_type = ? AND level = ?
+    AND period IN ({{periods}})
+), counted AS (
+    SELECT me.indicator, me.subject, me.period,
+        count(*) FILTER (WHERE {_SAME_PARENT}) AS in_parent,
+        count(*) FILTER (WHERE {_SAME_PARENT} AND {_BEFORE}) AS before_in_parent,
+        count(*) AS in_level,
+        count(*) FILTER (WHERE {_BEFORE}) AS before_in_level
+    FROM me JOIN peers AS p ON p.indicator = me.indicator AND p.period = me.period
+    WHERE me.rankable
+    GROUP BY me.indicator, me.subject, me.period
+)
+SELECT me.* EXCLUDE (in_range, score, rankable) REPLACE (
+    CASE WHEN me.rankable THEN c.before_in_parent + 1 END::BIGINT AS rank_in_parent,
+    CASE WHEN me.rankable THEN c.in_parent END::BIGINT AS peers_in_parent,
+    CASE WHEN me.rankable THEN c.before_in_level + 1 END::BIGINT AS rank_in_level,
+    CASE WHEN me.rankable THEN c.in_level END::BIGINT AS peers_in_level,
+    CASE WHEN me.rankable THEN (1 - CASE WHEN c.in_level > 1
+        THEN c.before_in_level::DOUBLE / (c.in_level - 1)::DOUBLE ELSE 0 END) * 100
+    END::DOUBLE AS percentile
+)
+FROM me LEFT JOIN counted AS c
+    ON c.indicator = me.indicator AND c.subject = me.subject AND c.period = me.period
+"""
 
 
 def _marks(values: Sequence[object]) -> str:

@@ -7,25 +7,29 @@ A computation stores what only the records can tell:
   (:mod:`kaoping.engine.figures`);
 - the organs' numerator and denominator of every indicator, this period's and a year
   earlier's (``indicator_organ_figures``), picked from the organs' cube tables;
+- the prosecutors' numerator and denominator of every indicator, this period's only
+  (``indicator_prosecutor_rows``), picked from the prosecutors' cube tables;
 - small tables: the subjects (organ, level, parent), the periods, the indicators'
   parameters per level (unit, range, minimum denominator...), the years that have a
   previous year to compare with, and what the cube tables hold.
 
 Everything else a reader wants (value, previous value, change, Wilson interval, flags,
-ranks among peers, percentile) is derived on read by three views, each one Ibis
-expression (:func:`kaoping.engine.stats.derive`, :func:`kaoping.engine.rank.ranked`)
-compiled to SQL: ``indicator_values_organ`` over the organs' figures,
-``indicator_values_prosecutor`` over the prosecutors' cube tables (picking every
-indicator's columns, :func:`kaoping.engine.figures.indicator_figures`), and
-``indicator_values``, their union.
+ranks among peers, percentile) is derived on read by views, each one Ibis expression
+(:func:`kaoping.engine.stats.derive`, :func:`kaoping.engine.rank.ranked`) compiled to
+SQL: ``indicator_values_organ`` and ``indicator_values_prosecutor`` (the prosecutor's
+previous year found in the same table), and ``indicator_values``, their union. A point
+read -- one subject, or the subjects below one organ -- goes through two more views per
+kind of subject instead (:data:`~kaoping.engine.results.ORGAN_UNRANKED`,
+:data:`~kaoping.engine.results.ORGAN_SCORES`...): the subject's rows derived alone, and
+the peers' scores its ranks are counted from (:func:`kaoping.engine.results.read_results`).
 
 Why: a national computation over two years holds about 110 million figures, nine in ten
-of them prosecutors'. Writing them out (and ranking every one up front) took most of a
-computation; the prosecutors' cube sums they are picked from are a tenth of that, and a
-reader's query names an indicator and a period, so DuckDB derives and ranks only that
-slice. The organs' figures are a fixed, small share, and stored: most readers read
-organs, and a view over one table is planned in milliseconds where the prosecutors' --
-a union over every indicator -- takes tens.
+of them prosecutors'. Writing them all out derived and ranked took most of a
+computation; the prosecutors' figures without their previous year or ranks are written
+in seconds, in period order, and a reader's query names an indicator and a period, so
+DuckDB derives and ranks only that slice. Picking the prosecutors' figures from the cube
+tables on read instead -- a union over every indicator -- cost a second of planning and
+scanning per scorecard.
 
 Writing is the one place the engine talks to DuckDB directly (the transaction, the
 renames and the views' DDL); every query that reads data goes through Ibis. A
@@ -36,7 +40,7 @@ so a reader never sees half a computation and a failed run leaves the previous r
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -50,17 +54,26 @@ from kaoping.engine.figures import (
     has_rows,
     indicator_figures,
     indicator_row_count,
+    indicator_rows,
     organ_figures,
     part_columns,
     part_table,
 )
+from kaoping.engine.rank import RANK_COLUMNS
 from kaoping.engine.results import (
     LAYOUT_TABLE,
+    ORDER_COLUMNS,
     ORGAN_FIGURES_TABLE,
     ORGAN_RESULTS,
+    ORGAN_SCORES,
+    ORGAN_UNRANKED,
     PARAMS_TABLE,
     PERIODS_TABLE,
+    POINT_VIEWS,
     PROSECUTOR_RESULTS,
+    PROSECUTOR_ROWS_TABLE,
+    PROSECUTOR_SCORES,
+    PROSECUTOR_UNRANKED,
     RESULTS_TABLE,
     RUNS_TABLE,
     SUBJECTS_TABLE,
@@ -224,11 +237,11 @@ _TABLES: dict[str, dict[str, str]] = {
 }
 
 
-def _derived(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: str) -> ir.Table:
+def _scored(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: str) -> ir.Table:
     """``figures`` (the columns of :func:`kaoping.engine.figures.indicator_figures`) with
-    everything derived: the subject's organ, level and parent, value, change, interval,
-    flags and ranks -- the columns of ``indicator_values``."""
-    from kaoping.engine.rank import ranked
+    the subject's organ, level and parent, and everything derived row by row (value,
+    change, interval, flags, and the ``score``, ``in_range`` and ``rankable`` ranks
+    order by)."""
     from kaoping.engine.stats import derive
 
     s = backend.table(prefix + SUBJECTS_TABLE)
@@ -237,8 +250,49 @@ def _derived(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: s
     t = figures.join(s, "subject_key")
     t = t.join(prm, ["indicator", "level"])
     t = t.left_join(yrs, ["indicator", "year"]).drop("indicator_right", "year_right")
-    out: ir.Table = ranked(derive(t)).select(*RESULTS_COLUMNS)
+    out: ir.Table = derive(t)
     return out
+
+
+def _derived(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: str) -> ir.Table:
+    """:func:`_scored` with the ranks: the columns of ``indicator_values``."""
+    from kaoping.engine.rank import ranked
+
+    out: ir.Table = ranked(_scored(backend, figures, prefix)).select(*RESULTS_COLUMNS)
+    return out
+
+
+def _unranked(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: str) -> ir.Table:
+    """:func:`_scored` with the columns of ``indicator_values`` (the ranks NULL) and what
+    ranks order by: a point read's own rows, ranked by :mod:`kaoping.engine.results`."""
+    import ibis
+
+    t = _scored(backend, figures, prefix)
+    t = t.mutate(
+        **{c: ibis.null(_RANK_TYPES[c]) for c in RANK_COLUMNS}
+    )
+    out: ir.Table = t.select(*RESULTS_COLUMNS, *ORDER_COLUMNS)
+    return out
+
+
+def _scores(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: str) -> ir.Table:
+    """What ranks compare, of the rankable rows only (see :mod:`kaoping.engine.rank`)."""
+    t = _scored(backend, figures, prefix)
+    out: ir.Table = t.filter(t["rankable"]).select(
+        "indicator", "subject_type", "period", "level", "parent_code", "subject",
+        "in_range", "score",
+    )
+    return out
+
+
+#: the rank columns' Ibis types
+_RANK_TYPES = {
+    "rank_in_parent": "int64",
+    "peers_in_parent": "int64",
+    "rank_in_level": "int64",
+    "peers_in_level": "int64",
+    "percentile": "float64",
+}
 
 
 def organ_figures_expr(
@@ -256,11 +310,16 @@ def _part_tables(
     return [backend.table(prefix + part_table(i, subjects)) for i in range(len(plan.parts))]
 
 
-def organ_results_expr(backend: ibis.backends.duckdb.Backend, prefix: str = "") -> ir.Table:
-    """``indicator_values_organ``: the organs' results, from their stored figures."""
+def _organ_figures(backend: ibis.backends.duckdb.Backend, prefix: str) -> ir.Table:
     f = backend.table(prefix + ORGAN_FIGURES_TABLE)
     p = backend.table(prefix + PERIODS_TABLE).select("pid", "period", "period_kind", "year")
-    return _derived(backend, f.join(p, "pid"), prefix)
+    out: ir.Table = f.join(p, "pid")
+    return out
+
+
+def organ_results_expr(backend: ibis.backends.duckdb.Backend, prefix: str = "") -> ir.Table:
+    """``indicator_values_organ``: the organs' results, from their stored figures."""
+    return _derived(backend, _organ_figures(backend, prefix), prefix)
 
 
 def prosecutor_results_expr(
@@ -268,15 +327,66 @@ def prosecutor_results_expr(
 ) -> ir.Table:
     """``indicator_values_prosecutor``: the prosecutors' results, picked on read from the
     stored tables of ``plan``."""
+    return _prosecutor_expr(backend, plan, prefix, _derived)
+
+
+def _prosecutor_expr(
+    backend: ibis.backends.duckdb.Backend,
+    plan: Plan,
+    prefix: str,
+    shape: Callable[[ibis.backends.duckdb.Backend, ir.Table, str], ir.Table],
+    *,
+    previous: bool = True,
+) -> ir.Table:
     import ibis
 
     if not has_rows(plan, "prosecutor"):  # no indicator per prosecutor: no rows
-        none = organ_results_expr(backend, prefix)
+        none = shape(backend, _organ_figures(backend, prefix), prefix)
         return none.filter(ibis.literal(False))
     tables = _part_tables(backend, plan, "prosecutor", prefix)
     periods = backend.table(prefix + PERIODS_TABLE)
-    f = indicator_figures(plan, tables, "prosecutor", periods)
-    return _derived(backend, f, prefix)
+    rows = backend.table(prefix + PROSECUTOR_ROWS_TABLE)
+    f = indicator_figures(plan, tables, "prosecutor", periods, previous=previous, rows=rows)
+    return shape(backend, f, prefix)
+
+
+#: the columns of :data:`PROSECUTOR_ROWS_TABLE`
+_ROWS_COLUMNS = {
+    "indicator": "VARCHAR",
+    "subject_key": "INTEGER",
+    "pid": "INTEGER",
+    "numerator": "DOUBLE",
+    "denominator": "DOUBLE",
+}
+
+
+def _write_prosecutor_rows(
+    con: duckdb.DuckDBPyConnection,
+    backend: ibis.backends.duckdb.Backend,
+    plan: Plan,
+    name: str,
+    prefix: str,
+    pids: Sequence[int] | None = None,
+) -> None:
+    """Create (``pids`` None) or add to the table ``name`` of the prosecutors' figures,
+    one row per indicator, from the cube tables ``prefix`` + name.
+
+    Why stored when the cube tables hold the same sums: picked on read, a prosecutor's
+    figures are a union over every indicator's cube -- tens of milliseconds of planning
+    and a scan of every table per query, a second for one scorecard. One table, in
+    period order, is read in milliseconds, for the price of writing it once (a few
+    seconds of a national computation).
+    """
+    if not has_rows(plan, "prosecutor"):
+        con.execute(_ddl(name, _ROWS_COLUMNS))
+        return
+    tables = _part_tables(backend, plan, "prosecutor", prefix)
+    rows = _typed(indicator_rows(plan, tables, "prosecutor", pids), _ROWS_COLUMNS)
+    # in period and subject order: a reader's period and subject skip most row groups
+    if pids is None:
+        backend.create_table(name, rows.order_by("pid", "subject_key"))
+    else:
+        backend.insert(name, rows.order_by("pid", "subject_key"))
 
 
 def _create_views(
@@ -289,7 +399,14 @@ def _create_views(
         ORGAN_RESULTS: organ_results_expr(backend),
         PROSECUTOR_RESULTS: prosecutor_results_expr(backend, plan),
     }
-    for name, expr in views.items():
+    # what a point read ranks with (kaoping.engine.results.read_results)
+    point = {
+        ORGAN_UNRANKED: _unranked(backend, _organ_figures(backend, ""), ""),
+        ORGAN_SCORES: _scores(backend, _organ_figures(backend, ""), ""),
+        PROSECUTOR_UNRANKED: _prosecutor_expr(backend, plan, "", _unranked),
+        PROSECUTOR_SCORES: _prosecutor_expr(backend, plan, "", _scores, previous=False),
+    }
+    for name, expr in {**views, **point}.items():
         con.execute(f'CREATE VIEW "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
     both = " UNION ALL ".join(f'SELECT * FROM "{name}"' for name in views)
     con.execute(f'CREATE VIEW "{RESULTS_TABLE}" AS {both}')
@@ -297,7 +414,7 @@ def _create_views(
 
 def _drop_results(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the results views -- or the table kaoping 0.1 stored as ``indicator_values``."""
-    for name in (RESULTS_TABLE, ORGAN_RESULTS, PROSECUTOR_RESULTS):
+    for name in (RESULTS_TABLE, ORGAN_RESULTS, PROSECUTOR_RESULTS, *POINT_VIEWS):
         kind = _relation_kind(con, name)
         if kind is not None:
             con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} "{name}"')
@@ -407,12 +524,14 @@ class Staging:
         if figures is None:
             self.con.execute(_ddl(name, types))
         else:
-            self.backend.create_table(name, _typed(figures, types))
+            # in period order: a reader's period then skips most of the table's row groups
+            self.backend.create_table(name, _typed(figures, types).order_by("pid"))
 
     def discard(self) -> None:
         for name in _figure_tables(self.con, _STAGING):
             self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
         self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{ORGAN_FIGURES_TABLE}"')
+        self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{PROSECUTOR_ROWS_TABLE}"')
         for name in _TABLES:
             self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{name}"')
 
@@ -460,8 +579,12 @@ class Staging:
             # staged like the rest: a table written outside the swap's transaction is
             # written several times quicker than rows inserted inside it
             staged = organ_figures_expr(self.backend, self.plan, pids, _STAGING)
+            staged = staged.order_by("pid", "subject_key")
             self.backend.create_table(_STAGING + ORGAN_FIGURES_TABLE, staged)
             rows += _count(con, _STAGING + ORGAN_FIGURES_TABLE, pids)
+            _write_prosecutor_rows(
+                con, self.backend, self.plan, _STAGING + PROSECUTOR_ROWS_TABLE, _STAGING
+            )
         con.execute(_RUNS_DDL)
         con.execute(_RUNS_UPGRADE)
         con.execute("BEGIN TRANSACTION")
@@ -485,10 +608,11 @@ class Staging:
             if partial:
                 self._organ_figures(rebuilt)
                 rows += _count(con, ORGAN_FIGURES_TABLE, pids)
+                self._prosecutor_rows(written_years)
             else:
-                con.execute(f'DROP TABLE IF EXISTS "{ORGAN_FIGURES_TABLE}"')
-                staged_name = _STAGING + ORGAN_FIGURES_TABLE
-                con.execute(f'ALTER TABLE "{staged_name}" RENAME TO "{ORGAN_FIGURES_TABLE}"')
+                for name in (ORGAN_FIGURES_TABLE, PROSECUTOR_ROWS_TABLE):
+                    con.execute(f'DROP TABLE IF EXISTS "{name}"')
+                    con.execute(f'ALTER TABLE "{_STAGING}{name}" RENAME TO "{name}"')
             _create_views(con, self.backend, self.plan)
             con.execute(
                 f"INSERT INTO {RUNS_TABLE} (run_id, started_at, finished_at, years, "
@@ -539,6 +663,33 @@ class Staging:
             [[int(p) for p in pids]],
         )
         self.backend.insert(ORGAN_FIGURES_TABLE, organ_figures_expr(self.backend, self.plan, pids))
+
+    def _prosecutor_rows(self, years: Sequence[int]) -> None:
+        """Replace the prosecutors' figures of ``years`` with those of the cube tables
+        just swapped in (a partial run); a warehouse computed before they were stored
+        gets them all."""
+        con = self.con
+        if not _table_exists(con, PROSECUTOR_ROWS_TABLE):
+            _write_prosecutor_rows(con, self.backend, self.plan, PROSECUTOR_ROWS_TABLE, "")
+            return
+        wanted = [int(y) for y in years]
+        con.execute(
+            f'DELETE FROM "{PROSECUTOR_ROWS_TABLE}" '
+            "WHERE pid // 100 IN (SELECT unnest(?::INTEGER[]))",
+            [wanted],
+        )
+        pids = [
+            int(r[0])
+            for r in con.execute(
+                f'SELECT pid FROM "{PERIODS_TABLE}" WHERE pid // 100 IN '
+                "(SELECT unnest(?::INTEGER[]))",
+                [wanted],
+            ).fetchall()
+        ]
+        if pids:
+            _write_prosecutor_rows(
+                con, self.backend, self.plan, PROSECUTOR_ROWS_TABLE, "", pids
+            )
 
     def _merged(self, dims: Dimensions, years: Sequence[int]) -> Dimensions:
         """This run's dimensions, with the stored periods and years of the other years."""

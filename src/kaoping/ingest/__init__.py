@@ -9,7 +9,13 @@ with some of its table's columns updates those columns only; every import is log
 from kaoping.ingest.errors import IngestError
 from kaoping.ingest.history import ImportRecord, list_imports
 from kaoping.ingest.load import PAUSE_ENV, ImportProgress, ImportReport, import_files
-from kaoping.ingest.quarantine import QuarantinedValue, count_quarantine, list_quarantine
+from kaoping.ingest.quarantine import (
+    QuarantinedFile,
+    QuarantinedValue,
+    count_quarantine,
+    list_quarantine,
+    quarantine_files,
+)
 
 __all__ = [
     "PAUSE_ENV",
@@ -17,9 +23,11 @@ __all__ = [
     "ImportRecord",
     "ImportReport",
     "IngestError",
+    "QuarantinedFile",
     "QuarantinedValue",
     "count_quarantine",
     "import_files",
     "list_imports",
     "list_quarantine",
+    "quarantine_files",
 ]

@@ -23,9 +23,14 @@ class QuarantinedValue:
     import_id: str
 
 
-def _filters(table: str | None, file: str | Path | None) -> tuple[str, list[object]]:
+def _filters(
+    table: str | None, file: str | Path | None, import_id: str | None = None
+) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
+    if import_id is not None:  # the web pages name a file by its import, not its path
+        clauses.append("import_id = ?")
+        params.append(import_id)
     if table is not None:
         clauses.append("table_name = ?")
         params.append(table)
@@ -37,9 +42,13 @@ def _filters(table: str | None, file: str | Path | None) -> tuple[str, list[obje
 
 
 def count_quarantine(
-    con: duckdb.DuckDBPyConnection, table: str | None = None, file: str | Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    table: str | None = None,
+    file: str | Path | None = None,
+    *,
+    import_id: str | None = None,
 ) -> int:
-    where, params = _filters(table, file)
+    where, params = _filters(table, file, import_id)
     return int(con.execute(f"SELECT count(*) FROM quarantine{where}", params).fetchall()[0][0])
 
 
@@ -48,15 +57,20 @@ def list_quarantine(
     table: str | None = None,
     file: str | Path | None = None,
     limit: int | None = None,
+    *,
+    offset: int = 0,
+    import_id: str | None = None,
 ) -> list[QuarantinedValue]:
-    """Quarantined problems, file by file, in row order."""
-    where, params = _filters(table, file)
+    """Quarantined problems, file by file, in row order (``offset`` of them skipped)."""
+    where, params = _filters(table, file, import_id)
     sql = (
         f"SELECT file, table_name, row_number, column_name, value, reason, record, import_id "
         f"FROM quarantine{where} ORDER BY file, table_name, row_number, rowid"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
+    if offset:
+        sql += f" OFFSET {int(offset)}"
     rows = con.execute(sql, params).fetchall()
     return [
         QuarantinedValue(
@@ -71,3 +85,23 @@ def list_quarantine(
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class QuarantinedFile:
+    """The quarantine of one file's import into one table."""
+
+    import_id: str
+    file: str
+    table: str
+    rows: int  # refused rows
+    problems: int  # quarantine rows: a refused row may have several problems
+
+
+def quarantine_files(con: duckdb.DuckDBPyConnection) -> list[QuarantinedFile]:
+    """Every file with refused rows, by file and table."""
+    rows = con.execute(
+        "SELECT import_id, file, table_name, count(DISTINCT row_number), count(*) "
+        "FROM quarantine GROUP BY ALL ORDER BY file, table_name"
+    ).fetchall()
+    return [QuarantinedFile(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4])) for r in rows]

@@ -85,7 +85,7 @@ def _install_headers(app: FastAPI) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith(("/api", "/organs", "/prosecutors", "/appraisal",
-                                        "/audit")):
+                                        "/audit", "/data", "/jobs", "/admin")):
             response.headers.setdefault("Cache-Control", "no-store")  # personal figures
         return response
 
@@ -215,9 +215,14 @@ def create_app(
     ``KAOPING_APP_DB``, ``KAOPING_SECRET_KEY``), overridden by the keyword arguments.
     """
     from kaoping.web import appraisal_data
+    from kaoping.web.admin_pages import router as admin_router
     from kaoping.web.api_routes import router as api_router
     from kaoping.web.appraisal_pages import router as appraisal_pages_router
     from kaoping.web.appraisal_routes import router as appraisal_router
+    from kaoping.web.compare_pages import router as compare_router
+    from kaoping.web.data_pages import api_router as jobs_api_router
+    from kaoping.web.data_pages import router as data_router
+    from kaoping.web.jobs import JobRunner
     from kaoping.web.pages import router as pages_router
 
     if appraisal_data.available():
@@ -229,6 +234,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        _app.state.jobs.shutdown()
         ctx.data.close()
         ctx.engine.dispose()
 
@@ -242,10 +248,15 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.kp = ctx
+    app.state.jobs = JobRunner(ctx.engine)  # imports, computations, runs from the browser
     app.include_router(api_router)
     app.include_router(appraisal_router)
     app.include_router(pages_router)
     app.include_router(appraisal_pages_router)
+    app.include_router(jobs_api_router)
+    app.include_router(data_router)
+    app.include_router(admin_router)
+    app.include_router(compare_router)  # what-if of two schemes (page and API)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_handlers(app)
     _install_headers(app)

@@ -319,3 +319,38 @@ def add_item(engine: Engine, **fields: Any) -> Any:
 
     with _errors():
         return add(engine, **fields)
+
+
+# --- making and publishing runs (the browser's appraisal workflow, issue 13) -----------
+
+
+def scheme_choices() -> list[tuple[str, str, str]]:
+    """(name, zh, en) of the shipped schemes a run may be started with."""
+    if not available():
+        return []
+    from kaoping.appraisal import load_scheme
+
+    out = []
+    for name in ("organs", "prosecutors"):
+        s = load_scheme(name)
+        out.append((name, s.name_zh, s.name_en))
+    return out
+
+
+def start_run(warehouse: str, scheme: Any, period: str, engine: Engine, *, organ: str,
+              user: str) -> Run:
+    """Compute and store a draft run (or the existing run of the same inputs): ``scheme``
+    a shipped scheme's name or a run's own :class:`~kaoping.appraisal.Scheme` (a re-run
+    after items were entered)."""
+    from kaoping.appraisal import load_scheme, run_appraisal
+
+    with _errors():
+        chosen = load_scheme(scheme) if isinstance(scheme, str) else scheme
+        return run_appraisal(warehouse, chosen, period, engine, organ=organ, user=user)
+
+
+def publish(engine: Engine, run_id: int, *, user: str) -> Run:
+    from kaoping.appraisal import publish_run
+
+    with _errors():
+        return publish_run(engine, run_id, user=user)

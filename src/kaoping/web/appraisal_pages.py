@@ -186,10 +186,22 @@ def organ_options(run: RunRef, results: list[Any], selected: str) -> list[dict[s
     return out
 
 
+def _lineage(engine: Any, run: Any, depth: int = 20) -> list[int]:
+    """The run and the runs it replaced, newest first: an objection is lodged against one
+    run, and its outcome is read on the run its acceptance made."""
+    out = [run.run_id]
+    previous = run.supersedes
+    while previous is not None and len(out) < depth:
+        out.append(previous)
+        previous = ad.summary(engine, previous).supersedes
+    return out
+
+
 def result_context(scope: Scope, run: Any, result: Any, lang: str) -> dict[str, Any]:
     """What a decomposition shows: the result, its explanation, objections, items, forms."""
     engine = scope.ctx.engine
-    objections = ad.objections(engine, run_id=run.run_id, subject=result.subject)
+    objections = [o for r in _lineage(engine, run)
+                  for o in ad.objections(engine, run_id=r, subject=result.subject)]
     visible = scope.peer_filter(run, result)
     return {
         "run": ad.run_dict(run, scope.subject_filter(run.subject_type)),
@@ -200,7 +212,16 @@ def result_context(scope: Scope, run: Any, result: Any, lang: str) -> dict[str, 
                                                      period=run.period)],
         "may_object": scope.may_object(result), "may_review": scope.may_review(run),
         "grade_names": ad.grade_labels(run),
+        "item_name": _item_namer(run, lang),
     }
+
+
+def _item_namer(run: Any, lang: str) -> Any:
+    """An item's category id -> its name in the run's scheme (a correction, or an id the
+    scheme no longer has, as it is)."""
+    names = {a["id"]: a["name_zh" if lang == "zh" else "name_en"]
+             for a in adjustment_choices(run)}
+    return lambda category: names.get(category, category)
 
 
 @router.get("/appraisal", response_class=HTMLResponse)
@@ -216,7 +237,17 @@ def appraisal_home(request: Request, scope: ScopeDep) -> Response:
         if scope.sees_run(run) and result is not None and scope.sees_result(result):
             objections.append(ad.objection_dict(o))
     return render(request, "appraisal.html", scope, runs=runs, objections=objections,
-                  available=ad.available())
+                  available=ad.available(), schemes=ad.scheme_choices(),
+                  periods=scope.ctx.data.periods() if scope.may_administer else [],
+                  default_period=_default_period(scope))
+
+
+def _default_period(scope: Scope) -> str:
+    """The period the start-run form offers first ('' before anything was computed)."""
+    try:
+        return scope.ctx.data.default_period() if scope.may_administer else ""
+    except WebError:
+        return ""
 
 
 @router.get("/appraisal/runs/{run_id}", response_class=HTMLResponse)
@@ -251,14 +282,28 @@ def run_page(
                   filters={"q": q.strip(), "organ": organ, "grade": grade,
                            "per_page": per_page},
                   organ_options=organ_options(run, visible, organ),
-                  filtered=bool(keep.keys() - {"per_page"}), base=base)
+                  filtered=bool(keep.keys() - {"per_page"}), base=base,
+                  may_review=run.scope.may_review(run.run),
+                  run_organ=run.scope.ctx.data.organ(run.run.organ)
+                  if run.scope.ctx.data.has_organ(run.run.organ) else None,
+                  items_since=_items_since(run))
+
+
+def _items_since(run: RunRef) -> int:
+    """Items of the run's period entered after it was made: a re-run would count them."""
+    made = run.run.created_at
+    return sum(1 for i in ad.items(run.scope.ctx.engine, period=run.run.period)
+               if i.subject_type == run.run.subject_type and not i.withdrawn
+               and i.created_at is not None and made is not None
+               and i.created_at.replace(tzinfo=None) > made.replace(tzinfo=None))
 
 
 @router.get("/appraisal/runs/{run_id}/results/{subject}", response_class=HTMLResponse)
 def result_page(request: Request, ref: ResultInScope) -> Response:
     """How every point of one subject's score was earned, and its objections."""
     ctx = result_context(ref.scope, ref.run, ref.result, pick_lang(request))
-    return render(request, "result.html", ref.scope, **ctx)
+    return render(request, "result.html", ref.scope, **ctx,
+                  adjustments=adjustment_choices(ref.run))
 
 
 @router.post("/appraisal/runs/{run_id}/results/{subject}/objections")
@@ -303,3 +348,113 @@ def review_form(
               warehouse=str(scope.ctx.config.db))
     return RedirectResponse(
         f"/appraisal/runs/{ref.run.run_id}/results/{ref.result.subject}#objections", 303)
+
+
+# --- starting, re-running and publishing a run; bonus and deduction items (issue 13) ---
+
+
+def _jobs(request: Request) -> Any:
+    return request.app.state.jobs
+
+
+def _appraise_job(scope: Scope, scheme: Any, period: str, organ: str) -> Any:
+    """The job function making a draft run; its result names the run for the job page."""
+    from kaoping.web.jobs import JobError
+
+    engine, warehouse = scope.ctx.engine, str(scope.ctx.config.db)
+    user = scope.principal.username
+
+    def run(progress: Any) -> dict[str, Any]:
+        progress("scoring", 0, 1)
+        try:
+            made = ad.start_run(warehouse, scheme, period, engine, organ=organ, user=user)
+        except WebError as exc:
+            raise JobError(exc.message) from None
+        return {"run_id": made.run_id, "reused": made.reused, "subjects": made.subjects}
+
+    return run
+
+
+@router.post("/appraisal/runs")
+def start_run_form(
+    request: Request, scope: ScopeDep,
+    scheme: Annotated[str, Form(pattern="^(organs|prosecutors)$")],
+    period: Annotated[str, Form(max_length=32)],
+    organ: Annotated[str, Form(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Start a draft run of a shipped scheme for a period, below an organ of the scope."""
+    check_csrf(scope, csrf)
+    scope.check_administer()
+    code = organ or scope.top or ""
+    scope.check_organ(code)
+    label = scope.ctx.data.normalise_period(period)
+    job_id = _jobs(request).submit("appraise", scope.principal.username,
+                                   _appraise_job(scope, scheme, label, code),
+                                   label=f"{scheme} {label} {code}")
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/appraisal/runs/{run_id}/rerun")
+def rerun_form(
+    request: Request, run: RunInScope, csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Score the run's scheme again with the items entered since: a new draft."""
+    scope = run.scope
+    check_csrf(scope, csrf)
+    if not scope.may_review(run.run):
+        raise Forbidden("officers of the appraising organ re-run its appraisals")
+    job_id = _jobs(request).submit(
+        "appraise", scope.principal.username,
+        _appraise_job(scope, run.run.scheme, run.run.period, run.run.organ),
+        label=f"{run.run.scheme_id} {run.run.period} {run.run.organ}")
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/appraisal/runs/{run_id}/publish")
+def publish_form(run: RunInScope, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Publish a draft: it becomes the run every page quotes, the one before superseded."""
+    check_csrf(run.scope, csrf)
+    if not run.scope.may_review(run.run):
+        raise Forbidden("officers of the appraising organ publish its appraisals")
+    ad.publish(run.scope.ctx.engine, run.run.run_id, user=run.scope.principal.username)
+    return RedirectResponse(f"/appraisal/runs/{run.run.run_id}", status_code=303)
+
+
+@router.post("/appraisal/runs/{run_id}/results/{subject}/items")
+def item_form(
+    ref: ResultInScope,
+    category: Annotated[str, Form(max_length=64)],
+    points: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=4000)],
+    evidence: Annotated[str, Form(max_length=4000)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Enter a bonus or deduction item for the subject of the run's period (it counts in
+    the next run: a stored run never changes)."""
+    scope = ref.scope
+    check_csrf(scope, csrf)
+    if not scope.may_review(ref.run):
+        raise Forbidden("officers of the appraising organ enter its bonus and deduction items")
+    try:
+        value = float(points)
+    except ValueError:
+        raise BadRequest(f"points {points!r}: expected a number of points") from None
+    if not reason.strip() or not evidence.strip():
+        raise BadRequest("an item needs a reason and its evidence")
+    ad.add_item(scope.ctx.engine, subject_type=ref.result.subject_type,
+                subject=ref.result.subject, period=ref.run.period, category=category,
+                points=value, reason=reason.strip(), evidence=evidence.strip(),
+                user=scope.principal.username, scheme=ref.run.scheme)
+    return RedirectResponse(
+        f"/appraisal/runs/{ref.run.run_id}/results/{ref.result.subject}#items", 303)
+
+
+def adjustment_choices(run: Any) -> list[dict[str, Any]]:
+    """The bonus and deduction items the run's scheme allows, for the item form."""
+    out = []
+    for kind in ("bonus", "deduction"):
+        for a in getattr(run.scheme.adjustments, kind).items:
+            out.append({"id": a.id, "kind": kind, "name_zh": a.name_zh, "name_en": a.name_en,
+                        "max_points": a.max_points})
+    return out

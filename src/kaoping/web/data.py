@@ -526,7 +526,7 @@ class WebData:
         self, indicators: Sequence[str], *, subject_type: str, subject: str, kind: str
     ) -> dict[str, list[dict[str, Any]]]:
         """:meth:`history` of several indicators in one query."""
-        from kaoping.engine.store import has_results, results_table
+        from kaoping.engine.results import has_results, unranked_table
 
         if kind not in HISTORY_KINDS:
             raise BadRequest(f"invalid kind {kind!r}: use one of {', '.join(HISTORY_KINDS)}")
@@ -534,7 +534,8 @@ class WebData:
             ids = [wh.definition(i).id for i in indicators]
             if not has_results(wh.backend.con):
                 raise Unavailable("no stored results: run `kaoping compute` first")
-            t = wh.table(results_table(subject_type))
+            # no ranks wanted: the view that derives this subject's rows alone
+            t = wh.table(unranked_table(wh.backend.con, subject_type))
             frame = wh.backend.execute(
                 t.filter(
                     t.indicator.isin(ids), t.subject_type == subject_type,
@@ -599,12 +600,12 @@ class WebData:
         self, organs: Sequence[str], period: str, *, limit: int = 200
     ) -> list[dict[str, Any]]:
         """Stored organ figures of ``period`` with at least one flag (the warnings)."""
-        from kaoping.engine.store import has_results, results_table
+        from kaoping.engine.results import has_results, unranked_table
 
         with self.open() as wh:
             if not has_results(wh.backend.con):
                 raise Unavailable("no stored results: run `kaoping compute` first")
-            t = wh.table(results_table("organ"))
+            t = wh.table(unranked_table(wh.backend.con, "organ"))  # flags need no ranks
             conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
             if set(organs) != set(self._tree()[0]):
                 # a list of every organ compiles to a slow IN; "all organs" needs no filter
@@ -690,3 +691,37 @@ class WebData:
                 "columns": [str(c) for c in frame.columns],
                 "records": _rows(frame),
             }
+
+    # --- imports and quarantine (the data pages of issue 13; added by h-workflows) ------
+
+    def import_log(self, limit: int | None = None) -> list[Any]:
+        """The ``imports`` log of this version, newest first."""
+        from kaoping.ingest import list_imports
+
+        if not self.path.exists():
+            return []
+        with self.open() as wh:
+            return list_imports(wh.backend.con, limit)
+
+    def quarantined_files(self) -> list[Any]:
+        """Every file with refused rows (:func:`kaoping.ingest.quarantine_files`)."""
+        from kaoping.ingest import quarantine_files
+
+        if not self.path.exists():
+            return []
+        with self.open() as wh:
+            return quarantine_files(wh.backend.con)
+
+    def quarantine(
+        self, *, import_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[int, list[Any]]:
+        """(how many quarantined values, ``limit`` of them from ``offset``), of one file's
+        import or of every file."""
+        from kaoping.ingest import count_quarantine, list_quarantine
+
+        if not self.path.exists():
+            return 0, []
+        with self.open() as wh:
+            con = wh.backend.con
+            return (count_quarantine(con, import_id=import_id),
+                    list_quarantine(con, limit=limit, offset=offset, import_id=import_id))

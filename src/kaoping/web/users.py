@@ -220,6 +220,26 @@ def remove_user(session: Session, user: User) -> None:
     session.flush()
 
 
+#: the account changes of ``kaoping users`` and the logins page
+ACCOUNT_ACTIONS = ("passwd", "disable", "enable", "remove", "revoke")
+
+
+def change_account(session: Session, username: str, action: str, password: str = "") -> None:
+    """Apply one of :data:`ACCOUNT_ACTIONS` to the user called ``username`` (UserError if
+    there is none, or the new password is refused)."""
+    user = find_user(session, username)
+    if action == "passwd":
+        set_password(session, user, password)
+    elif action in ("disable", "enable"):
+        set_active(session, user, action == "enable")
+    elif action == "remove":
+        remove_user(session, user)
+    elif action == "revoke":
+        revoke_tokens(session, user)
+    else:
+        raise UserError(f"unknown account change {action!r}: use {', '.join(ACCOUNT_ACTIONS)}")
+
+
 def find_user(session: Session, username: str) -> User:
     """The user called ``username``; UserError if there is none."""
     user = session.scalar(select(User).where(User.username == username))
