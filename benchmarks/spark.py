@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--driver-memory", default="4g")
     args = parser.parse_args()
     indicators = list(load_catalogue().indicators)
 
@@ -75,7 +76,9 @@ def main() -> None:
         duckdb_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        session = spark_session(args.master, {"spark.ui.enabled": "false"})
+        # the driver's default 1 GB does not hold the broadcast organ x period grid
+        conf = {"spark.ui.enabled": "false", "spark.driver.memory": args.driver_memory}
+        session = spark_session(args.master, conf)
         session.sparkContext.setLogLevel("ERROR")
         start_s = time.perf_counter() - t0
         t0 = time.perf_counter()

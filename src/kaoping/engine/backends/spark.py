@@ -182,6 +182,11 @@ class SparkCompute:
     def write(self, df: DataFrame, path: str, *, small: bool = False) -> None:
         (df.coalesce(1) if small else df).write.mode("errorifexists").parquet(path)
 
+    def write_empty(self, columns: Mapping[str, str], path: str) -> None:
+        """Write an empty table of ``columns`` (name -> DuckDB type) to ``path``."""
+        schema = ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in columns.items())
+        self.write(self.session.createDataFrame([], schema=schema), path)
+
     def write_frame(self, frame: pd.DataFrame, columns: Mapping[str, str], path: str) -> None:
         """Write the pandas ``frame``'s ``columns`` (name -> DuckDB type) to ``path``."""
         schema = pa.schema([(c, _ARROW_TYPES[t]) for c, t in columns.items()])
@@ -237,7 +242,7 @@ class ParquetStaging:
                 self.engine.session.createDataFrame([], schema=schema), self._path(name)
             )
         else:
-            self.engine.write_expr(_typed(figures, types), self._path(name))
+            self.engine.write_expr(_typed(figures, types).order_by("pid"), self._path(name))
 
     def discard(self) -> None:
         if self.engine.exists(self.dir):
@@ -278,7 +283,15 @@ class ParquetStaging:
                 for i in range(len(self.plan.parts))
             ]
             rows += indicator_row_count(self.plan, staged, pids)
+        prosecutors = store.prosecutor_rows_expr(engine.ibis, self.plan, self.prefix)
+        where = self._path(names.PROSECUTOR_ROWS_TABLE)
+        if prosecutors is None:
+            engine.write_empty(store.PROSECUTOR_ROWS_COLUMNS, where)
+        else:
+            engine.write_expr(prosecutors, where)
+        self._register(names.PROSECUTOR_ROWS_TABLE)
         organ = store.organ_figures_expr(engine.ibis, self.plan, pids, self.prefix)
+        organ = organ.order_by("pid", "subject_key")
         engine.write_expr(organ, self._path(names.ORGAN_FIGURES_TABLE))
         rows += self._register(names.ORGAN_FIGURES_TABLE).count()
         finished = datetime.now()
@@ -310,25 +323,17 @@ class ParquetStaging:
 
         from kaoping.engine import store
 
-        engine = self.engine
+        engine, prefix = self.engine, self.prefix
 
         class Written:
             """``.table(name)``: an unbound table of the written table's schema, so that
             the SQL names the table, not a Spark view."""
 
             def table(self, name: str) -> ir.Table:
-                schema = engine.ibis.table(engine_prefix + name).schema()
+                schema = engine.ibis.table(prefix + name).schema()
                 return ibis.table(schema, name=name)
 
-        engine_prefix = self.prefix
-        written = Written()
-        views = {
-            store.ORGAN_RESULTS: store.organ_results_expr(written),
-            store.PROSECUTOR_RESULTS: store.prosecutor_results_expr(written, self.plan),
-        }
-        out = {name: ibis.to_sql(expr, dialect="duckdb") for name, expr in views.items()}
-        out[store.RESULTS_TABLE] = " UNION ALL ".join(f'SELECT * FROM "{n}"' for n in views)
-        return out
+        return store.views_sql(Written(), self.plan)
 
 
 # --- the canonical tables ---------------------------------------------------------------
