@@ -4,7 +4,8 @@
 # show Chinese rather than boxes. kaoping itself needs no system font: its reports use the
 # Noto Sans SC / Noto Serif SC files of the pylopdf-fonts-zh-cn wheel that
 # `pip install -e .` installs (docs/reports.md). Installs only what is missing, so a
-# prepared machine pays nothing. PostgreSQL is for the application-database tests.
+# prepared machine pays nothing. PostgreSQL is for the application-database tests, Java
+# for the Spark engine's.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -13,6 +14,8 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # a PostgreSQL server for the tests of the application database on PostgreSQL
 # (tests/operations/conftest.py starts a throwaway one)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+# Java 17 for the Spark engine's tests (tests/spark; pyspark comes with the dev extra)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 if ((${#need[@]})); then
     echo "installing Debian packages: ${need[*]}"
     sudo_cmd=()

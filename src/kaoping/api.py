@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import ibis.backends.duckdb
     import pandas as pd
 
+    from kaoping.engine.backends import ComputeBackend
     from kaoping.engine.compute import ComputeSummary, ProgressCallback
     from kaoping.engine.explain import Explanation
     from kaoping.engine.freshness import Freshness
@@ -58,12 +59,20 @@ class Warehouse:
         path: Path | str | None = None,
         *,
         catalogue: Catalogue | Sequence[Indicator] | None = None,
+        results: Path | str | None = None,
     ) -> None:
         if path is None:
             from kaoping.settings import get_settings
 
             path = get_settings().db
+        if results is None:
+            from kaoping.warehouse import results_dir
+
+            results = results_dir()
         self.path = Path(path)
+        #: a directory of Parquet results (a Spark computation's) read instead of the
+        #: warehouse file's (:mod:`kaoping.engine.backends.parquet`)
+        self.results = Path(results) if results is not None else None
         self._catalogue = (
             Catalogue(indicators=list(catalogue))
             if catalogue is not None and not isinstance(catalogue, Catalogue)
@@ -121,10 +130,26 @@ class Warehouse:
         if self._con is not None:
             return self._con
         self.close()
+        if self.results is not None:
+            from kaoping.engine.backends.parquet import open_results
+
+            token = version_token(self._published())
+            self._con, _ = open_results(self.results)
+            self._token = token
+            return self._con
         token = version_token(self.path)
         self._con = connect(self.path, read_only=True)
         self._token = token
         return self._con
+
+    def _published(self) -> Path:
+        """The file whose version is the version read: the warehouse, or the newest
+        manifest of the Parquet results."""
+        if self.results is None:
+            return self.path
+        from kaoping.engine.backends.parquet import latest_manifest_path
+
+        return latest_manifest_path(self.results)
 
     @property
     def version(self) -> tuple[int, int, int] | None:
@@ -137,7 +162,7 @@ class Warehouse:
         consistent figures across several reads calls this between them, not during."""
         from kaoping.versions import version_token
 
-        if self._con is None or version_token(self.path) == self._token:
+        if self._con is None or version_token(self._published()) == self._token:
             return False
         self.close()
         return True
@@ -268,6 +293,7 @@ class Warehouse:
         progress: ProgressCallback | None = None,
         prosecutor_periods: Collection[str] | None = None,
         on_wait: Callable[[str], None] | None = None,
+        engine: ComputeBackend | None = None,
     ) -> ComputeSummary:
         """Compute the catalogue (or the ``indicators`` named), store and publish the
         results.
@@ -277,6 +303,8 @@ class Warehouse:
         month, quarter, half, year, ytd; an empty list computes organs only). When
         another import or computation is writing, this waits for it (``on_wait`` is told).
         Readers see the previous results until this one is published, then these.
+        ``engine`` computes elsewhere than in the warehouse file -- on Spark, into Parquet
+        results (:mod:`kaoping.engine.backends`).
         """
         from kaoping.engine.compute import compute
         from kaoping.engine.periods import PeriodKind
@@ -288,6 +316,9 @@ class Warehouse:
             else list(self.catalogue.indicators)
         )
         kinds = tuple(PeriodKind) if prosecutor_periods is None else tuple(prosecutor_periods)
+        if engine is not None:
+            self.close()
+            return compute(engine, chosen, years=years, progress=progress, prosecutor_periods=kinds)
         if not self.path.exists():
             raise FileNotFoundError(
                 f"no warehouse at {self.path}: run `kaoping import` (or `kaoping demo`) first"

@@ -13,6 +13,15 @@ class Settings(BaseSettings):
 
     #: The DuckDB warehouse file. Relative paths are taken from the working directory.
     db: Path = Path("kaoping.duckdb")
+    #: A directory of Parquet results (``kaoping compute --engine spark --results DIR``)
+    #: that readers read instead of the warehouse file's results; unset, the file's.
+    results: Path | None = None
+    #: The engine ``kaoping compute`` runs on: ``duckdb`` (the warehouse file) or ``spark``.
+    engine: str = "duckdb"
+    #: Spark's master URL for ``--engine spark``: local[2], yarn, spark://host:7077, k8s://...
+    spark_master: str = "local[*]"
+    #: Where ``--engine spark`` reads the canonical tables (a directory of Parquet).
+    source: str | None = None
     #: SQLAlchemy URL of the application database (users, manual items, objections, audit)
     app_db: str = "sqlite:///kaoping-app.db"
 

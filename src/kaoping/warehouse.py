@@ -10,6 +10,7 @@ importer (delete-then-insert inside one transaction) and checked by the tests.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,6 +102,26 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
+def results_dir() -> Path | None:
+    """``KAOPING_RESULTS``: a directory of Parquet results (a Spark computation's,
+    docs/spark.md) that every reader reads instead of the warehouse file's. Read from the
+    environment directly: a point read should not pay for the settings machinery."""
+    raw = os.environ.get("KAOPING_RESULTS", "")
+    return Path(raw) if raw else None
+
+
+def connect_reader(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for a reader: over the newest published Parquet run of
+    :func:`results_dir` when set (:func:`kaoping.engine.backends.parquet.open_results`),
+    else to the warehouse file at ``path``."""
+    results = results_dir()
+    if results is None:
+        return connect(path, read_only=True)
+    from kaoping.engine.backends.parquet import open_results
+
+    return open_results(results)[0]
+
+
 @contextmanager
 def opened(path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(path, read_only=read_only)
@@ -138,6 +159,30 @@ def ibis_connection(con: duckdb.DuckDBPyConnection) -> ibis.backends.duckdb.Back
     import ibis
 
     return ibis.duckdb.from_connection(con)
+
+
+def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:
+    """Write every canonical table to ``directory/TABLE.parquet``, with the data version
+    beside them (``_kaoping.json``): the source a Spark computation reads
+    (:mod:`kaoping.engine.backends.spark`). Returns table name -> file."""
+    import json
+
+    from kaoping.engine.backends.parquet import META_FILE
+
+    directory.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    for name in TABLES:
+        path = directory / f"{name}.parquet"
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{target}' (FORMAT parquet)")
+        out[name] = path
+    changed = data_changed_at(con)
+    meta = {
+        DATA_VERSION: data_version(con),
+        DATA_CHANGED_AT: changed.isoformat() if changed else None,
+    }
+    (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    return out
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -170,7 +170,7 @@ def compute_run(
     ``items`` are the manual items to count (the caller reads them from the application
     database; items of subjects outside the run are ignored).
     """
-    from kaoping.warehouse import connect, ibis_connection
+    from kaoping.warehouse import connect_reader, ibis_connection
 
     p = parse_period(period)
     if catalogue is None:
@@ -178,7 +178,7 @@ def compute_run(
 
         catalogue = load_catalogue()
     definitions = _definitions(scheme, catalogue)
-    con = connect(warehouse, read_only=True)
+    con = connect_reader(warehouse)
     try:
         wh.check_fresh(con)
         scope = resolve_scope(con, scheme, p, organ)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.panel import Panel
@@ -37,6 +37,14 @@ OrganOption = Annotated[
 ProsecutorOption = Annotated[
     str | None, typer.Option("--prosecutor", help="A prosecutor id instead of an organ.")
 ]
+ResultsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--results",
+        help="Read the Parquet results of a Spark computation in this directory "
+        "[env: KAOPING_RESULTS].",
+    ),
+]
 PeriodOption = Annotated[
     str,
     typer.Option("--period", help="2020, 2020-H1, 2020-Q3, 2020-06 or 2020-01..2020-09."),
@@ -44,7 +52,9 @@ PeriodOption = Annotated[
 
 
 @contextmanager
-def _warehouse(db: Path | None, catalogue: list[Path] | None) -> Iterator[Warehouse]:
+def _warehouse(
+    db: Path | None, catalogue: list[Path] | None, results: Path | None = None
+) -> Iterator[Warehouse]:
     """Open the warehouse with its catalogue; turn user mistakes into one-line errors."""
     from kaoping.api import Warehouse
     from kaoping.catalogue import CatalogueError, load_catalogue
@@ -59,7 +69,7 @@ def _warehouse(db: Path | None, catalogue: list[Path] | None) -> Iterator[Wareho
         raise fail("the catalogue did not load") from None
     path = resolve_db(db)
     try:
-        with Warehouse(path, catalogue=cat) as wh:
+        with Warehouse(path, catalogue=cat, results=results) as wh:
             yield wh
     except KeyError as exc:
         raise fail(str(exc.args[0]) if exc.args else str(exc)) from None
@@ -75,6 +85,34 @@ def _years(text: str | None) -> tuple[int, ...] | None:
     try:
         return parse_years(text)
     except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def _spark_options(
+    source: str | None, results: str | None, master: str, conf: list[str] | None
+) -> tuple[str, str, str, dict[str, str]]:
+    """(source, results, master, conf) of ``--engine spark``, or a one-line error."""
+    if not source:
+        raise fail("--engine spark needs --source DIR (the canonical tables as Parquet)")
+    if not results:
+        raise fail("--engine spark needs --results DIR (where the results are published)")
+    settings: dict[str, str] = {}
+    for item in conf or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--spark-conf {item!r}: expected key=value")
+        settings[key.strip()] = value.strip()
+    return source, results, master, settings
+
+
+def _spark_engine(source: str, results: str, master: str, conf: dict[str, str]) -> Any:
+    try:
+        from kaoping.engine.backends.spark import SparkCompute, spark_session
+    except ImportError as exc:  # pyspark is an extra
+        raise fail(f"--engine spark needs pyspark: pip install 'kaoping[spark]' ({exc})") from None
+    try:
+        return SparkCompute(spark_session(master, conf), source, results)
+    except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc)) from None
 
 
@@ -110,6 +148,40 @@ def compute(
         ),
     ] = None,
     catalogue: CatalogueOption = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="duckdb (the warehouse file) or spark [env: KAOPING_ENGINE]."
+        ),
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="Spark master URL: local[2], yarn, spark://host:7077, k8s://... "
+            "[env: KAOPING_SPARK_MASTER; default local[*]].",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="--engine spark: the directory of Parquet canonical tables "
+            "(`kaoping export --parquet DIR`) [env: KAOPING_SOURCE].",
+        ),
+    ] = None,
+    results: Annotated[
+        str | None,
+        typer.Option(
+            "--results",
+            help="--engine spark: the directory the Parquet results are published to "
+            "[env: KAOPING_RESULTS].",
+        ),
+    ] = None,
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option("--spark-conf", help="A Spark setting key=value (repeatable)."),
+    ] = None,
 ) -> None:
     """Compute every indicator for every organ, prosecutor and period, and store them."""
     from rich.progress import (
@@ -121,9 +193,21 @@ def compute(
         TimeElapsedColumn,
     )
 
+    from kaoping.settings import get_settings
+
     chosen_years = _years(years)
     kinds = _kinds(prosecutor_periods)
-    with _warehouse(db, catalogue) as wh:
+    settings = get_settings()
+    engine = (engine or settings.engine).lower()
+    if engine not in ("duckdb", "spark"):
+        raise fail(f"unknown engine {engine!r}: duckdb or spark")
+    spark = None
+    if engine == "spark":
+        where = results or (str(settings.results) if settings.results else None)
+        spark = _spark_options(
+            source or settings.source, where, spark_master or settings.spark_master, spark_conf
+        )
+    with _warehouse(db, catalogue, Path(spark[1]) if spark else None) as wh:
         columns = (
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -137,15 +221,18 @@ def compute(
             def progress(description: str, step: int, total: int) -> None:
                 bar.update(task, description=description, completed=step, total=total)
 
+            bar.update(task, description="starting Spark" if spark else "starting")
             summary = wh.compute(
                 years=chosen_years,
                 indicators=indicator,
                 progress=progress,
                 prosecutor_periods=kinds,
                 on_wait=lambda message: bar.console.print(message, highlight=False),
+                engine=_spark_engine(*spark) if spark else None,
             )
             bar.update(task, description="done", completed=bar.tasks[0].total or 0)
-    table = Table(title=f"kaoping compute → {wh.path}", show_header=False)
+    target = spark[1] if spark else wh.path
+    table = Table(title=f"kaoping compute → {target}", show_header=False)
     table.add_row("years", ", ".join(str(y) for y in summary.years))
     table.add_row("indicators", str(summary.indicators))
     table.add_row("organs", f"{summary.organs:,}")
@@ -222,10 +309,11 @@ def show(
     prosecutor: ProsecutorOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = None,
+    results: ResultsOption = None,
     catalogue: CatalogueOption = None,
 ) -> None:
     """Print one indicator for one organ (or prosecutor) and period."""
-    with _warehouse(db, catalogue) as wh:
+    with _warehouse(db, catalogue, results) as wh:
         value = wh.indicator(indicator, organ=organ, prosecutor=prosecutor, period=period)
         stale = value.source == "stored" and wh.stale
         fresh = wh.freshness()
@@ -261,10 +349,11 @@ def explain(
         Path | None, typer.Option("--out", help="Write every record to this CSV file.")
     ] = None,
     db: DbOption = None,
+    results: ResultsOption = None,
     catalogue: CatalogueOption = None,
 ) -> None:
     """List the records behind a figure and its definition, so it can be recounted by hand."""
-    with _warehouse(db, catalogue) as wh:
+    with _warehouse(db, catalogue, results) as wh:
         e = wh.explain(indicator, organ=organ, prosecutor=prosecutor, period=period, limit=limit)
         written = e.to_csv(out, wh.backend) if out is not None else None
         fresh = wh.freshness()
@@ -301,3 +390,23 @@ def explain(
     console.print(v.sentence("en"))
     if written is not None:
         console.print(f"wrote {written:,} records to {out}")
+
+
+@app.command()
+def export(
+    parquet: Annotated[
+        Path,
+        typer.Option("--parquet", help="Directory to write one TABLE.parquet per table to."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Export the canonical tables as Parquet: what `kaoping compute --engine spark` reads."""
+    from kaoping.warehouse import export_parquet, opened
+
+    path = resolve_db(db)
+    try:
+        with opened(path, read_only=True) as con:
+            written = export_parquet(con, parquet)
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"wrote {len(written)} tables to [bold]{parquet}[/]")

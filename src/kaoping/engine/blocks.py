@@ -11,17 +11,18 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import duckdb
     import ibis.expr.types as ir
+
+    from kaoping.engine.backends import ComputeBackend
 
 __all__ = ["Temp", "conform", "sums"]
 
 
 class Temp:
-    """Temporary tables of one run, dropped at the end whatever happens."""
+    """Intermediate tables of one run, dropped at the end whatever happens."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, backend: Any) -> None:
-        self.con, self.backend = con, backend
+    def __init__(self, backend: ComputeBackend) -> None:
+        self.backend = backend
         self.prefix = f"__kaoping_{uuid.uuid4().hex[:8]}_"
         self.names: list[str] = []
         self.made = 0
@@ -30,7 +31,7 @@ class Temp:
         """Materialise ``expr`` (a query used more than once, or a plan worth cutting)."""
         full = f"{self.prefix}{self.made}_{name}"
         self.made += 1
-        table: ir.Table = self.backend.create_table(full, expr, temp=True)
+        table = self.backend.materialise(full, expr)
         self.names.append(full)
         return table
 
@@ -40,9 +41,7 @@ class Temp:
 
     def drop(self, since: int = 0) -> None:
         """Drop the tables kept since ``since`` (all by default), freeing their memory."""
-        # ibis's drop_table is broken with sqlglot 30, so the cleanup speaks DuckDB
-        for name in self.names[since:]:
-            self.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+        self.backend.drop(self.names[since:])
         del self.names[since:]
 
 

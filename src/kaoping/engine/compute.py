@@ -49,13 +49,14 @@ from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
 from kaoping.engine.periods import Period, PeriodKind, standard_periods
 from kaoping.engine.periodsums import KIND_CODES, period_ids, standard_sums
 from kaoping.engine.stats import params_frame
-from kaoping.warehouse import data_version
 
 if TYPE_CHECKING:
     import duckdb
     import ibis.backends.duckdb
     import ibis.expr.types as ir
     import pandas as pd
+
+    from kaoping.engine.backends import ComputeBackend
 
 __all__ = [
     "ComputeSummary",
@@ -146,21 +147,19 @@ class _Cube:
 class _Run:
     def __init__(
         self,
-        con: duckdb.DuckDBPyConnection,
+        engine: ComputeBackend,
         indicators: Sequence[Indicator],
         years: Sequence[int] | None,
         progress: ProgressCallback | None,
         prosecutor_periods: Collection[PeriodKind],
     ) -> None:
-        from kaoping.warehouse import ibis_connection
-
         self.prosecutor_kinds = frozenset(PeriodKind(k) for k in prosecutor_periods)
-        self.con = con
-        self.backend = ibis_connection(con)
+        self.engine = engine
+        self.backend = engine.ibis
         self.plan: Plan = make_plan(indicators)
         self.requested_years = tuple(sorted(set(years))) if years else None
         self.progress = progress
-        self.temp = Temp(con, self.backend)
+        self.temp = Temp(engine)
         self.timings: list[tuple[str, float]] = []
         self.cubes: list[_Cube] = []
         #: count_distinct column -> distinct (cell, value) rows found in several cells
@@ -371,7 +370,7 @@ class _Run:
             for y in every_year
         ]
         subjects = pd.concat([organs, prosecutors], ignore_index=True)
-        keyed = store.subject_keys(self.con, subjects, keep_stored=bool(kept))
+        keyed = self.engine.subject_keys(subjects, keep_stored=bool(kept))
         current = keyed.merge(subjects[["subject_type", "subject"]], on=["subject_type", "subject"])
         dims = store.Dimensions(
             subjects=keyed,
@@ -384,16 +383,15 @@ class _Run:
     # --- the whole run ----------------------------------------------------------------
 
     def run(self) -> ComputeSummary:
+        with self.engine.tuned():
+            return self._run()
+
+    def _run(self) -> ComputeSummary:
         import ibis
 
         started = datetime.now()
         run_id = uuid.uuid4().hex
         staging = None
-        # the results need no particular row order; not keeping one lets DuckDB insert in
-        # parallel and with less memory
-        order = self.con.execute("SELECT current_setting('preserve_insertion_order')")
-        keep_order = bool(order.fetchall()[0][0])
-        self.con.execute("SET preserve_insertion_order = false")
         try:
             self.step("organ hierarchy and years")
             hierarchy = load_organs(self.backend)
@@ -405,7 +403,7 @@ class _Run:
             # the figures of the year before a target year are stored too, for the
             # year-on-year comparison -- unless they are stored already, as a year a
             # partial computation keeps
-            stored = store.stored_years(self.con) if self.requested_years else set()
+            stored = self.engine.stored_years() if self.requested_years else set()
             kept = stored - set(target)
             before = sorted({y - 1 for y in target} - set(target) - kept)
             every = tuple(periods + standard_periods(before))
@@ -430,7 +428,7 @@ class _Run:
                 ),
             )
 
-            staging = store.Staging(self.con, self.backend, self.plan)
+            staging = self.engine.staging(self.plan, run_id)
             wanted = {
                 i
                 for ind in self.plan.indicators
@@ -459,7 +457,7 @@ class _Run:
                     "indicators": len(self.plan.indicators),
                     "catalogue_digest": catalogue_digest(self.plan.indicators),
                     "summary": {"steps": self.timings},
-                    "data_version": data_version(self.con),
+                    "data_version": self.engine.data_version(),
                 },
             )
             staging = None
@@ -469,7 +467,6 @@ class _Run:
             if staging is not None:
                 staging.discard()
             self.temp.drop()
-            self.con.execute(f"SET preserve_insertion_order = {str(keep_order).lower()}")
         return ComputeSummary(
             run_id=run_id,
             years=tuple(target),
@@ -507,7 +504,7 @@ def _join_on_grid(base: ir.Table, per: ir.Table, cols: Sequence[str]) -> ir.Tabl
 
 
 def compute(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | ComputeBackend,
     indicators: Sequence[Indicator],
     *,
     years: Sequence[int] | None = None,
@@ -522,9 +519,15 @@ def compute(
     everything replaced. ``prosecutor_periods`` names the kinds
     of period (``month``, ``quarter``, ``half``, ``year``, ``ytd``) computed per
     prosecutor -- all by default, none when empty: prosecutors hold most of the rows, so
-    this is the knob for a quicker run. ``con`` must be writable.
+    this is the knob for a quicker run. ``con`` is a writable DuckDB warehouse, or
+    another engine to compute on (:mod:`kaoping.engine.backends`).
     """
+    import duckdb
+
+    from kaoping.engine.backends.duckdb import DuckDBCompute
+
     if not indicators:
         raise ValueError("no indicators to compute")
     kinds = [PeriodKind(k) for k in prosecutor_periods]
-    return _Run(con, indicators, years, progress, kinds).run()
+    engine = DuckDBCompute(con) if isinstance(con, duckdb.DuckDBPyConnection) else con
+    return _Run(engine, indicators, years, progress, kinds).run()

@@ -43,7 +43,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -351,13 +351,28 @@ def _prosecutor_expr(
 
 
 #: the columns of :data:`PROSECUTOR_ROWS_TABLE`
-_ROWS_COLUMNS = {
+PROSECUTOR_ROWS_COLUMNS = {
     "indicator": "VARCHAR",
     "subject_key": "INTEGER",
     "pid": "INTEGER",
     "numerator": "DOUBLE",
     "denominator": "DOUBLE",
 }
+
+
+def prosecutor_rows_expr(
+    backend: Any, plan: Plan, prefix: str, pids: Sequence[int] | None = None
+) -> ir.Table | None:
+    """The prosecutors' figures (of the periods ``pids``; all by default), one row per
+    indicator (:data:`PROSECUTOR_ROWS_TABLE`), from the cube tables ``prefix`` + name,
+    in period and subject order -- so that a reader's period and subject skip most row
+    groups. None when no indicator has prosecutor rows."""
+    if not has_rows(plan, "prosecutor"):
+        return None
+    tables = _part_tables(backend, plan, "prosecutor", prefix)
+    rows = _typed(indicator_rows(plan, tables, "prosecutor", pids), PROSECUTOR_ROWS_COLUMNS)
+    out: ir.Table = rows.order_by("pid", "subject_key")
+    return out
 
 
 def _write_prosecutor_rows(
@@ -377,24 +392,22 @@ def _write_prosecutor_rows(
     period order, is read in milliseconds, for the price of writing it once (a few
     seconds of a national computation).
     """
-    if not has_rows(plan, "prosecutor"):
-        con.execute(_ddl(name, _ROWS_COLUMNS))
-        return
-    tables = _part_tables(backend, plan, "prosecutor", prefix)
-    rows = _typed(indicator_rows(plan, tables, "prosecutor", pids), _ROWS_COLUMNS)
-    # in period and subject order: a reader's period and subject skip most row groups
-    if pids is None:
-        backend.create_table(name, rows.order_by("pid", "subject_key"))
+    rows = prosecutor_rows_expr(backend, plan, prefix, pids)
+    if rows is None:
+        con.execute(_ddl(name, PROSECUTOR_ROWS_COLUMNS))
+    elif pids is None:
+        backend.create_table(name, rows)
     else:
-        backend.insert(name, rows.order_by("pid", "subject_key"))
+        backend.insert(name, rows)
 
 
-def _create_views(
-    con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend, plan: Plan
-) -> None:
+def views_sql(backend: Any, plan: Plan) -> dict[str, str]:
+    """The results views of ``plan`` (name -> DuckDB SELECT, in the order they are
+    created) over the stored tables ``backend.table(name)`` gives: the DuckDB
+    warehouse's, or tables of the schemas a Parquet run wrote
+    (:mod:`kaoping.engine.backends.spark`)."""
     import ibis
 
-    _drop_results(con)
     views = {
         ORGAN_RESULTS: organ_results_expr(backend),
         PROSECUTOR_RESULTS: prosecutor_results_expr(backend, plan),
@@ -406,10 +419,17 @@ def _create_views(
         PROSECUTOR_UNRANKED: _prosecutor_expr(backend, plan, "", _unranked),
         PROSECUTOR_SCORES: _prosecutor_expr(backend, plan, "", _scores, previous=False),
     }
-    for name, expr in {**views, **point}.items():
-        con.execute(f'CREATE VIEW "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
-    both = " UNION ALL ".join(f'SELECT * FROM "{name}"' for name in views)
-    con.execute(f'CREATE VIEW "{RESULTS_TABLE}" AS {both}')
+    out = {name: ibis.to_sql(expr, dialect="duckdb") for name, expr in {**views, **point}.items()}
+    out[RESULTS_TABLE] = " UNION ALL ".join(f'SELECT * FROM "{name}"' for name in views)
+    return out
+
+
+def _create_views(
+    con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend, plan: Plan
+) -> None:
+    _drop_results(con)
+    for name, sql in views_sql(backend, plan).items():
+        con.execute(f'CREATE VIEW "{name}" AS {sql}')
 
 
 def _drop_results(con: duckdb.DuckDBPyConnection) -> None:

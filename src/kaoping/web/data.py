@@ -156,16 +156,16 @@ class _Snapshot:
     def _new_reader(self) -> Warehouse:
         """A reader on a connection of its own to the version (called under ``_cond``)."""
         from kaoping.api import Warehouse
-        from kaoping.warehouse import connect
+        from kaoping.warehouse import connect_reader, results_dir
 
-        if not self.path.exists():
+        if results_dir() is None and not self.path.exists():
             raise Unavailable(
                 f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
                 "and `kaoping compute`, or start the server with --db FILE"
             )
         catalogue = self._all[0].catalogue if self._all else None
         if self._root is None:
-            self._root = connect(self.path, read_only=True)
+            self._root = connect_reader(self.path)
         wh = Warehouse.over(self.path, self._root.cursor(), self.token, catalogue=catalogue)
         self._all.append(wh)
         return wh

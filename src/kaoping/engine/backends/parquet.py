@@ -1,0 +1,208 @@
+"""Results stored as Parquet: one directory per run, published by a manifest written last.
+
+A results directory holds::
+
+    RESULTS/
+      runs/<run_id>/<table>/part-*.parquet    every stored table of one run
+      manifests/<finished>-<run_id>.json      one per published run, written last
+
+A manifest names the run's tables, the DuckDB SQL of the results views over them
+(``indicator_values`` and its halves, compiled from the same Ibis expressions as the
+DuckDB warehouse's views) and where the canonical tables were read from. A writer
+(:mod:`kaoping.engine.backends.spark`) writes every table of a run first and its
+manifest last, so a reader, which takes the newest manifest, never sees half a run; a
+failed run leaves a directory no manifest names.
+
+Readers read through DuckDB: :func:`open_results` gives an in-memory DuckDB connection
+whose views are the published run's tables (and the canonical tables), so
+``kaoping show``, ``explain``, the API, the pages and the reports read a Spark
+computation exactly as they read a DuckDB warehouse. Only this module knows the layout;
+it imports neither Spark nor Ibis.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "MANIFEST_FORMAT",
+    "META_FILE",
+    "Manifest",
+    "latest_manifest",
+    "latest_manifest_path",
+    "manifest_name",
+    "open_results",
+    "read_meta",
+    "source_candidates",
+    "source_path",
+]
+
+MANIFEST_FORMAT = 1
+RUNS_DIR = "runs"
+MANIFESTS_DIR = "manifests"
+#: beside exported canonical tables: the warehouse's data version at export
+META_FILE = "_kaoping.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A published run (the JSON file's content)."""
+
+    run_id: str
+    finished_at: str
+    #: table name -> its directory, relative to the results directory
+    tables: dict[str, str]
+    #: view name -> DuckDB SELECT over the tables, in the order they are created
+    views: dict[str, str]
+    #: where the canonical tables were read from (a directory of Parquet)
+    source: str
+    data_version: int
+    #: the run as ``compute_runs`` lists it (run_id, started_at, years, summary...)
+    run: dict[str, Any]
+
+    def to_json(self) -> str:
+        body = {"format": MANIFEST_FORMAT, **self.__dict__}
+        return json.dumps(body, ensure_ascii=False, default=_iso)
+
+    @classmethod
+    def from_json(cls, text: str, where: str) -> Manifest:
+        raw: dict[str, Any] = json.loads(text)
+        if raw.get("format") != MANIFEST_FORMAT:
+            raise ValueError(
+                f"{where}: a results manifest of format {raw.get('format')!r}; this "
+                f"kaoping reads format {MANIFEST_FORMAT}"
+            )
+        raw.pop("format")
+        return cls(**raw)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def run_dir(run_id: str) -> str:
+    return f"{RUNS_DIR}/{run_id}"
+
+
+def manifest_name(finished: datetime, run_id: str) -> str:
+    """The manifest's path in the results directory; sorting the names sorts the runs."""
+    return f"{MANIFESTS_DIR}/{finished.strftime('%Y%m%dT%H%M%S%f')}-{run_id}.json"
+
+
+def latest_manifest_path(results: Path | str) -> Path:
+    """The manifest of the newest published run of ``results``."""
+    found = sorted((Path(results) / MANIFESTS_DIR).glob("*.json"))
+    if not found:
+        raise FileNotFoundError(
+            f"no published results in {results}: run `kaoping compute --engine spark "
+            f"--results {results}` first"
+        )
+    return found[-1]
+
+
+def latest_manifest(results: Path | str) -> Manifest:
+    """The newest published run of ``results``."""
+    path = latest_manifest_path(results)
+    return Manifest.from_json(path.read_text(encoding="utf-8"), str(path))
+
+
+def source_candidates(source: Path | str, table: str) -> tuple[str, str]:
+    """Where the canonical table ``table`` may lie in the Parquet directory ``source``: a
+    file ``table.parquet`` (what `kaoping export --parquet` and `kaoping generate` write)
+    or a directory ``table/`` of parts (what a cluster's jobs write)."""
+    base = str(source).rstrip("/")
+    return f"{base}/{table}.parquet", f"{base}/{table}"
+
+
+def source_path(source: Path | str, table: str) -> str | None:
+    """The local file or directory of ``table`` in ``source``, None when neither exists."""
+    for candidate in source_candidates(source, table):
+        if Path(candidate).exists():
+            return candidate
+    return None
+
+
+def read_meta(source: Path | str) -> dict[str, Any]:
+    """The export's metadata (the data version), or {} for Parquet kaoping did not write."""
+    path = Path(str(source)) / META_FILE
+    if "://" in str(source) or not path.exists():
+        return {}
+    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return raw
+
+
+def _quote(path: str) -> str:
+    return "'" + path.replace("'", "''") + "'"
+
+
+def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, path: str) -> None:
+    where = f"{path}/*.parquet" if Path(path).is_dir() else path
+    con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({_quote(where)})')
+
+
+def open_results(results: Path | str) -> tuple[duckdb.DuckDBPyConnection, Manifest]:
+    """An in-memory DuckDB connection over the newest published run of ``results``: its
+    tables, the results views, the canonical tables it was computed from, and the
+    source's data version as ``kaoping_meta`` (so that a reader can tell whether the
+    figures are older than the data)."""
+    import duckdb
+
+    from kaoping.model.schema import TABLES
+    from kaoping.warehouse import DATA_CHANGED_AT, DATA_VERSION
+
+    root = Path(results)
+    manifest = latest_manifest(root)
+    con = duckdb.connect()
+    try:
+        for name, rel in manifest.tables.items():
+            _parquet_view(con, name, str(root / rel))
+        for name, sql in manifest.views.items():
+            con.execute(f'CREATE VIEW "{name}" AS {sql}')
+        for table in TABLES:
+            path = source_path(manifest.source, table)
+            if path is not None:
+                _parquet_view(con, table, path)
+        _runs_table(con, manifest.run)
+        meta = read_meta(manifest.source)
+        con.execute("CREATE TABLE kaoping_meta (key VARCHAR, value VARCHAR)")
+        for key in (DATA_VERSION, DATA_CHANGED_AT):
+            if meta.get(key) is not None:
+                con.execute("INSERT INTO kaoping_meta VALUES (?, ?)", [key, str(meta[key])])
+    except BaseException:
+        con.close()
+        raise
+    return con, manifest
+
+
+def _runs_table(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> None:
+    """``compute_runs`` of the DuckDB warehouse, holding the published run."""
+    from kaoping.engine.results import RUNS_TABLE
+
+    con.execute(
+        f"CREATE TABLE {RUNS_TABLE} (run_id VARCHAR, started_at TIMESTAMP, "
+        "finished_at TIMESTAMP, years VARCHAR, indicators INTEGER, rows_written BIGINT, "
+        "catalogue_digest VARCHAR, summary VARCHAR, data_version BIGINT)"
+    )
+    con.execute(
+        f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run["run_id"],
+            datetime.fromisoformat(str(run["started_at"])),
+            datetime.fromisoformat(str(run["finished_at"])),
+            json.dumps(run["years"]),
+            run["indicators"],
+            run["rows_written"],
+            run["catalogue_digest"],
+            json.dumps(run["summary"]),
+            run.get("data_version"),
+        ],
+    )

@@ -1,0 +1,209 @@
+"""The catalogue on Apache Spark gives the figures DuckDB gives.
+
+All Spark tests live in this one file, so that ``pytest -n 2 --dist loadfile`` runs them
+in one worker with one SparkSession (``local[2]``, one shuffle partition: the data are
+tiny and Spark's cost is per job). Each dataset is computed once on DuckDB (the
+warehouse file) and once on Spark (from the same canonical tables exported as Parquet,
+into Parquet results read back through DuckDB), and the two are compared whole; the
+hand-built warehouse's tests of ``tests/engine/test_compute.py`` -- numbers worked out
+on paper -- then run against the Spark results too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pyspark.sql import SparkSession
+from tests.engine import test_compute as hand
+from tests.engine.engine_data import build_warehouse
+
+from kaoping.api import Warehouse
+from kaoping.engine.backends.parquet import latest_manifest, open_results
+from kaoping.engine.backends.spark import SparkCompute, register_source, spark_session
+from kaoping.engine.compute import compute
+from kaoping.engine.store import RESULTS_COLUMNS
+from kaoping.warehouse import bump_data_version, export_parquet
+
+KEYS = ["indicator", "subject_type", "subject", "period"]
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    session = spark_session(
+        "local[2]",
+        {
+            "spark.sql.shuffle.partitions": "1",
+            "spark.ui.enabled": "false",
+            "spark.sql.adaptive.enabled": "false",
+        },
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(KEYS).reset_index(drop=True)
+
+
+def _values(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return _sorted(con.execute("SELECT * FROM indicator_values").df())
+
+
+@pytest.fixture(scope="module")
+def hand_built(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> tuple[Path, Path]:
+    """The hand-built warehouse of tests/engine, computed on DuckDB in the file and on
+    Spark into Parquet results: (warehouse, results)."""
+    root = tmp_path_factory.mktemp("hand")
+    path = build_warehouse(root / "w.duckdb", hand.PERSONS)
+    with duckdb.connect(str(path)) as con:
+        bump_data_version(con)
+        compute(con, hand.INDICATORS, years=[2019, 2020])
+        export_parquet(con, root / "source")
+    engine = SparkCompute(spark, root / "source", root / "results")
+    compute(engine, hand.INDICATORS, years=[2019, 2020])
+    return path, root / "results"
+
+
+@pytest.fixture(scope="module")
+def results(hand_built: tuple[Path, Path]) -> pd.DataFrame:
+    """The Spark results, as tests/engine/test_compute.py reads DuckDB's."""
+    con, _ = open_results(hand_built[1])
+    with con:
+        frame = con.execute("SELECT * FROM indicator_values").df()
+    return frame.set_index(["indicator", "subject", "period"]).sort_index()
+
+
+# the hand-built warehouse's expectations, worked out on paper, against Spark's results
+test_rate_per_organ_q1 = hand.test_rate_per_organ_q1
+test_previous_year_and_change_in_points = hand.test_previous_year_and_change_in_points
+test_year_to_date_range = hand.test_year_to_date_range
+test_a_month_and_a_half = hand.test_a_month_and_a_half
+test_rollup_parent_is_children_plus_own = hand.test_rollup_parent_is_children_plus_own
+test_every_organ_and_period_is_stored = hand.test_every_organ_and_period_is_stored
+test_wilson_interval = hand.test_wilson_interval
+test_flags = hand.test_flags
+test_ranks_ties_and_direction = hand.test_ranks_ties_and_direction
+test_unreliable_values_are_not_ranked = hand.test_unreliable_values_are_not_ranked
+test_count_change_in_percent = hand.test_count_change_in_percent
+test_distinct_cases_are_not_summed_across_months_or_organs = (
+    hand.test_distinct_cases_are_not_summed_across_months_or_organs
+)
+test_average_days_rolls_up_as_sum_over_count = hand.test_average_days_rolls_up_as_sum_over_count
+test_prosecutors_are_subjects_of_their_own = hand.test_prosecutors_are_subjects_of_their_own
+test_prosecutor_rows_are_sparse = hand.test_prosecutor_rows_are_sparse
+
+
+def test_every_column_of_every_figure_equals_duckdbs(hand_built: tuple[Path, Path]) -> None:
+    path, results = hand_built
+    with duckdb.connect(str(path), read_only=True) as con:
+        on_duckdb = _values(con)
+    con, _ = open_results(results)
+    with con:
+        on_spark = _values(con)
+        described = con.execute("DESCRIBE indicator_values").fetchall()
+    assert [(r[0], r[1]) for r in described] == [(c, t) for c, (t, _) in RESULTS_COLUMNS.items()]
+    assert len(on_spark) == len(on_duckdb) > 1000
+    # flags included; exact equality, NULLs where DuckDB has NULLs
+    pd.testing.assert_frame_equal(on_spark, on_duckdb, check_exact=True)
+
+
+def test_the_warehouse_serves_a_spark_run(hand_built: tuple[Path, Path]) -> None:
+    path, results = hand_built
+    with Warehouse(path, catalogue=hand.INDICATORS, results=results) as wh:
+        v = wh.indicator("nonpros", organ="110100", period="2020-Q1")
+        fresh = wh.freshness()
+    # by hand (tests/engine/test_compute.py, Q1): 110100 has 2 non-prosecutions of 5
+    assert (v.numerator, v.denominator, v.source) == (2, 5, "stored")
+    assert v.value == pytest.approx(2 / 5)
+    # the run recorded the exported data version, so the figures are as new as the data
+    assert not fresh.stale
+    with Warehouse(path, catalogue=hand.INDICATORS) as wh:
+        assert wh.indicator("nonpros", organ="110100", period="2020-Q1") == v
+
+
+def test_the_newest_manifest_is_read_and_a_run_without_one_is_not(
+    hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    shutil.copytree(hand_built[1], results)
+    published = latest_manifest(results)
+    # a run that died before its manifest: its tables are there, nothing names them
+    half = results / "runs" / "dead" / "indicator_organ_figures"
+    half.mkdir(parents=True)
+    pq.write_table(pa.table({"x": [1]}), half / "part-0.parquet")
+    assert latest_manifest(results).run_id == published.run_id
+    # a later manifest is the one read
+    later = json.loads((results / "manifests").glob("*.json").__next__().read_text())
+    later["run_id"] = "later"
+    (results / "manifests" / "99991231T000000000000-later.json").write_text(json.dumps(later))
+    assert latest_manifest(results).run_id == "later"
+    con, manifest = open_results(results)
+    with con:
+        assert manifest.run_id == "later"
+        assert con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0] > 0
+
+
+def test_a_source_column_of_the_wrong_type_is_named(spark: SparkSession, tmp_path: Path) -> None:
+    pq.write_table(pa.table({"organ_code": [1], "parent_code": ["x"]}), tmp_path / "organs.parquet")
+    with pytest.raises(ValueError, match=r"organs\.parquet: column 'organ_code' is bigint, text"):
+        register_source(spark, str(tmp_path), "organs")
+    with pytest.raises(FileNotFoundError, match="no table persons"):
+        register_source(spark, str(tmp_path), "persons")
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+def test_export_writes_every_canonical_table_with_the_data_version(
+    hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+    from kaoping.model.schema import TABLES
+
+    path = hand_built[0]
+    result = CliRunner().invoke(app, ["export", "--parquet", str(tmp_path), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(path), read_only=True) as con:
+        for name in TABLES:
+            stored = con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+            assert pq.read_metadata(tmp_path / f"{name}.parquet").num_rows == stored, name
+    # bump_data_version ran once on the hand-built warehouse
+    assert json.loads((tmp_path / "_kaoping.json").read_text())["data_version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "--engine spark needs --source DIR"),
+        (["--source", "{empty}"], "--engine spark needs --results DIR"),
+        (["--source", "{empty}", "--results", "{empty}/r"], "no table organs"),
+        (
+            ["--source", "{empty}", "--results", "{empty}/r", "--spark-conf", "x"],
+            "--spark-conf 'x': expected key=value",
+        ),
+    ],
+)
+def test_compute_on_spark_names_what_is_missing(
+    spark: SparkSession, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    args = [a.replace("{empty}", str(tmp_path)) for a in extra]
+    result = CliRunner().invoke(
+        app, ["compute", "--engine", "spark", "--spark-master", "local[2]", *args]
+    )
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
