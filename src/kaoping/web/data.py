@@ -600,19 +600,27 @@ class WebData:
         self, organs: Sequence[str], period: str, *, limit: int = 200
     ) -> list[dict[str, Any]]:
         """Stored organ figures of ``period`` with at least one flag (the warnings)."""
+        with self.open() as wh:
+            q = self._flagged(wh, organs, period).order_by(["level", "subject", "indicator"])
+            frame = wh.backend.execute(q.limit(limit))
+            return self._warning_rows(wh, frame)
+
+    def _flagged(self, wh: Warehouse, organs: Sequence[str], period: str) -> Any:
+        """The stored organ figures of ``period`` with a flag, of ``organs``."""
         from kaoping.engine.results import has_results, unranked_table
 
-        with self.open() as wh:
-            if not has_results(wh.backend.con):
-                raise Unavailable("no stored results: run `kaoping compute` first")
-            t = wh.table(unranked_table(wh.backend.con, "organ"))  # flags need no ranks
-            conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
-            if set(organs) != set(self._tree()[0]):
-                # a list of every organ compiles to a slow IN; "all organs" needs no filter
-                conds.append(t.subject.isin(list(organs)))
-            q = t.filter(*conds).order_by(["level", "subject", "indicator"]).limit(limit)
-            frame = wh.backend.execute(q)
-            names = wh.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
+        if not has_results(wh.backend.con):
+            raise Unavailable("no stored results: run `kaoping compute` first")
+        t = wh.table(unranked_table(wh.backend.con, "organ"))  # flags need no ranks
+        conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
+        if set(organs) != set(self._tree()[0]):
+            # a list of every organ compiles to a slow IN; "all organs" needs no filter
+            conds.append(t.subject.isin(list(organs)))
+        return t.filter(*conds)
+
+    @staticmethod
+    def _warning_rows(wh: Warehouse, frame: pd.DataFrame) -> list[dict[str, Any]]:
+        names = wh.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
         frame = frame.merge(names, on="organ_code", how="left")
         cols = ["indicator", "subject", "organ_code", "level", "name_zh", "name_en", "period",
                 "value", "numerator", "denominator", "previous", "change", "change_unit"]
@@ -743,16 +751,8 @@ class WebData:
         one page of rows."""
         import ibis
 
-        from kaoping.engine.store import has_results, results_table
-
         with self.open() as wh:
-            if not has_results(wh.backend.con):
-                raise Unavailable("no stored results: run `kaoping compute` first")
-            t = wh.table(results_table("organ"))
-            conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
-            if set(organs) != set(self._tree()[0]):
-                conds.append(t.subject.isin(list(organs)))
-            flagged = t.filter(*conds)
+            flagged = self._flagged(wh, organs, period)
             severity = ibis.literal(0)
             for flag, weight in self.FLAG_SEVERITY.items():
                 severity = severity + flagged.flags.contains(flag).cast("int32") * weight
@@ -760,15 +760,7 @@ class WebData:
             q = (flagged.mutate(severity=severity)
                  .order_by([ibis.desc("severity"), "level", "subject", "indicator"])
                  .limit(limit, offset=offset))
-            frame = wh.backend.execute(q)
-            names = wh.hierarchy.organs[["organ_code", "name_zh", "name_en"]]
-        frame = frame.merge(names, on="organ_code", how="left")
-        cols = ["indicator", "subject", "organ_code", "level", "name_zh", "name_en", "period",
-                "value", "numerator", "denominator", "previous", "change", "change_unit"]
-        out = _rows(frame, cols)
-        for row, f in zip(out, frame["flags"], strict=True):
-            row["flags"] = _flags(f)
-        return total, out
+            return total, self._warning_rows(wh, wh.backend.execute(q))
 
     @_per_version
     def search_prosecutors(self, text: str, *, limit: int) -> list[dict[str, Any]]:
