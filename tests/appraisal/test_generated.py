@@ -362,3 +362,60 @@ def test_a_briefing_quotes_the_grades_the_office_above_published(
     assert b.prosecutors is not None and b.prosecutors.run_id == pros_run.run_id
     own = {r.subject: r.grade for r in pros_run.results if r.organ_code == city}
     assert {r.subject: r.grade for r in b.prosecutors.results} == own
+
+
+def test_the_briefing_annex_lists_the_detections_of_the_organ_and_below(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    from kaoping.detect import detect
+    from kaoping.detect.annex import annex
+    from kaoping.warehouse import connect
+
+    con = connect(warehouse, read_only=True)
+    try:
+        rows = annex(con, PROVINCE, "2020")
+        every = detect(con, "2020")
+    finally:
+        con.close()
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        parent = dict(c.execute("SELECT organ_code, parent_code FROM organs").fetchall())
+
+    def below(code: str | None) -> bool:
+        while code is not None:
+            if code == PROVINCE:
+                return True
+            code = parent.get(code)
+        return False
+
+    assert len(rows) == sum(below(d.organ_code) for d in every)
+    # rendering: two detections made by hand (this small warehouse may show none)
+    from kaoping.detect.annex import AnnexRow
+
+    rows = [
+        AnnexRow("rush", "期末突击结案", "Period-end rush", "440103", "荔湾区人民检察院",
+                 "Liwan", "12月最后一周结案占全年21%", "21% concluded in the last week",
+                 0.012, 37, "", ""),
+        AnnexRow("perfection", "异常完美", "Implausible perfection", "440104",
+                 "越秀区人民检察院", "Yuexiu", "不起诉率0%（分母120）", "0% of 120", 0.0004, 120,
+                 "", ""),
+    ]
+    text = build_briefing(warehouse, "2020", organ=PROVINCE, annex=rows).text
+    assert "附件：可能的数据异常" in text
+    section = text.split("附件：可能的数据异常", 1)[1].split("\n---", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(table) == 1 + len(rows)  # the header and one row per detection
+    for r in rows:
+        assert r.organ_name in section and r.summary_zh in section and r.detector_zh in section
+        assert f"| {r.record_count} |" in section
+    empty = build_briefing(warehouse, "2020", organ=PROVINCE, annex=[]).text
+    assert "本期未检出需要复核的数据异常。" in empty
+    assert "可能的数据异常" not in build_briefing(warehouse, "2020", organ=PROVINCE).text
+    # the CLI's briefing has the annex unless asked not to
+    cli = invoke("brief", "--period", "2020", "--organ", PROVINCE, "--db", str(warehouse),
+                 "--app-db", f"sqlite:///{tmp_path / 'b.db'}")
+    assert "附件：可能的数据异常" in cli.output
+    bare = invoke("brief", "--period", "2020", "--organ", PROVINCE, "--no-annex", "--db",
+                  str(warehouse), "--app-db", f"sqlite:///{tmp_path / 'b.db'}")
+    assert "可能的数据异常" not in bare.output

@@ -457,6 +457,9 @@ def brief(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
     db: DbOption = None,
     app_db: AppDbOption = None,
+    no_annex: Annotated[bool, typer.Option(
+        "--no-annex", help="Leave out the annex of possible gaming (its tests take seconds).",
+    )] = False,
 ) -> None:
     """Write the briefing (通报) of an organ for a period, as Markdown generated from the data."""
     from kaoping.narrative.briefing import write_briefing
@@ -464,8 +467,10 @@ def brief(
     if lang not in ("zh", "en"):
         raise fail("--lang is zh or en")
     with _errors():
-        text = write_briefing(resolve_db(db), period, organ=organ,
-                              lang="zh" if lang == "zh" else "en", app_engine=_engine(app_db))
+        path = resolve_db(db)
+        text = write_briefing(path, period, organ=organ,
+                              lang="zh" if lang == "zh" else "en", app_engine=_engine(app_db),
+                              annex=None if no_annex else _annex(path, period, organ))
     if out is not None:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}")
@@ -570,3 +575,14 @@ def compare(
         return
     for table in _comparison_tables(cmp, limit):
         console.print(table)
+
+
+def _annex(path: Path, period: str, organ: str | None) -> list[Any]:
+    """The detections of possible gaming of ``organ`` (default: the national organ) and
+    those below it, for the briefing's annex."""
+    from kaoping.api import Warehouse
+    from kaoping.detect.annex import annex
+
+    with Warehouse(path) as wh:
+        code = wh.subject(organ=organ).code
+        return list(annex(wh.backend.con, code, period))

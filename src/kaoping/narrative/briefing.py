@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kaoping.appraisal.results import SubjectResult
     from kaoping.appraisal.runs import Run
     from kaoping.catalogue.models import Catalogue, Indicator
+    from kaoping.detect.annex import AnnexRow
     from kaoping.engine.hierarchy import Hierarchy
     from kaoping.engine.values import IndicatorValue
 
@@ -86,6 +87,16 @@ _T: dict[str, tuple[str, str]] = {
         "{n}名检察官参加考评，等次分布如下。",
         "{n} prosecutors were appraised; their grades are distributed as follows.",
     ),
+    "annex": ("附件：可能的数据异常（供复核）", "Annex: possible gaming (for review)"),
+    "annex_none": (
+        "本期未检出需要复核的数据异常。",
+        "No possible gaming was detected in this period.",
+    ),
+    "annex_intro": (
+        "以下情况由统计检验检出，仅提示可能的数据异常，需结合案卷复核，不作为考评结论。",
+        "The tests below flag possible gaming only: each needs a review of the files and is "
+        "not an appraisal finding.",
+    ),
     "source": (
         "数据来源：kaoping 数据仓库，指标按现行指标目录计算；每个数字可用所附命令复核。",
         "Source: the kaoping warehouse, indicators as the catalogue defines them; "
@@ -138,6 +149,8 @@ class Briefing:
     text: str = ""
     #: why the period has no figures at all (after the data ends), in the briefing's language
     no_data: str | None = None
+    #: the detections of possible gaming for the annex (None: no annex)
+    annex: Sequence[AnnexRow] | None = None
 
 
 # --- reading figures -----------------------------------------------------------------------
@@ -438,6 +451,31 @@ def _prosecutors(b: Briefing) -> list[str]:
     return [*lines, *_table(head, rows), "", _source_line(t, b.lang), ""]
 
 
+def _annex(b: Briefing) -> list[str]:
+    if b.annex is None:
+        return []
+    lines = [f"## {_t('annex', b.lang)}", ""]
+    if not b.annex:
+        return [*lines, _t("annex_none", b.lang), ""]
+    head = (
+        ("检测", "院", "情况", "q 值", "记录数")
+        if b.lang == "zh"
+        else ("Test", "Organ", "What was seen", "q-value", "Records")
+    )
+    zh = b.lang == "zh"
+    rows = [
+        (
+            r.detector_zh if zh else r.detector_en,
+            r.organ_name if zh else r.organ_name_en,
+            (r.summary_zh if zh else r.summary_en).replace("|", "/"),
+            f"{r.q_value:.3g}",
+            str(r.record_count),
+        )
+        for r in b.annex
+    ]
+    return [*lines, _t("annex_intro", b.lang), "", *_table(head, rows), ""]
+
+
 def build_briefing(
     warehouse: Path | str,
     period: str,
@@ -446,8 +484,14 @@ def build_briefing(
     lang: Lang = "zh",
     app_engine: Engine | None = None,
     catalogue: Catalogue | None = None,
+    annex: Sequence[AnnexRow] | None = None,
 ) -> Briefing:
-    """The briefing with its figures (``Briefing.text`` is the Markdown)."""
+    """The briefing with its figures (``Briefing.text`` is the Markdown).
+
+    ``annex``: the detections of possible gaming of the organ and those below it
+    (:func:`kaoping.detect.annex.annex`), rendered as the annex; None leaves it out --
+    the detectors read every organ's records, so a caller that has them (the web
+    server keeps them per data version) passes them rather than have them run again."""
     from kaoping.api import Warehouse
     from kaoping.engine.periods import parse_period
 
@@ -459,7 +503,7 @@ def build_briefing(
         cat = wh.catalogue
         tree = wh.hierarchy
         has_below = bool((tree.organs["parent_code"] == subject.code).any())
-    b = Briefing(subject.code, p.label, lang)
+    b = Briefing(subject.code, p.label, lang, annex=annex)
     b.no_data = next((v.data_reason(lang) for v in every if v.data_note is not None), None)
     values = [v for v in every if v.value is not None]
     by_id = {v.indicator: v for v in values}
@@ -486,6 +530,7 @@ def build_briefing(
     for i, section in enumerate(s for s in sections if s):
         number = f"{_NUMERALS_ZH[i]}、" if lang == "zh" else f"{i + 1}. "
         lines += [section[0].replace("## ", f"## {number}", 1), *section[1:]]
+    lines += _annex(b)
     lines += ["---", "", _t("source", lang)]
     b.text = "\n".join(lines) + "\n"
     return b
@@ -499,8 +544,10 @@ def write_briefing(
     lang: Lang = "zh",
     app_engine: Engine | None = None,
     catalogue: Catalogue | None = None,
+    annex: Sequence[AnnexRow] | None = None,
 ) -> str:
     """The briefing's Markdown text (see :func:`build_briefing`)."""
     return build_briefing(
-        warehouse, period, organ=organ, lang=lang, app_engine=app_engine, catalogue=catalogue
+        warehouse, period, organ=organ, lang=lang, app_engine=app_engine, catalogue=catalogue,
+        annex=annex,
     ).text

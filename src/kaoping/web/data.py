@@ -648,6 +648,20 @@ class WebData:
                       app_engine=app_engine)
         return body, MEDIA_TYPES[kind], default_filename(gathered, kind, language)  # type: ignore[arg-type]
 
+    def _annex(self, organ: str, period: str) -> list[Any] | None:
+        """The briefing's annex: the detections of ``organ`` and the organs below it,
+        from the detections kept per data version (kaoping.web.detect_routes) -- None
+        (no annex) when the period cannot be tested."""
+        from kaoping.detect.annex import annex_rows
+        from kaoping.web.detect_routes import all_detections
+
+        try:
+            found = all_detections(self, period)
+        except (KeyError, ValueError):
+            return None
+        below = self.descendants(organ)
+        return list(annex_rows([d for d in found if d.organ_code in below]))
+
     def briefing(self, organ: str, period: str, lang: str, app_engine: Any) -> str:
         """The narrative briefing's Markdown (kaoping.narrative.briefing), same figures."""
         from kaoping.narrative.briefing import write_briefing
@@ -658,7 +672,8 @@ class WebData:
         try:
             return write_briefing(self.path, period, organ=organ,
                                   lang="en" if lang == "en" else "zh",
-                                  app_engine=app_engine, catalogue=catalogue)
+                                  app_engine=app_engine, catalogue=catalogue,
+                                  annex=self._annex(organ, period))
         except KeyError as exc:
             raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
         except ValueError as exc:
