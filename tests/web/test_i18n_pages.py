@@ -1,16 +1,17 @@
 """Every page speaks one language: no English left in Chinese mode, no Chinese in English.
 
-The pages are discovered from the application's routing table (every GET route that is
-not under ``/api`` or ``/static``), filled with sample parameters of the shared test
-warehouse, and opened as an administrator in both languages, together with the error
-pages a user meets (an unknown organ, an organ outside an officer's scope, a malformed
-period, an out-of-range parameter, a page that does not exist). A new page is walked
-without editing this file; a route whose parameters have no sample fails here until one is
-added to :data:`SAMPLES`.
+The pages are discovered from the application's routing table (every GET route that
+answers HTML: not the API, the static files, a redirect or a download), filled with sample
+parameters of the shared test warehouse, and opened as an administrator in both
+languages, together with the error pages a user meets (an unknown organ, an organ outside
+an officer's scope, a malformed period, an out-of-range parameter, a page that does not
+exist). A new page is walked without editing this file; a route whose parameters have no
+sample fails here until one is added to :func:`samples`.
 
 What counts as untranslated is the text a reader sees (element text and the placeholder,
-title and aria-label attributes; not scripts, styles, ``<code>``, other attributes, or
-what the user typed, marked ``data-user-text``):
+title and aria-label attributes; not scripts, styles, ``<code>`` (ids, keys, syntax), other
+attributes, or user data -- what users typed, their user names and file names -- marked
+``data-user-text``):
 
 - in Chinese mode, an English word of three letters or more, unless it is an id or code
   (contains a digit or an underscore), part of an address (/organs/…), a user name, or in
@@ -27,6 +28,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -36,24 +39,28 @@ from .routes import ROUTES, path_params
 #: English that may stand in a Chinese page: the product, formats, units, standards
 ZH_ALLOWED = frozenset({
     "kaoping", "OpenAPI", "English", "Excel", "Word", "PDF", "xlsx", "docx", "pdf",
-    "Markdown", "UTC", "API", "CSV",
+    "Markdown", "UTC", "API", "CSV", "GBK", "Parquet",
 })
 #: users of the test application database (their names are shown as they are)
 USERS = frozenset({"admin", "officer_a", "officer_b", "leader_m", "leader_m2", "leader_g",
                    "prosecutor", "prosecutor2"})
 
 PAGE_ROUTES = sorted({p for m, p, r in ROUTES if m == "GET" and isinstance(r, APIRoute)
-                      and not p.startswith(("/api", "/static")) and p != "/"})
+                      and getattr(r.response_class, "value", r.response_class) is HTMLResponse
+                      and not p.startswith(("/api", "/static"))})
+#: GET routes outside the API that are not pages: what each answers instead
+NOT_PAGES = {"/": "a redirect to the user's landing page",
+             "/data/quarantine.xlsx": "a workbook download"}
 
 #: text users typed (the test fixtures' objection reason), shown as typed
 USER_TEXT = ("my caseload is wrong",)
 
 
-def samples(s: Subjects, runs: Runs) -> dict[str, str]:
+def samples(s: Subjects, runs: Runs, job_id: str = "") -> dict[str, str]:
     """A value for each path parameter of the pages."""
     return {"organ_code": s.municipal_m, "indicator": INDICATOR,
             "prosecutor_id": s.prosecutor_p, "run_id": str(runs.prosecutors_g),
-            "subject": s.prosecutor_p}
+            "subject": s.prosecutor_p, "job_id": job_id}
 
 
 def _url(path: str, values: dict[str, str]) -> str:
@@ -158,6 +165,25 @@ def admin(app: object) -> TestClient:
     return page_client(app, "admin")  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="module")
+def job_id(app: FastAPI, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A finished import job of the administrator's: the job machinery and the importer
+    the upload form uses, run on a scratch warehouse (the shared one stays as it is)."""
+    from kaoping.synth import generate_dataset
+    from kaoping.web.data_work import import_job
+
+    root = tmp_path_factory.mktemp("i18n-job")
+    paths = generate_dataset(root / "data", persons=30, years=(2020, 2020), seed=5,
+                             fmt="csv")
+    files = [paths["organs"], paths["persons"]]
+    jobs = app.state.jobs
+    job = jobs.wait(jobs.submit("import", "admin", import_job(root / "scratch.duckdb", files,
+                                                              "admin"),
+                                label=", ".join(f.name for f in files)))
+    assert job is not None and job.status == "done", job
+    return job.id
+
+
 def _cases() -> Iterator[object]:
     for path in PAGE_ROUTES:
         for lang in ("zh", "en"):
@@ -173,12 +199,20 @@ def _check(page: str, lang: str, names: list[str], where: str,
 
 @pytest.mark.parametrize(("path", "lang"), list(_cases()))
 def test_page_has_no_untranslated_text(
-    path: str, lang: str, admin: TestClient, subjects: Subjects, runs: Runs, names: list[str]
+    path: str, lang: str, admin: TestClient, subjects: Subjects, runs: Runs, names: list[str],
+    job_id: str,
 ) -> None:
-    url = _url(path, samples(subjects, runs))
+    url = _url(path, samples(subjects, runs, job_id))
     r = admin.get(f"{url}&lang={lang}")
     assert r.status_code == 200, (url, r.status_code, r.text[:300])
     _check(r.text, lang, names, url)
+
+
+def test_every_route_outside_the_api_is_a_page_or_says_what_it_is() -> None:
+    """A page that forgot to declare it answers HTML would drop out of the walk unseen."""
+    others = {p for m, p, r in ROUTES if m == "GET" and isinstance(r, APIRoute)
+              and not p.startswith(("/api", "/static")) and p not in PAGE_ROUTES}
+    assert others == set(NOT_PAGES), "declare response_class=HTMLResponse, or list it"
 
 
 @pytest.mark.xfail(strict=True, reason=(

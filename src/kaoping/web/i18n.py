@@ -384,6 +384,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "param_offset": ("起始位置", "offset"),
     "channel_api": ("接口", "API"),
     "channel_page": ("页面", "page"),
+    "channel_cli": ("命令行", "command line"),
     "param_period": ("统计期", "period"),
     "param_q": ("搜索内容", "q"),
     "param_side": ("分子或分母", "side"),
