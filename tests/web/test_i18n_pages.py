@@ -15,7 +15,8 @@ attributes, or user data -- what users typed, their user names and file names --
 
 - in Chinese mode, an English word of three letters or more, unless it is an id or code
   (contains a digit or an underscore), part of an address (/organs/…), a user name, or in
-  :data:`ZH_ALLOWED` (product and file-format names, units);
+  :data:`ZH_ALLOWED` (product, file-format and encoding names, units, the notation of
+  formulas);
 - in English mode, a Chinese character outside the names of organs and people (which stay
   as they are registered: a prosecutor's name has no English form) and the language link.
 """
@@ -40,6 +41,8 @@ from .routes import ROUTES, path_params
 ZH_ALLOWED = frozenset({
     "kaoping", "OpenAPI", "English", "Excel", "Word", "PDF", "xlsx", "docx", "pdf",
     "Markdown", "UTC", "API", "CSV", "GBK", "Parquet",
+    # notation of the scoring formulas: functions and the priors' distributions
+    "min", "max", "Beta", "Gamma",
 })
 #: users of the test application database (their names are shown as they are)
 USERS = frozenset({"admin", "officer_a", "officer_b", "leader_m", "leader_m2", "leader_g",
@@ -74,34 +77,26 @@ def _url(path: str, values: dict[str, str]) -> str:
 
 
 class _Visible(HTMLParser):
-    """The text a reader sees, as a list of pieces; with ``pending``, only the text of
-    the elements marked ``data-i18n-pending`` (what another part of the system is yet to
-    translate), else everything but them."""
+    """The text a reader sees, as a list of pieces."""
 
     HIDDEN = frozenset({"script", "style", "code"})
     VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                       "meta", "source", "track", "wbr"})
     SHOWN_ATTRS = ("placeholder", "title", "aria-label", "alt")
 
-    def __init__(self, pending: bool = False) -> None:
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.pieces: list[str] = []
-        self.pending = pending
-        self._stack: list[tuple[str, bool, bool]] = []  # (tag, hidden, pending)
-
-    def _state(self) -> tuple[bool, bool]:
-        return (any(h for _, h, _ in self._stack), any(p for _, _, p in self._stack))
+        self._stack: list[tuple[str, bool]] = []  # (tag, hidden)
 
     def _keep(self) -> bool:
-        hidden, pending = self._state()
-        return not hidden and pending == self.pending
+        return not any(hidden for _, hidden in self._stack)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        marked = any(name == "data-i18n-pending" for name, _ in attrs)
-        typed = any(name == "data-user-text" for name, _ in attrs)  # what the user wrote
+        typed = any(name == "data-user-text" for name, _ in attrs)  # user data
         if tag not in self.VOID:
-            self._stack.append((tag, tag in self.HIDDEN or typed, marked))
-        if self._keep() or (marked and self.pending):
+            self._stack.append((tag, tag in self.HIDDEN or typed))
+        if self._keep():
             self.pieces += [v for n, v in attrs if n in self.SHOWN_ATTRS and v]
 
     def handle_endtag(self, tag: str) -> None:
@@ -115,8 +110,8 @@ class _Visible(HTMLParser):
             self.pieces.append(data.strip())
 
 
-def visible_text(page: str, *, pending: bool = False) -> list[str]:
-    parser = _Visible(pending)
+def visible_text(page: str) -> list[str]:
+    parser = _Visible()
     parser.feed(page)
     return parser.pieces
 
@@ -190,9 +185,8 @@ def _cases() -> Iterator[object]:
             yield pytest.param(path, lang, id=f"{lang} {path}")
 
 
-def _check(page: str, lang: str, names: list[str], where: str,
-           *, pending: bool = False) -> None:
-    pieces = [p for p in visible_text(page, pending=pending) if p not in USER_TEXT]
+def _check(page: str, lang: str, names: list[str], where: str) -> None:
+    pieces = [p for p in visible_text(page) if p not in USER_TEXT]
     bad = english_in_zh(pieces) if lang == "zh" else chinese_in_en(pieces, names)
     assert not bad, f"{where} ({lang}): untranslated: " + "; ".join(bad[:15])
 
@@ -215,19 +209,23 @@ def test_every_route_outside_the_api_is_a_page_or_says_what_it_is() -> None:
     assert others == set(NOT_PAGES), "declare response_class=HTMLResponse, or list it"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the scoring formulas, notes and explanations come from kaoping/appraisal/, rewritten "
-    "in parallel (issue 13): the lead wires their translation after the merge, and this "
-    "test then passes (strict: it says so by failing as XPASS)"))
+@pytest.mark.parametrize(("user", "which"), [
+    ("admin", "prosecutors"), ("admin", "organs"), ("prosecutor", "prosecutors"),
+])
 def test_appraisal_explanations_are_translated(
-    admin: TestClient, subjects: Subjects, runs: Runs, names: list[str]
+    user: str, which: str, app: object, subjects: Subjects, runs: Runs, names: list[str]
 ) -> None:
-    """The parts marked ``data-i18n-pending`` of a score's decomposition, in Chinese."""
-    url = _url("/appraisal/runs/{run_id}/results/{subject}", samples(subjects, runs))
-    r = admin.get(f"{url}&lang=zh")
-    assert r.status_code == 200
-    assert visible_text(r.text, pending=True), "nothing is marked pending any more"
-    _check(r.text, "zh", names, url, pending=True)
+    """A score's decomposition in Chinese, formulas included: they are shown as code but
+    read as sentences ("within [0.7, 1]: full marks"), so here their text counts too. The
+    prosecutor sees his own, with his peers' figures left out (other sentences)."""
+    run, subject = ((runs.prosecutors_g, subjects.prosecutor_p) if which == "prosecutors"
+                    else (runs.organs_m, subjects.grassroots_g))
+    c = page_client(app, user)  # type: ignore[arg-type]
+    r = c.get(f"/appraisal/runs/{run}/results/{subject}?lang=zh")
+    assert r.status_code == 200, r.text[:300]
+    page = re.sub(r"</?code>", "", r.text)
+    assert "<pre id=\"explanation\">" in page and "总分" in page
+    _check(page, "zh", names, f"{user} run {run} {subject}")
 
 
 def _error_urls(s: Subjects) -> list[tuple[str, str, int]]:

@@ -421,6 +421,16 @@ def translate(key: str, lang: Lang) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+def scoring_text(text: str, lang: Lang) -> str:
+    """A formula or note of the appraisal's scorer (written in English, stored with the
+    run) as the page's language says it."""
+    if lang != "zh":
+        return text
+    from kaoping.appraisal.wording import scoring_zh
+
+    return scoring_zh(text)
+
+
 def pick_lang(request: Request) -> Lang:
     q = request.query_params.get("lang")
     if q in LANGS:
