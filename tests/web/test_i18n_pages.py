@@ -228,6 +228,28 @@ def test_appraisal_explanations_are_translated(
     _check(page, "zh", names, f"{user} run {run} {subject}")
 
 
+def test_the_explanation_with_its_records_reads_in_chinese(
+    app_db: str, warehouse: Path, subjects: Subjects, runs: Runs, names: list[str]
+) -> None:
+    """What ``kaoping appraise explain --lang zh`` prints, the records behind each value
+    and the weighted cases included (the pages leave the records out). The command that
+    lists all records is a command line: it stays as typed."""
+    from kaoping.appdb import make_engine
+    from kaoping.appraisal import explain_score, render_explanation
+
+    engine = make_engine(app_db)
+    try:
+        expl = explain_score(engine, runs.prosecutors_g, subjects.prosecutor_p, records=2,
+                             warehouse=warehouse)
+    finally:
+        engine.dispose()
+    text = render_explanation(expl, "zh")
+    assert "记录：" in text and "案件 " in text  # records and weighted cases were listed
+    lines = [re.sub(r"kaoping explain .*$", "", line) for line in text.splitlines()]
+    bad = english_in_zh([line for line in lines if line.strip()])
+    assert not bad, "untranslated: " + "; ".join(bad[:15])
+
+
 def _error_urls(s: Subjects) -> list[tuple[str, str, int]]:
     """(user, url, status) of the errors a user meets on the pages."""
     return [
@@ -261,3 +283,16 @@ def test_the_check_finds_what_it_should() -> None:
     assert not english_in_zh(["没有这个页面：/no/such/page"])
     assert chinese_in_en(["Grade: 良好"], ["广东省人民检察院"])
     assert not chinese_in_en(["广东省人民检察院 ranks 3"], ["广东省人民检察院"])
+
+
+@pytest.mark.parametrize(("recorded", "zh"), [
+    ("retry after 30 s", "30 秒后可重试"), ("locked for 900 s", "锁定 900 秒"),
+    ("by admin on the logins page", "由 admin 在用户管理页操作"),
+    ("wrong current password on password change", "修改密码时当前密码错误"),
+    ("something new", "something new"),
+])
+def test_login_event_details_read_in_chinese(recorded: str, zh: str) -> None:
+    from kaoping.web.admin_pages import _detail
+
+    assert _detail(recorded, "zh") == zh
+    assert _detail(recorded, "en") == recorded

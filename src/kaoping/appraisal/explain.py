@@ -220,7 +220,17 @@ _SAY: dict[str, tuple[str, str]] = {
     "indistinct": ("；与 {who} 无法区分", "; not distinguishable from {who}"),
     "others": ("另外 {n} 个对象", "{n} other subject{s}"),
     "and": ("和", " and "),
+    "records": ("记录：{arithmetic}", "records: {arithmetic}"),
+    "side": ("{role}：{total} 条记录{listed}", "{role}: {total} records{listed}"),
+    "case": ("案件 {id}：{persons} 人，{type}，{difficulty}，权重 {weight:g}",
+             "case {id}: {persons} person(s), {type}, {difficulty}, weight {weight:g}"),
+    "all_records": ("全部记录：{command}", "all records: {command}"),
 }
+#: the sides of a value's records (:class:`kaoping.engine.explain.Side`'s role)
+_ROLES_ZH = {"numerator": "分子", "denominator": "分母"}
+#: a weighted case's type when no type of the scheme matches, and its difficulties
+#: (:func:`kaoping.appraisal.weighting.case_weights`)
+_CASES_ZH = {"other": "其他", "simple": "简单", "ordinary": "普通", "complex": "复杂"}
 #: a run's status and an adjustment's kind, in Chinese
 _STATUS_ZH = {"draft": "草稿", "published": "已发布", "superseded": "已被取代"}
 _KIND_ZH = {"bonus": "加分", "deduction": "扣分", "correction": "更正"}
@@ -264,17 +274,24 @@ def _indicator_lines(line: IndicatorScore, lang: Literal["zh", "en"],
     return out
 
 
-def _record_lines(rec: IndicatorRecords) -> list[str]:
-    out = [f"      records: {rec.arithmetic}"]
+def _record_lines(rec: IndicatorRecords, lang: Literal["zh", "en"],
+                  names: dict[str, str]) -> list[str]:
+    """``names``: case types and difficulties by their Chinese names (empty in English)."""
+    zh = lang == "zh"
+    arithmetic = scoring_zh(rec.arithmetic) if zh else rec.arithmetic
+    out = ["      " + _say("records", lang, arithmetic=arithmetic)]
     for role, total, ids in rec.sides:
         more = " …" if total > len(ids) else ""
         listed = f": {', '.join(ids)}{more}" if ids else ""
-        out.append(f"        {role}: {total} records{listed}")
+        out.append("        " + _say("side", lang, role=_ROLES_ZH.get(role, role) if zh
+                                     else role, total=total, listed=listed))
     for c in rec.cases:
-        out.append(f"        case {c.case_id}: {c.persons} person(s), {c.case_type}, "
-                   f"{c.difficulty}, weight {c.weight:g}")
+        out.append("        " + _say("case", lang, id=c.case_id, persons=c.persons,
+                                     type=names.get(c.case_type, c.case_type),
+                                     difficulty=names.get(c.difficulty, c.difficulty),
+                                     weight=c.weight))
     if rec.command:
-        out.append(f"        all records: {rec.command}")
+        out.append("        " + _say("all_records", lang, command=rec.command))
     return out
 
 
@@ -306,6 +323,9 @@ def render_explanation(
     name = r.name_zh if lang == "zh" else r.name_en
     zh = lang == "zh"
     grades = {g.id: g.name_zh for g in run.scheme.grades} if zh else {}
+    cw = run.scheme.case_weighting
+    case_names = ({**_CASES_ZH, **{t.id: t.name_zh for t in cw.types}} if zh and cw
+                  else {})
 
     def text(x: str) -> str:
         return scoring_zh(x, grades) if zh else x
@@ -338,5 +358,5 @@ def render_explanation(
                 lines.append("      " + _say("note", lang, note=text(line.note)))
             rec = expl.records.get(line.indicator)
             if rec is not None:
-                lines.extend(_record_lines(rec))
+                lines.extend(_record_lines(rec, lang, case_names))
     return "\n".join(lines)

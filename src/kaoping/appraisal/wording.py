@@ -87,6 +87,8 @@ _RULES: tuple[_Rule, ...] = (
                         + (f"，此处 {m[6]} 个并列" if m[6] else ""))),
     _rule(rf"not graded (\w+): the upper end of its interval, ({_N}), reaches ({_N})",
           lambda m, g: f"未评为{_grade(m, g, 1)}：其区间上限 {m[2]} 达到 {m[3]}"),
+    # the weighted caseload's records (explain.py)
+    _rule(rf"(\d+) cases, weighted ({_N})", r"\1 件案件，加权后为 \2"),
     # an adjustment whose category the scheme does not list (score.py)
     _rule(r" \(not an item of this scheme\)", "（不属于本方案的加减分项目）"),
 )
