@@ -21,6 +21,7 @@ from kaoping.appraisal.results import IndicatorScore, SubjectResult
 from kaoping.appraisal.runs import Run, load_run
 from kaoping.appraisal.scheme import WEIGHTED_CASES
 from kaoping.appraisal.weighting import CaseWeight, case_weights
+from kaoping.appraisal.wording import METHODS_ZH, scoring_zh
 from kaoping.engine.periods import parse_period
 from kaoping.narrative.numbers import format_value
 
@@ -190,49 +191,116 @@ def _value(line: IndicatorScore, lang: Literal["zh", "en"]) -> str:
     return format_value(line.value, line.unit, lang)
 
 
-def _indicator_lines(line: IndicatorScore, lang: Literal["zh", "en"]) -> list[str]:
+#: the words of the explanation, (zh, en): the English is what the CLI has always printed
+_SAY: dict[str, tuple[str, str]] = {
+    "value": ("{id} {name}：数值 {value}", "{id} {name}: value {value}"),
+    "points": ("得分 {a} x {max} = {points}", "points {a} x {max} = {points}"),
+    "estimate_interval": ("估计值的可信区间 [{low}, {high}]",
+                          "credible interval of the estimate [{low}, {high}]"),
+    "ci": ("95% 区间 [{low}, {high}]", "95% interval [{low}, {high}]"),
+    "over": ("按{which}：{low} 至 {high} 分", "over the {which}: {low} to {high} points"),
+    "method": ("{method}：{formula} = {a}", "{method}: {formula} = {a}"),
+    "observed_expected": ("，实际/预期 {oe}", ", observed/expected {oe}"),
+    "expected": ("按案件构成预期 {expected}{oe}", "expected from the case mix {expected}{oe}"),
+    "note": ("说明：{note}", "note: {note}"),
+    "run": ("考评 {run} · {scheme} · {period} · {status} · 内容哈希 {hash}",
+            "run {run} · {scheme} · {period} · {status} · content hash {hash}"),
+    "total": ("{subject} {name}：总分 {total} = 各维度 {base} + 加分 {bonus} - 扣分 "
+              "{deduction} + 更正 {correction}",
+              "{subject} {name}: total {total} = dimensions {base} + bonus {bonus} - "
+              "deduction {deduction} + correction {correction}"),
+    "rank": ("在 {group} 组 {peers} 个对象中排第 {rank} 名；等次 {grade}",
+             "rank {rank} of {peers} in group {group}; grade {grade}"),
+    "interval": ("总分区间：{low} 至 {high}", "total's interval: {low} to {high}"),
+    "adjustment": ("{kind}项目 {item}（{category}）：{points:g} 分，计入 {counted:g} 分 — "
+                   "{reason}", "{kind} item {item} ({category}): {points:g} points, "
+                   "{counted:g} counted — {reason}"),
+    # a dimension's id is an English word: the Chinese names it only
+    "dimension": ("{name}：{score} / {weight:g}", "{id} {name}: {score} of {weight:g}"),
+    "indistinct": ("；与 {who} 无法区分", "; not distinguishable from {who}"),
+    "others": ("另外 {n} 个对象", "{n} other subject{s}"),
+    "and": ("和", " and "),
+    "records": ("记录：{arithmetic}", "records: {arithmetic}"),
+    "side": ("{role}：{total} 条记录{listed}", "{role}: {total} records{listed}"),
+    "case": ("案件 {id}：{persons} 人，{type}，{difficulty}，权重 {weight:g}",
+             "case {id}: {persons} person(s), {type}, {difficulty}, weight {weight:g}"),
+    "all_records": ("全部记录：{command}", "all records: {command}"),
+}
+#: the sides of a value's records (:class:`kaoping.engine.explain.Side`'s role)
+_ROLES_ZH = {"numerator": "分子", "denominator": "分母"}
+#: a weighted case's type when no type of the scheme matches, and its difficulties
+#: (:func:`kaoping.appraisal.weighting.case_weights`)
+_CASES_ZH = {"other": "其他", "simple": "简单", "ordinary": "普通", "complex": "复杂"}
+#: a run's status and an adjustment's kind, in Chinese
+_STATUS_ZH = {"draft": "草稿", "published": "已发布", "superseded": "已被取代"}
+_KIND_ZH = {"bonus": "加分", "deduction": "扣分", "correction": "更正"}
+
+
+def _say(key: str, lang: Literal["zh", "en"], **values: object) -> str:
+    zh, en = _SAY[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def _indicator_lines(line: IndicatorScore, lang: Literal["zh", "en"],
+                     grades: dict[str, str]) -> list[str]:
     name = line.name_zh if lang == "zh" else line.name_en
-    head = (f"    {line.indicator} {name}: value {_value(line, lang)}"
+
+    def text(x: str) -> str:
+        return scoring_zh(x, grades) if lang == "zh" else x
+
+    head = ("    " + _say("value", lang, id=line.indicator, name=name,
+                          value=_value(line, lang))
             + (f" ({line.numerator:g} / {line.denominator:g})"
                if line.numerator is not None and line.denominator is not None else ""))
     out = [head]
     if line.estimator is not None:
-        out.append(f"      {line.estimator}")
-    out += [f"      {line.method}: {line.formula} = {line.attainment:.4f}",
-            f"      points {line.attainment:.4f} x {line.max_points:.2f} = {line.points:.2f}"]
+        out.append(f"      {text(line.estimator)}")
+    method = METHODS_ZH.get(line.method, line.method) if lang == "zh" else line.method
+    out += ["      " + _say("method", lang, method=method, formula=text(line.formula),
+                            a=f"{line.attainment:.4f}"),
+            "      " + _say("points", lang, a=f"{line.attainment:.4f}",
+                            max=f"{line.max_points:.2f}", points=f"{line.points:.2f}")]
     if line.points_low is not None and line.points_high is not None:
-        which = (f"credible interval of the estimate [{line.estimate_low}, "
-                 f"{line.estimate_high}]" if line.estimate is not None
-                 else f"95% interval [{line.ci_low}, {line.ci_high}]")
-        out.append(f"      over the {which}: "
-                   f"{line.points_low:.2f} to {line.points_high:.2f} points")
+        which = (_say("estimate_interval", lang, low=line.estimate_low,
+                      high=line.estimate_high) if line.estimate is not None
+                 else _say("ci", lang, low=line.ci_low, high=line.ci_high))
+        out.append("      " + _say("over", lang, which=which, low=f"{line.points_low:.2f}",
+                                   high=f"{line.points_high:.2f}"))
     if line.expected is not None:
-        oe = f", observed/expected {line.o_e:.2f}" if line.o_e is not None else ""
-        out.append(f"      expected from the case mix {format_value(line.expected, 'rate', lang)}"
-                   f"{oe}")
+        oe = (_say("observed_expected", lang, oe=f"{line.o_e:.2f}")
+              if line.o_e is not None else "")
+        out.append("      " + _say("expected", lang,
+                                   expected=format_value(line.expected, "rate", lang), oe=oe))
     return out
 
 
-def _record_lines(rec: IndicatorRecords) -> list[str]:
-    out = [f"      records: {rec.arithmetic}"]
+def _record_lines(rec: IndicatorRecords, lang: Literal["zh", "en"],
+                  names: dict[str, str]) -> list[str]:
+    """``names``: case types and difficulties by their Chinese names (empty in English)."""
+    zh = lang == "zh"
+    arithmetic = scoring_zh(rec.arithmetic) if zh else rec.arithmetic
+    out = ["      " + _say("records", lang, arithmetic=arithmetic)]
     for role, total, ids in rec.sides:
         more = " …" if total > len(ids) else ""
         listed = f": {', '.join(ids)}{more}" if ids else ""
-        out.append(f"        {role}: {total} records{listed}")
+        out.append("        " + _say("side", lang, role=_ROLES_ZH.get(role, role) if zh
+                                     else role, total=total, listed=listed))
     for c in rec.cases:
-        out.append(f"        case {c.case_id}: {c.persons} person(s), {c.case_type}, "
-                   f"{c.difficulty}, weight {c.weight:g}")
+        out.append("        " + _say("case", lang, id=c.case_id, persons=c.persons,
+                                     type=names.get(c.case_type, c.case_type),
+                                     difficulty=names.get(c.difficulty, c.difficulty),
+                                     weight=c.weight))
     if rec.command:
-        out.append(f"        all records: {rec.command}")
+        out.append("        " + _say("all_records", lang, command=rec.command))
     return out
 
 
-def _indistinct(named: tuple[str, ...], hidden: int) -> str:
+def _indistinct(named: tuple[str, ...], hidden: int, lang: Literal["zh", "en"]) -> str:
     if not named and not hidden:
         return ""
-    others = f"{hidden} other subject{'s' if hidden != 1 else ''}" if hidden else ""
-    return "; not distinguishable from " + " and ".join(
-        x for x in (", ".join(named), others) if x)
+    others = _say("others", lang, n=hidden, s="s" if hidden != 1 else "") if hidden else ""
+    return _say("indistinct", lang, who=_say("and", lang).join(
+        x for x in (", ".join(named), others) if x))
 
 
 def render_explanation(
@@ -253,27 +321,42 @@ def render_explanation(
         r = scoped
     scheme = run.scheme_name_zh if lang == "zh" else run.scheme_name_en
     name = r.name_zh if lang == "zh" else r.name_en
+    zh = lang == "zh"
+    grades = {g.id: g.name_zh for g in run.scheme.grades} if zh else {}
+    cw = run.scheme.case_weighting
+    case_names = ({**_CASES_ZH, **{t.id: t.name_zh for t in cw.types}} if zh and cw
+                  else {})
+
+    def text(x: str) -> str:
+        return scoring_zh(x, grades) if zh else x
+
+    grade_note = f" ({text(r.grade_note)})" if r.grade_note else ""
     lines = [
-        f"run {run.run_id} · {scheme} · {run.period} · {run.status} · "
-        f"content hash {run.content_hash[:16]}",
-        f"{r.subject} {name}: total {r.total:.2f} = dimensions {r.base:.2f} + bonus "
-        f"{r.bonus:.2f} - deduction {r.deduction:.2f} + correction {r.correction:.2f}",
-        f"rank {r.rank} of {r.peers} in group {r.group}; grade {r.grade}"
-        + (f" ({r.grade_note})" if r.grade_note else ""),
-        f"total's interval: {r.total_low:.2f} to {r.total_high:.2f}"
-        + _indistinct(r.indistinct_from, hidden),
+        _say("run", lang, run=run.run_id, scheme=scheme, period=run.period,
+             status=_STATUS_ZH.get(run.status, run.status) if zh else run.status,
+             hash=run.content_hash[:16]),
+        _say("total", lang, subject=r.subject, name=name, total=f"{r.total:.2f}",
+             base=f"{r.base:.2f}", bonus=f"{r.bonus:.2f}", deduction=f"{r.deduction:.2f}",
+             correction=f"{r.correction:.2f}"),
+        _say("rank", lang, rank=r.rank, peers=r.peers, group=r.group,
+             grade=grades.get(r.grade, r.grade)) + grade_note,
+        _say("interval", lang, low=f"{r.total_low:.2f}", high=f"{r.total_high:.2f}")
+        + _indistinct(r.indistinct_from, hidden, lang),
     ]
     for a in r.adjustments:
-        lines.append(f"  {a.kind} item {a.item_id} ({a.category}): {a.points:g} points, "
-                     f"{a.counted:g} counted — {a.reason}")
+        lines.append("  " + _say("adjustment", lang,
+                                 kind=_KIND_ZH.get(a.kind, a.kind) if zh else a.kind,
+                                 item=a.item_id, category=a.category, points=a.points,
+                                 counted=a.counted, reason=text(a.reason)))
     for d in r.dimensions:
         dname = d.name_zh if lang == "zh" else d.name_en
-        lines.append(f"  {d.id} {dname}: {d.score:.2f} of {d.weight:g}")
+        lines.append("  " + _say("dimension", lang, id=d.id, name=dname,
+                                 score=f"{d.score:.2f}", weight=d.weight))
         for line in d.indicators:
-            lines.extend(_indicator_lines(line, lang))
+            lines.extend(_indicator_lines(line, lang, grades))
             if line.note:
-                lines.append(f"      note: {line.note}")
+                lines.append("      " + _say("note", lang, note=text(line.note)))
             rec = expl.records.get(line.indicator)
             if rec is not None:
-                lines.extend(_record_lines(rec))
+                lines.extend(_record_lines(rec, lang, case_names))
     return "\n".join(lines)

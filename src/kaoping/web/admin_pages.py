@@ -63,11 +63,31 @@ def _users(scope: Scope) -> list[dict[str, Any]]:
     return out
 
 
+#: the details the login events record (kaoping.web.auth, .pages, this module), in Chinese
+_DETAILS_ZH = (
+    (re.compile(r"^retry after (\d+) s$"), r"\1 秒后可重试"),
+    (re.compile(r"^locked for (\d+) s$"), r"锁定 \1 秒"),
+    (re.compile(r"^by (\S+) on the logins page$"), r"由 \1 在用户管理页操作"),
+    (re.compile(r"^wrong current password on password change$"), "修改密码时当前密码错误"),
+)
+
+
+def _detail(text: str, lang: str) -> str:
+    """A login event's detail in ``lang`` (recorded in English; unknown ones as recorded)."""
+    if lang == "zh":
+        for pattern, zh in _DETAILS_ZH:
+            if pattern.match(text):
+                return pattern.sub(zh, text)
+    return text
+
+
 def _page(request: Request, scope: Scope, status: int = 200, error: str = "",
           done: str = "", form: dict[str, str] | None = None) -> Response:
+    lang = pick_lang(request)
     return render(request, "admin_users.html", scope, status_code=status, users=_users(scope),
                   roles=[r.value for r in Role], error=error, done=done, form=form or {},
-                  me=scope.principal.username, events=recent_auth(scope.ctx.engine, limit=30))
+                  me=scope.principal.username, events=recent_auth(scope.ctx.engine, limit=30),
+                  detail=lambda text: _detail(text, lang))
 
 
 @router.get("/admin/users", response_class=HTMLResponse)

@@ -37,8 +37,7 @@ STRINGS.update({
     "scheme_b": ("方案 B", "Scheme B"),
     "scheme_b_same": ("同方案 A（按改动）", "Same as A (with the changes)"),
     "changes": ("改动（每行一项）", "Changes (one per line)"),
-    "changes_hint": ("例如 weight.non_arrest_rate=3、threshold.good=80、quota.excellent=0.15",
-                     "e.g. weight.non_arrest_rate=3, threshold.good=80, quota.excellent=0.15"),
+    "changes_hint": ("每行一项改动，写作“键=值”，例如：", "One change a line, as key=value, e.g."),
     "compare_run": ("试算", "Compare"),
     "subjects_compared": ("比较对象", "Subjects compared"),
     "rank_changes": ("排名变化", "Rank changes"),
@@ -75,15 +74,20 @@ STRINGS.update({
 MOVES_SHOWN = 30
 
 
-def _choices(scope: Any) -> list[tuple[str, str]]:
-    """(value, label) of the schemes the form offers: the defaults and visible runs."""
-    from kaoping.appraisal import DEFAULT_SCHEMES
+def _choices(scope: Any, lang: Lang) -> list[tuple[str, str]]:
+    """(value, label) of the schemes the form offers: the defaults and visible runs, by
+    the schemes' names in ``lang`` (the value is the id the API takes)."""
+    from kaoping.appraisal import DEFAULT_SCHEMES, load_scheme
 
-    out = [(name, name) for name in DEFAULT_SCHEMES]
+    out = []
+    for name in DEFAULT_SCHEMES:
+        scheme = load_scheme(name)
+        out.append((name, scheme.name_zh if lang == "zh" else scheme.name_en))
     if ad.available():
         for r in ad.runs(scope.ctx.engine)[:50]:
             if scope.sees_run(r):
-                out.append((f"run:{r.run_id}", f"#{r.run_id} {r.scheme_id} · {r.period}"))
+                named = r.scheme_name_zh if lang == "zh" else r.scheme_name_en
+                out.append((f"run:{r.run_id}", f"#{r.run_id} {named} · {r.period}"))
     return out
 
 
@@ -120,6 +124,8 @@ def compare_page(
 ) -> Response:
     """The form, and once it names a B or changes, the comparison."""
     sets = [line.strip() for line in changes.splitlines() if line.strip()]
+    lang = pick_lang(request)
+    choices = _choices(scope, lang)
     label = scope.ctx.data.normalise_period(period)
     result = None
     if b or sets:
@@ -132,8 +138,11 @@ def compare_page(
         result["sensitivity"] = sorted(
             result["sensitivity"],
             key=lambda s: -max(s["mean_abs_rank_change_down"], s["mean_abs_rank_change_up"]))
-        _name_things(result, lang=pick_lang(request))
-    return render(request, "appraisal_compare.html", scope, choices=_choices(scope),
+        _name_things(result, lang=lang)
+        labels = dict(choices)  # the schemes by name, as the form offers them
+        result["scheme_a"] = labels.get(a, result["scheme_a"])
+        result["scheme_b"] = labels.get(b or a, result["scheme_b"])
+    return render(request, "appraisal_compare.html", scope, choices=choices,
                   form={"a": a, "b": b, "changes": changes, "period": label,
                         "organ": organ or scope.top or ""},
                   periods=scope.ctx.data.periods(), result=result)

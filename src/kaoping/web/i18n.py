@@ -384,6 +384,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "param_offset": ("起始位置", "offset"),
     "channel_api": ("接口", "API"),
     "channel_page": ("页面", "page"),
+    "channel_cli": ("命令行", "command line"),
     "param_period": ("统计期", "period"),
     "param_q": ("搜索内容", "q"),
     "param_side": ("分子或分母", "side"),
@@ -418,6 +419,16 @@ def translate(key: str, lang: Lang) -> str:
     if pair is None:
         return key
     return pair[0] if lang == "zh" else pair[1]
+
+
+def scoring_text(text: str, lang: Lang) -> str:
+    """A formula or note of the appraisal's scorer (written in English, stored with the
+    run) as the page's language says it."""
+    if lang != "zh":
+        return text
+    from kaoping.appraisal.wording import scoring_zh
+
+    return scoring_zh(text)
 
 
 def pick_lang(request: Request) -> Lang:

@@ -23,7 +23,7 @@ from kaoping.web import appraisal_data, auth, views
 from kaoping.web.audit import log_auth, log_drilldown, recent_drilldowns
 from kaoping.web.context import ContextDep
 from kaoping.web.errors import Forbidden, NotFound, WebError
-from kaoping.web.i18n import LANG_COOKIE, Lang, pick_lang, translate
+from kaoping.web.i18n import LANG_COOKIE, Lang, pick_lang, scoring_text, translate
 from kaoping.web.scope import (
     DrilldownOrgan,
     OrganInScope,
@@ -152,6 +152,7 @@ def _globals(request: Request, lang: Lang, scope: Scope | None) -> dict[str, Any
         "period_name": lambda label: _period_name(label, lang),
         "dept": lambda code: translate(f"dept_{code}", lang) if code else "",
         "grade_name": lambda gid: _grade_name(gid, lang),
+        "scoring_text": lambda text: scoring_text(text, lang),
         "column_label": lambda column: _column_label(column, lang),
         "other_lang": "en" if lang == "zh" else "zh",
         "lang_url": _lang_url(request, "en" if lang == "zh" else "zh"),
