@@ -81,6 +81,8 @@ def _urls(subjects: Subjects, runs: Runs, prosecutor: bool) -> list[str]:
                 "organ_code": subjects.grassroots_g, "prosecutor_id": subjects.prosecutor_p,
                 "indicator": INDICATOR, "run_id": str(run), "subject": subject or own,
                 "objection_id": str(runs.objection),
+                # a job these users may not see (jobs are officers' and administrators')
+                "job_id": "1",
             }))
     return sorted(set(out))
 
