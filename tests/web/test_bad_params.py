@@ -40,6 +40,11 @@ BAD_QUERY: dict[str, list[tuple[str, int | tuple[int, ...]]]] = {
     "grade": [("bad grade!", 422)],
     # the workflow pages (issue 13): a file's import id
     "file": [("not-hex!", 422), ("f" * 40, 422)],
+    # the what-if (issue 16): schemes by name or run, changes to them
+    "a": [("bad scheme!", 422), ("x" * 41, 422)],
+    "b": [("bad scheme!", 422), ("x" * 41, 422)],
+    "set": [("nonsense", 400)],
+    "changes": [("x" * 2001, 422)],
 }
 
 

@@ -43,6 +43,8 @@ ZH_ALLOWED = frozenset({
     "Markdown", "UTC", "API", "CSV", "GBK", "Parquet",
     # notation of the scoring formulas: functions and the priors' distributions
     "min", "max", "Beta", "Gamma",
+    # the name of the false-discovery-rate method the detectors use (docs/detect.md)
+    "Benjamini-Hochberg",
 })
 #: users of the test application database (their names are shown as they are)
 USERS = frozenset({"admin", "officer_a", "officer_b", "leader_m", "leader_m2", "leader_g",

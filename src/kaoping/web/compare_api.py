@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kaoping.web.api_routes import _ERRORS
-from kaoping.web.errors import BadRequest
+from kaoping.web.errors import BadRequest, NotFound
 from kaoping.web.schemas import PERIOD_PATTERN
 from kaoping.web.scope import Scope, StaffScope
 
@@ -36,7 +36,7 @@ SetQuery = Annotated[list[str], Query(
     "weight.DIMENSION=25, threshold.GRADE=80, quota.GRADE=0.1, min_low.GRADE=81, "
     "max_high.GRADE=81",
 )]
-ORGAN_QUERY = Query(max_length=12, pattern=r"^[0-9]{6,12}$",
+ORGAN_QUERY = Query(max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
                     description="compare the subjects below this organ (default: yours)")
 
 #: (warehouse, version, schemes, changes, period, organ) -> the comparison
@@ -113,8 +113,8 @@ def _scheme(scope: Scope, ref: str) -> Any:
         run = ad.load(scope.ctx.engine, int(ref[4:]))
         scope.check_run(run)
         return run.scheme
-    if ref not in DEFAULT_SCHEMES:
-        raise BadRequest(f"no scheme `{ref}`: name a default scheme "
+    if ref not in DEFAULT_SCHEMES:  # a well-formed name of nothing: not found, like a run
+        raise NotFound(f"no scheme `{ref}`: name a default scheme "
                          f"({', '.join(DEFAULT_SCHEMES)}) or run:ID")
     return load_scheme(ref)
 
@@ -181,7 +181,7 @@ def compare(
                                    description="scheme B (default: A with the changes)")]
     = None,
     set: SetQuery = [],  # noqa: B006  (FastAPI reads the default, never mutates it)
-    period: Annotated[str | None, Query(pattern=PERIOD_PATTERN,
+    period: Annotated[str | None, Query(max_length=32, pattern=PERIOD_PATTERN,
                                         description="period (default: the latest year)")]
     = None,
     organ: Annotated[str | None, ORGAN_QUERY] = None,

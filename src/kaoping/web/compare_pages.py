@@ -119,10 +119,12 @@ def compare_page(
     b: Annotated[str, Query(max_length=40, pattern=r"^([a-z][a-z0-9_]*|run:[0-9]{1,12})?$")]
     = "",
     changes: Annotated[str, Query(max_length=2000)] = "",
-    period: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
+    period: Annotated[str | None, Query(max_length=32, pattern=PERIOD_PATTERN)] = None,
     organ: Annotated[str | None, ORGAN_QUERY] = None,
 ) -> Response:
     """The form, and once it names a B or changes, the comparison."""
+    if organ:
+        scope.check_organ(organ)  # 404 unknown, 403 outside the scope, as on every page
     sets = [line.strip() for line in changes.splitlines() if line.strip()]
     lang = pick_lang(request)
     choices = _choices(scope, lang)

@@ -23,6 +23,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from kaoping.web.api_routes import _ERRORS as API_ERRORS
 from kaoping.web.appraisal_pages import PER_PAGE, PER_PAGE_MAX, Pager
 from kaoping.web.data_work import compute_job, import_job
 from kaoping.web.errors import BadRequest, NotFound
@@ -35,7 +36,7 @@ from kaoping.web.scope import Scope, ScopeDep, StaffScope
 __all__ = ["get_jobs", "router", "uploads_dir"]
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api", tags=["jobs"])
+api_router = APIRouter(prefix="/api", tags=["jobs"], responses=API_ERRORS)
 
 #: what the importer reads (kaoping.ingest.read)
 SUFFIXES = (".csv", ".xlsx", ".parquet")
