@@ -158,4 +158,5 @@ def test_organ_page_section_lists_the_detections(web: tuple[FastAPI, dict[str, s
         lang="zh",
     )
     assert 'id="possible-gaming"' in html and 'data-detector="relabel"' in html
-    assert "决定换标签" in html and "Possible gaming" in html
+    assert "决定换标签" in html and "<h2>可能的数据异常</h2>" in html
+    assert "Possible gaming" not in html  # a page speaks one language (test_i18n_pages)

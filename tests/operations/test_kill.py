@@ -74,6 +74,10 @@ def _exercise(base: dict[str, Any], tag: str, args: list[str], prepare: Any) -> 
     prepare(db)
     shutil.copyfile(db, start)
     before = state(db)
+    # timed twice: the first run of a fresh checkout also compiles every module it
+    # imports, and kills timed by it would land after most later (quicker) runs ended
+    _timed(db, args)
+    shutil.copyfile(start, db)
     duration = _timed(db, args)
     after = state(db)
     assert after != before, "the run under test changes nothing: nothing would be caught"
