@@ -52,6 +52,8 @@ def main() -> None:
     parser.add_argument("--user", default="admin")
     parser.add_argument("--password", required=True)
     parser.add_argument("--out", type=Path, default=Path("test-artifacts/pages"))
+    parser.add_argument("--only", default="",
+                        help="only the pages whose route contains this text, e.g. published")
     args = parser.parse_args()
     app = create_app(db=args.db, app_db=args.app_db,
                      secret=os.environ.get("KAOPING_SECRET_KEY", "screenshots-only"))
@@ -63,7 +65,8 @@ def main() -> None:
     except ImportError:
         routes = list(app.routes)
     paths = sorted({r.path for r in routes if isinstance(r, APIRoute) and "GET" in (r.methods or ())
-                    and not r.path.startswith(("/api", "/static")) and r.path != "/"})
+                    and not r.path.startswith(("/api", "/static")) and r.path != "/"
+                    and args.only in r.path})
     server = start(app)
     args.out.mkdir(parents=True, exist_ok=True)
     chromium = os.environ.get("KAOPING_CHROMIUM", "/usr/bin/chromium")

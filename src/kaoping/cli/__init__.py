@@ -9,6 +9,7 @@ from kaoping.cli import (  # noqa: F401  (importing registers the commands)
     indicators,
     ingest,
     operations,
+    publish,
     report,
     web,
 )

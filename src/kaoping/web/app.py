@@ -225,6 +225,8 @@ def create_app(
     from kaoping.web.detect_routes import router as detect_router
     from kaoping.web.jobs import JobRunner
     from kaoping.web.pages import router as pages_router
+    from kaoping.web.publication_routes import pages_router as published_pages_router
+    from kaoping.web.publication_routes import router as publication_router
     from kaoping.web.search_routes import router as search_router
 
     if appraisal_data.available():
@@ -261,6 +263,8 @@ def create_app(
     app.include_router(admin_router)
     app.include_router(compare_router)  # what-if of two schemes (page and API)
     app.include_router(detect_router)
+    app.include_router(publication_router)  # figures as published, suppressed
+    app.include_router(published_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_handlers(app)
     _install_headers(app)

@@ -410,6 +410,19 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "The form has expired: reload the page and try again"),
     "err_no_table": ("本页没有可导出的表格 {name}", "This page has no table {name} to export"),
     "err_no_indicator": ("指标目录中没有指标 {id}", "No indicator {id} in the catalogue"),
+    # the published (suppressed) table of an indicator: docs/publication.md
+    "published": ("公开发布口径", "As published"),
+    "published_hint": (
+        "对外公布的数字：1至4人（件）及分母过小的比率不予公布，另隐去可据以推算的数字。"
+        "院内工作仍使用完整数字。",
+        "The figures as released to the public: counts of 1 to 4 and rates over few persons "
+        "are hidden, and so are the cells they could be worked out from. Work inside the "
+        "procuratorate keeps every number.",
+    ),
+    "published_own": ("其中：本院自办", "of which: own cases"),
+    "published_internal": ("查看院内完整数字", "The internal figure"),
+    "published_link": ("公开发布口径（小数抑制）", "As published (small numbers suppressed)"),
+    "note": ("说明", "Note"),
 }
 
 
