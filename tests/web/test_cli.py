@@ -167,3 +167,35 @@ def test_demo_logins_one_per_role(
     assert users["officer"].organ_code == subjects.province_a
     assert users["leader"].organ_code == subjects.municipal_m
     assert users["prosecutor"].prosecutor_id == subjects.prosecutor_p
+
+
+def test_demo_without_serving_ends_with_the_logins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kaoping demo --no-serve``, the quick look, end to end (the only test that runs
+    the README's first command whole): it ends with a login per role, each of which logs
+    in."""
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+    from kaoping.web.demo import DEMO_PASSWORD
+    from kaoping.web.users import authenticate
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("KAOPING_SECRET_KEY", "demo-test")
+    result = CliRunner().invoke(app, [
+        "demo", "--persons", "1000", "--years", "2020", "--no-serve",
+        "--data", str(tmp_path / "data"), "--db", str(tmp_path / "k.duckdb"), "--app-db", url,
+    ])
+    assert result.exit_code == 0, result.output
+    tail = result.output[result.output.index("demo logins"):]
+    assert DEMO_PASSWORD in tail and "kaoping serve" in tail
+    for role in ("admin", "officer", "leader", "prosecutor"):
+        assert role in tail
+    from kaoping.appdb import make_engine, session_scope
+
+    with session_scope(make_engine(url)) as session:
+        logged_in = [authenticate(session, line.split()[1], DEMO_PASSWORD)
+                     for line in tail.splitlines()
+                     if line.startswith("│") and DEMO_PASSWORD in line]
+    assert len(logged_in) == 4 and all(u is not None for u in logged_in), tail

@@ -81,7 +81,12 @@ def demo(
     except Exception as exc:  # a library error, shown as one line rather than a trace
         raise fail(f"appraisal failed: {exc}") from exc
     if not serve:
-        console.print("done; `kaoping serve` starts the dashboard")
+        from kaoping.cli.web import demo_logins
+
+        demo_logins(path, app_db)
+        db_opt = f" --db {path}" if db is not None else ""
+        console.print(f"done; `kaoping serve{db_opt}` starts the dashboard: log in with one "
+                      "of the logins above")
         return
     console.rule("[bold]5. serve the dashboard")
     from kaoping.cli.web import serve_demo

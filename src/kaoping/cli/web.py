@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -72,13 +72,9 @@ def serve(
     run(application, host=host, port=port)
 
 
-def serve_demo(
-    db: Path, app_db: str | None = None, *, host: str = "127.0.0.1", port: int = 8457
-) -> None:
-    """The last step of ``kaoping demo``: one login per role, printed, then the server."""
-    from kaoping.web.app import create_app
+def demo_logins(db: Path, app_db: str | None = None) -> list[Any]:
+    """One login per role for the demo, created (or reset) and printed as a table."""
     from kaoping.web.demo import create_demo_users
-    from kaoping.web.server import serve as run
     from kaoping.web.users import UserError
 
     try:
@@ -91,6 +87,17 @@ def serve_demo(
         table.add_row(u.username, u.password, u.role, u.organ_code or "(national)",
                       u.prosecutor_id or "")
     console.print(table)
+    return list(users)
+
+
+def serve_demo(
+    db: Path, app_db: str | None = None, *, host: str = "127.0.0.1", port: int = 8457
+) -> None:
+    """The last step of ``kaoping demo``: one login per role, printed, then the server."""
+    from kaoping.web.app import create_app
+    from kaoping.web.server import serve as run
+
+    users = demo_logins(db, app_db)
     application = create_app(db=db, app_db=app_db)
     console.print(f"Open [bold]http://{host}:{port}/[/] and log in as [bold]{users[1].username}"
                   f"[/] / [bold]{users[1].password}[/] (Ctrl-C stops the server).")
