@@ -512,13 +512,13 @@ class Warehouse:
         the results view, ranking a level's 30,000 prosecutors takes seconds."""
         import pandas as pd
 
-        from kaoping.engine.results import read_results
+        from kaoping.engine.results import SUBJECTS_TABLE, read_results
 
         con = self._connection()
         levels = [level] if level is not None else [
             int(r[0])
             for r in con.execute(
-                "SELECT DISTINCT level FROM indicator_subjects "
+                f"SELECT DISTINCT level FROM {SUBJECTS_TABLE} "
                 "WHERE subject_type = ? AND parent_code = ?",
                 [subject_type, parent],
             ).fetchall()

@@ -216,3 +216,42 @@ def test_only_the_appraising_organs_officers_publish(
     assert r.status_code == 200 and ap.load_run(engine, run.run_id).status == "published"
     r = officer.post(f"/appraisal/runs/{run.run_id}/publish", data={"csrf": csrf})
     assert r.status_code == 409 and "already published" in r.text
+
+
+def test_an_officer_withdraws_an_item_from_the_result_page(
+    small: tuple[FastAPI, str, str],
+) -> None:
+    """An item entered by mistake is withdrawn in the browser, with a reason; the
+    prosecutor cannot, and another subject's item is not reachable through this page."""
+    app, organ, prosecutor = small
+    officer, csrf = _client(app, "officer")
+    r = officer.post("/appraisal/runs", data={"csrf": csrf, "scheme": "prosecutors",
+                                              "period": "2020", "organ": organ},
+                     follow_redirects=False)
+    assert r.status_code == 303, r.text
+    run_id = app.state.jobs.wait(r.headers["location"].rsplit("/", 1)[1]).result["run_id"]
+    page = f"/appraisal/runs/{run_id}/results/{prosecutor}"
+    r = officer.post(f"{page}/items", data={
+        "csrf": csrf, "category": "model_case", "points": "2",
+        "reason": "误录：应为另一名检察官", "evidence": "典型案例通报"})
+    assert r.status_code == 200, r.text
+    item = re.search(r'class="inline-form withdraw-form" data-item="(\d+)"', r.text)
+    assert item is not None, "the item table offers no withdraw form"
+    item_id = item[1]
+
+    lodger, lodger_csrf = _client(app, "prosecutor")
+    r = lodger.post(f"{page}/items/{item_id}/withdraw",
+                    data={"csrf": lodger_csrf, "reason": "不同意"})
+    assert r.status_code == 403
+    r = officer.post(f"{page}/items/{item_id}/withdraw", data={"csrf": csrf, "reason": " "})
+    assert r.status_code == 400
+    r = officer.post(f"{page}/items/999999/withdraw", data={"csrf": csrf, "reason": "x"})
+    assert r.status_code == 404
+
+    r = officer.post(f"{page}/items/{item_id}/withdraw",
+                     data={"csrf": csrf, "reason": "录入错误"})
+    assert r.status_code == 200, r.text
+    row = r.text.split(f'<tr data-item="{item_id}">')[1].split("</tr>")[0]
+    assert "已撤销: 录入错误" in row and "withdraw-form" not in row
+    r = officer.post(f"{page}/items/{item_id}/withdraw", data={"csrf": csrf, "reason": "again"})
+    assert r.status_code == 409

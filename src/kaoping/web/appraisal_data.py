@@ -324,6 +324,13 @@ def add_item(engine: Engine, **fields: Any) -> Any:
 # --- making and publishing runs (the browser's appraisal workflow, issue 13) -----------
 
 
+def withdraw_item(engine: Engine, item_id: int, *, reason: str, user: str) -> Any:
+    from kaoping.appraisal import withdraw_item as withdraw
+
+    with _errors():
+        return withdraw(engine, item_id, reason=reason, user=user)
+
+
 def scheme_choices() -> list[tuple[str, str, str]]:
     """(name, zh, en) of the shipped schemes a run may be started with."""
     if not available():

@@ -280,6 +280,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "publish": ("发布", "Publish"),
     "superseded_by": ("本批次已被替代，现行批次：", "This run was superseded by"),
     "add_item": ("录入加减分项", "Enter a bonus or deduction item"),
+    "withdraw_item": ("撤销", "Withdraw"),
+    "withdraw_reason": ("撤销理由", "Reason for withdrawing"),
     "login_events": ("登录与账号记录", "Logins and account changes"),
     "event": ("事件", "Event"),
     "channel": ("途径", "Channel"),
