@@ -150,6 +150,9 @@ class _Tab:
     columns: list[_Col] = field(default_factory=list)
     date_orders: list[tuple[DateOrderSpec, _Where]] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    #: columns whose own declaration is wrong: already reported, so not blamed again
+    #: where a key, date order or reference names them
+    broken: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -435,6 +438,8 @@ def _add_table(draft: _Draft, item: Any, where: _Where) -> None:
             column=col_name if isinstance(col_name, str) else f"#{j + 1}",
         )
         if col is None:
+            if isinstance(col_name, str):
+                tab.broken.add(col_name)
             continue
         twin = next((c for c in tab.columns if c.spec.name == col.name), None)
         if twin is not None:
@@ -531,6 +536,8 @@ def _check_tables(draft: _Draft) -> None:
         if not columns:
             draft.problem(tab.where, "a table needs at least one column", table=name, key="columns")
         for k in tab.spec.key or []:
+            if k in tab.broken:
+                continue
             if k not in columns:
                 draft.problem(
                     tab.where,
@@ -562,6 +569,8 @@ def _check_tables(draft: _Draft) -> None:
             for side in ("earlier", "later"):
                 col_name = getattr(rule, side)
                 found = columns.get(col_name)
+                if col_name in tab.broken:
+                    continue
                 if found is None:
                     draft.problem(
                         where,
@@ -651,6 +660,8 @@ def _check_reference(
             key="references",
             **names,
         )
+    elif target_column in draft.tables[target_table].broken:
+        return
     elif target_column not in (cols := [c.spec.name for c in draft.tables[target_table].columns]):
         draft.problem(
             where,
