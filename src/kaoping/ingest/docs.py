@@ -41,7 +41,8 @@ regenerate with `python -m kaoping.ingest.docs > docs/data-format.md`, do not ed
 
 `kaoping import PATH...` loads case-management exports into the warehouse, one file per
 table. This page is the contract: every table, every column, every header and every value
-spelling the importer accepts.
+spelling the importer accepts. It is generated from the data model ([model.md](model.md)):
+a model of your own adds the tables and columns your export holds.
 
 ## Files
 
