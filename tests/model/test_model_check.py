@@ -227,6 +227,16 @@ def test_a_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
     assert problem.line in (line_of(text, "key: [case_id"), line_of(text, "key: [case_id") + 1)
 
 
+def test_an_enumeration_name_that_is_no_plain_name_is_reported(tmp_path: Path) -> None:
+    text = SMALL.replace("  outcome:\n", "  Outcome:\n", 1).replace(
+        "enum: outcome", "enum: Outcome"
+    )
+    _, problems = check_model(write(tmp_path / "name.yaml", text))
+    assert len(problems) == 1, [str(p) for p in problems]
+    assert problems[0].line == line_of(text, "  Outcome:")
+    assert "'Outcome' is not a valid enumeration name" in problems[0].message
+
+
 def test_a_key_written_twice_is_reported(tmp_path: Path) -> None:
     text = SMALL.replace(
         "        required: true\n", "        required: true\n        required: false\n", 1

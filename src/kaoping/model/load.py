@@ -13,6 +13,7 @@ table, column and key it sits in, and what would be valid.
 from __future__ import annotations
 
 import hashlib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ ENGLISH_BOOLEANS = {
 
 #: table, column, enumeration and level names end up in SQL and URLs: keep them plain
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
 Labels = dict[str, str]
 
 
@@ -169,6 +171,7 @@ class _Draft:
     booleans: BooleanSpec | None = None
     hierarchy: tuple[HierarchySpec, _Where] | None = None
     enumerations: dict[str, tuple[EnumerationSpec, _Where]] = field(default_factory=dict)
+    broken_enumerations: set[str] = field(default_factory=set)  # reported where declared
     tables: dict[str, _Tab] = field(default_factory=dict)
     sha256: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -373,6 +376,15 @@ def _base(
 
 
 def _add_enumeration(draft: _Draft, name: str, item: Any, where: _Where) -> None:
+    if not _NAME.fullmatch(name):
+        draft.problem(
+            where,
+            f"'{name}' is not a valid enumeration name: use lower-case letters, digits and "
+            "underscores, starting with a letter (e.g. offense_category)",
+            key=f"enumerations.{name}",
+        )
+        draft.broken_enumerations.add(name)
+        return
     if name in draft.enumerations:
         first = draft.enumerations[name][1]
         draft.problem(
@@ -384,7 +396,9 @@ def _add_enumeration(draft: _Draft, name: str, item: Any, where: _Where) -> None
         )
         return
     spec = _validate(draft, EnumerationSpec, item, where)
-    if spec is not None:
+    if spec is None:
+        draft.broken_enumerations.add(name)
+    else:
         draft.enumerations[name] = (spec, where)
 
 
@@ -616,7 +630,11 @@ def _check_column(draft: _Draft, table: str, col: _Col, earlier: list[str]) -> N
             key="enum",
             **names,
         )
-    if spec.enum is not None and spec.enum not in draft.enumerations:
+    if (
+        spec.enum is not None
+        and spec.enum not in draft.enumerations
+        and spec.enum not in draft.broken_enumerations
+    ):
         draft.problem(
             where,
             f"unknown enumeration `{spec.enum}`"

@@ -67,5 +67,5 @@ def use_model(source: DataModel | Path | str | None) -> Iterator[DataModel]:
     _chosen.append(model)
     try:
         yield model
-    finally:
-        _chosen.remove(model)
+    finally:  # by identity: two reads of one file are equal models, not the same block's
+        del _chosen[max(i for i, m in enumerate(_chosen) if m is model)]
