@@ -258,6 +258,16 @@ def test_every_mistake_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     assert "key column `case_no`" in messages
 
 
+def test_a_top_level_mistake_does_not_hide_the_tables_mistakes(tmp_path: Path) -> None:
+    text = SMALL.replace("model: small\n", "model: small\nlanguage: [zh]\n").replace(
+        "enum: outcome", "enum: outcomes"
+    )
+    _, problems = check_model(write(tmp_path / "both.yaml", text))
+    assert [p.line for p in problems] == [2, line_of(text, "enum: outcomes")]
+    assert "unknown key `language`; did you mean `languages`?" in problems[0].message
+    assert "unknown enumeration `outcomes`" in problems[1].message
+
+
 def test_chinese_is_required_only_where_the_model_says_so(tmp_path: Path) -> None:
     english = SMALL.replace("languages: [zh, en]\nrequired_languages: [zh]", "languages: [en]")
     for zh in (

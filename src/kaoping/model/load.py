@@ -321,7 +321,7 @@ def _read(path: Path, chain: tuple[Path, ...] = ()) -> _Draft:
             )
         )
         return draft
-    spec = _validate(draft, ModelSpec, data, top)
+    spec = _validate(draft, ModelSpec, data, top) or _salvage(data)
     if spec is None:
         return draft
     if spec.extends is not None:
@@ -346,6 +346,21 @@ def _read(path: Path, chain: tuple[Path, ...] = ()) -> _Draft:
     for i, item in enumerate(spec.tables):
         _add_table(draft, item, top.inner("tables", i))
     return draft
+
+
+def _salvage(data: dict[Any, Any]) -> ModelSpec | None:
+    """The file without its faulty top-level keys (already reported), so that its tables
+    are checked too and one run reports every mistake."""
+    try:
+        return ModelSpec.model_validate(data)
+    except ValidationError as exc:
+        bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+    clean = {k: v for k, v in data.items() if k not in bad}
+    clean["model"] = clean.get("model", "invalid")
+    try:
+        return ModelSpec.model_validate(clean)
+    except ValidationError:
+        return None
 
 
 def _base(
