@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     spark_master: str = "local[*]"
     #: Where ``--engine spark`` reads the canonical tables (a directory of Parquet).
     source: str | None = None
+    #: The data-model file (docs/model.md) every command reads its tables and columns from
+    #: (``--model``); unset, the default model. Read by :func:`kaoping.model.selection.active`
+    #: straight from the environment, as it is asked on every lookup of a table.
+    model: Path | None = None
     #: SQLAlchemy URL of the application database (users, manual items, objections, audit)
     app_db: str = "sqlite:///kaoping-app.db"
 

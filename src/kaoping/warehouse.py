@@ -10,6 +10,7 @@ importer (delete-then-insert inside one transaction) and checked by the tests.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,11 +76,54 @@ def table_ddl(tbl: Table) -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table that does not exist yet; existing data is never touched."""
+    """Create every table (and column) of the active model that does not exist yet;
+    existing data is never touched. A warehouse made with the default model thus takes
+    the columns and tables a model extending it adds."""
+    have: dict[str, set[str]] = {}
+    for table_name, column_name in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema()"
+    ).fetchall():
+        have.setdefault(str(table_name), set()).add(str(column_name))
     for tbl in TABLES.values():
-        con.execute(table_ddl(tbl))
+        if tbl.name not in have:
+            con.execute(table_ddl(tbl))
+            continue
+        for col in tbl.columns:
+            if col.name not in have[tbl.name]:
+                con.execute(f'ALTER TABLE "{tbl.name}" ADD COLUMN "{col.name}" {col.duckdb_type}')
     for ddl in BOOKKEEPING_DDL:
         con.execute(ddl)
+    _record_model(con)
+
+
+#: the model a warehouse was created with, and the one that last shaped its tables
+MODEL_CREATED = "model_created"
+MODEL = "model"
+
+
+def _record_model(con: duckdb.DuckDBPyConnection) -> None:
+    """Write which model (name, file, digest) made the warehouse, once, and which one last
+    opened it for writing: a figure computed under another model must be traceable to it."""
+    from kaoping.model.selection import active
+
+    model = active()
+    stamp = json.dumps(
+        {"name": model.name, "source": model.source, "sha256": model.sha256}, sort_keys=True
+    )
+    if _meta(con, MODEL_CREATED) is None:
+        _set_meta(con, MODEL_CREATED, stamp)
+    if _meta(con, MODEL) != stamp:
+        _set_meta(con, MODEL, stamp)
+
+
+def recorded_model(
+    con: duckdb.DuckDBPyConnection, *, created: bool = False
+) -> dict[str, str] | None:
+    """The model (name, source, sha256) that last wrote the warehouse, or with ``created``
+    the one it was created with; None for a warehouse older than model files."""
+    raw = _meta(con, MODEL_CREATED if created else MODEL)
+    return None if raw is None else dict(json.loads(raw))
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -29,12 +29,11 @@ from kaoping.catalogue.errors import CatalogueError, Problem
 from kaoping.catalogue.models import ASPECTS, Catalogue, Indicator
 from kaoping.catalogue.typecheck import did_you_mean
 from kaoping.catalogue.validate import validate_indicator, with_defaults
+from kaoping.yamltext import Path_, duplicate_keys, line_at, line_map, parse, syntax_error
 
 DEFAULT_DIR = Path(__file__).parent / "default"
 ENV_DIR = "KAOPING_CATALOGUE_DIR"
 TOP_LEVEL_KEYS = ("indicators",)
-
-Path_ = tuple[str | int, ...]
 
 
 @dataclass
@@ -102,34 +101,9 @@ def catalogue_files(
 
 # --- YAML with line numbers ------------------------------------------------------------
 
-
-def _line_map(
-    node: yaml.Node, path: Path_ = (), out: dict[Path_, int] | None = None
-) -> dict[Path_, int]:
-    """Path of every key/item in a composed YAML tree -> its 1-based line."""
-    out = {} if out is None else out
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if isinstance(key, str) and key.isdigit():
-                key_path: Path_ = (*path, int(key))
-            else:
-                key_path = (*path, key)
-            out[key_path] = key_node.start_mark.line + 1
-            _line_map(value_node, key_path, out)
-            out[key_path] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_map(item, (*path, i), out)
-    return out
-
-
-def _line(lines: dict[Path_, int], path: Path_) -> int | None:
-    for n in range(len(path), -1, -1):
-        if path[:n] in lines:
-            return lines[path[:n]]
-    return None
+#: kept under their old names: the appraisal schemes' loader reads its files with them
+_line_map = line_map
+_line = line_at
 
 
 # --- pydantic errors made friendly -----------------------------------------------------
@@ -215,49 +189,21 @@ def load_file(path: Path) -> FileResult:
         )
         return result
     try:
-        data = yaml.load(text, Loader=_LOADER)
-        node = yaml.compose(text, Loader=_LOADER)
+        data, lines, node = parse(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        message = f"not valid YAML: {what}" + (f" ({context})" if context else "")
+        message, line = syntax_error(exc)
         result.problems.append(Problem(result.file, message, line=line))
         return result
-    lines = _line_map(node) if node is not None else {}
     result.problems.extend(
         Problem(
             result.file, f"key `{key}` appears twice in one mapping; the first is lost", line=line
         )
-        for key, line in _duplicate_keys(node)
+        for key, line in duplicate_keys(node)
     )
     for item, index in _items(result, data, lines):
         _load_indicator(result, item, index, lines)
     result.problems.sort(key=lambda p: p.line or 0)
     return result
-
-
-#: libyaml's parser when PyYAML was built with it: the same safe loader, ten times faster
-#: (reading the catalogue is most of a `kaoping show`)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _duplicate_keys(node: yaml.Node | None) -> list[tuple[str, int]]:
-    """Keys repeated within one mapping: YAML keeps the last silently, hiding the first."""
-    if isinstance(node, yaml.MappingNode):
-        out: list[tuple[str, int]] = []
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                out.append((key, key_node.start_mark.line + 1))
-            seen.add(key)
-            out.extend(_duplicate_keys(value_node))
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [dup for item in node.value for dup in _duplicate_keys(item)]
-    return []
 
 
 def _items(result: FileResult, data: Any, lines: dict[Path_, int]) -> Iterable[tuple[Any, int]]:

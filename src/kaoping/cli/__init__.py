@@ -8,6 +8,7 @@ from kaoping.cli import (  # noqa: F401  (importing registers the commands)
     engine,
     indicators,
     ingest,
+    model,
     operations,
     publish,
     report,

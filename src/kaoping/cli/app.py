@@ -69,8 +69,37 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _select_model(ctx: typer.Context, model: Path | None) -> None:
+    """Make ``--model`` the active model for the command, through ``KAOPING_MODEL`` -- the
+    one seam every part of kaoping (and every process it starts) reads -- and check the
+    file now, so that a mistake in it is reported once, not as a failure deep in an
+    import. ``kaoping model check`` reports its own file's mistakes."""
+    import os
+
+    if model is not None:
+        previous = os.environ.get("KAOPING_MODEL")
+        os.environ["KAOPING_MODEL"] = str(model)
+
+        def restore() -> None:
+            if previous is None:
+                os.environ.pop("KAOPING_MODEL", None)
+            else:
+                os.environ["KAOPING_MODEL"] = previous
+
+        ctx.call_on_close(restore)
+    if os.environ.get("KAOPING_MODEL", "").strip() and ctx.invoked_subcommand != "model":
+        from kaoping.model.errors import ModelError
+        from kaoping.model.selection import active
+
+        try:
+            active()
+        except ModelError as exc:
+            raise fail(str(exc)) from None
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -81,5 +110,13 @@ def _root(
             expose_value=True,
         ),
     ] = False,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Data-model file (docs/model.md) [env: KAOPING_MODEL; default: the default model]",
+        ),
+    ] = None,
 ) -> None:
     """kaoping (考评): measure and appraise the performance of a prosecution service."""
+    _select_model(ctx, model)

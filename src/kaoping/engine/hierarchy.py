@@ -18,14 +18,18 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kaoping.engine.tree import HierarchyError
+from kaoping.model.selection import default_model
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 __all__ = ["LEVELS", "LEVEL_NAMES", "Hierarchy", "HierarchyError", "load_hierarchy"]
 
-#: The levels of the model, national to grassroots; every organ is one below its parent.
-LEVEL_NAMES: dict[int, str] = {1: "national", 2: "provincial", 3: "municipal", 4: "grassroots"}
+#: The levels of the default model's hierarchy (``hierarchy:`` in
+#: kaoping/model/default/model.yaml), national to grassroots; every organ is one below its
+#: parent.
+_HIERARCHY = default_model().hierarchy
+LEVEL_NAMES: dict[int, str] = {lv.level: lv.name for lv in _HIERARCHY.levels} if _HIERARCHY else {}
 LEVELS: tuple[int, ...] = tuple(LEVEL_NAMES)
 
 #: What the user can do about a broken tree, appended to every message.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from kaoping.ingest.read import FORMATS
 from kaoping.ingest.sql import number_text
+from kaoping.model.load import DEFAULT_NAME
 from kaoping.model.schema import (
     BOOLEAN_ALIASES,
     ENUMERATIONS,
@@ -20,6 +21,7 @@ from kaoping.model.schema import (
     Enumeration,
     Table,
 )
+from kaoping.model.selection import active
 from kaoping.settings import ImportLimits
 
 _TYPE_NAMES = {
@@ -34,12 +36,13 @@ _TYPE_NAMES = {
 _INTRO = """\
 # Data format
 
-<!-- Generated from src/kaoping/model/schema.py by kaoping.ingest.docs.render_data_format();
+<!-- Generated from {source} by kaoping.ingest.docs.render_data_format();
 regenerate with `python -m kaoping.ingest.docs > docs/data-format.md`, do not edit by hand. -->
 
 `kaoping import PATH...` loads case-management exports into the warehouse, one file per
 table. This page is the contract: every table, every column, every header and every value
-spelling the importer accepts.
+spelling the importer accepts. It is generated from the data model ([model.md](model.md)):
+a model of your own adds the tables and columns your export holds.
 
 ## Files
 
@@ -198,7 +201,9 @@ def render_data_format() -> str:
     by_format: dict[str, list[str]] = {}
     for suffix, fmt in FORMATS.items():
         by_format.setdefault(fmt, []).append(_code(suffix))
+    source = active().source
     intro = _INTRO.format(
+        source="src/kaoping/model/default/model.yaml" if source == DEFAULT_NAME else source,
         csv=", ".join(by_format["csv"]),
         excel=", ".join(by_format["excel"]),
         parquet=", ".join(by_format["parquet"]),
