@@ -179,8 +179,10 @@ def column_problem(ind: Indicator, name: str) -> str | None:
                 f"(columns `{ind.id}` can be broken down by: {listed})"
             )
         if _column(table, col) is None:
+            kind = col.type.value
+            article = "an" if kind[0] in "aeiou" else "a"
             return (
-                f"`{name}` is a {col.type.value} column of `{table}`, not a categorical one "
+                f"`{name}` is {article} {kind} column of `{table}`, not a categorical one "
                 f"(enumeration, yes/no or coded); `{ind.id}` can be broken down by: {listed}"
             )
     return f"`{name}` is not a column of every table of `{ind.id}` (valid: {listed})"
