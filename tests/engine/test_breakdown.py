@@ -6,6 +6,7 @@ docs/catalogue.md states them, with plain pandas.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -197,3 +198,55 @@ def test_a_distinct_count_that_does_not_add_up_is_reported(tiny: Path) -> None:
     (problem,) = b.problems("en")
     assert "add up to 3" in problem and "total is 2" in problem and "distinct" in problem
     assert b.to_dict()["check"]["ok"] is False
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def test_show_by_prints_the_categories_and_json(generated: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    runner = CliRunner()
+    args = ["show", "non_arrest_rate", "--period", "2020", "--by", "is_minor",
+            "--db", str(generated)]
+    with kaoping.Warehouse(generated) as wh:
+        b = wh.breakdown("non_arrest_rate", period="2020", by="is_minor")
+    table = runner.invoke(app, args, env={"COLUMNS": "140"})
+    assert table.exit_code == 0, table.output
+    assert "是 / Yes" in table.output and "不详或其他 / Unknown or other" in table.output
+    assert f"{int(b.total.denominator or 0):,}" in table.output
+    out = runner.invoke(app, [*args, "--json"])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    assert payload == json.loads(json.dumps(b.to_dict()))
+    assert [c["code"] for c in payload["categories"]] == ["true", "false", None]
+    assert payload["check"]["ok"] is True
+
+
+def test_show_by_an_unknown_column_fails_naming_the_valid_ones(generated: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    out = CliRunner().invoke(app, ["show", "non_arrest_rate", "--period", "2020", "--by",
+                                   "sex", "--db", str(generated)])
+    assert out.exit_code != 0
+    assert "unknown column `sex`" in out.output and "crime_chapter" in out.output
+
+
+def test_show_by_reports_a_sum_mismatch(tiny: Path, tmp_path: Path) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    cat = tmp_path / "cases.yaml"
+    cat.write_text(yaml.safe_dump({"indicators": [CASES.model_dump(mode="json",
+                                                                   exclude_defaults=True)]}))
+    out = CliRunner().invoke(app, ["show", "cases_concluded", "--period", "2020-Q1", "--organ",
+                                   "110000", "--by", "is_minor", "--db", str(tiny), "-c",
+                                   str(cat)])
+    assert out.exit_code == 0, out.output
+    assert "add up to 3, the total is 2" in out.output
