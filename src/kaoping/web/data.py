@@ -506,6 +506,19 @@ class WebData:
             return [{**v.to_dict(), "freshness": fresh} for v in values]
 
     @_per_version
+    def breakdown(self, indicator: str, period: str, *, organ: str, by: str | None) -> dict[str, Any]:
+        """What ``kaoping show --by`` prints as JSON; ``by`` None is the indicator's first
+        declared breakdown (a NotFound when it declares none)."""
+        with self.open() as wh:
+            ind = wh.definition(indicator)
+            if by is None:
+                if not ind.breakdowns:
+                    raise NotFound(f"indicator {indicator!r} declares no breakdowns; name a "
+                                   "column with by=")
+                by = ind.breakdowns[0]
+            return wh.breakdown(indicator, organ=organ, period=period, by=by).to_dict()
+
+    @_per_version
     def sentence(
         self, indicator: str, period: str, lang: str, *, organ: str | None = None,
         prosecutor: str | None = None,

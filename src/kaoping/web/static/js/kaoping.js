@@ -103,7 +103,7 @@
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(builders[kind](el, d, el.getAttribute("data-unit")));
       el.setAttribute("data-rendered", "1");
-      if (kind === "bars") {
+      if (kind === "bars" && d.codes) {  // a league's bars lead to their organs
         chart.on("click", function (params) {
           var codes = cache.bars.league.codes;
           window.location.href = "/organs/" + codes[params.dataIndex] + window.location.search;
