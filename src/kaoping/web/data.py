@@ -652,7 +652,7 @@ class WebData:
         kind = fmt if fmt in ("xlsx", "docx", "pdf") else "xlsx"
         with self.open() as wh:
             try:
-                gathered = gather_from(wh, organ, period)
+                gathered = gather_from(wh, organ, period, breakdowns=kind == "xlsx")
             except ReportDataError as exc:
                 raise NotFound(str(exc)) from None
             catalogue = wh.catalogue
