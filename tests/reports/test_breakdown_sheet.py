@@ -36,8 +36,8 @@ def test_the_sheet_holds_every_declared_breakdown(reports: Built, warehouse: Pat
         b = wh.breakdown("non_arrest_rate", organ=PROVINCE, period=PERIOD, by="crime_chapter")
         declared = [(i, by) for i in ("non_arrest_rate", "persons_prosecuted")
                     for by in wh.definition(i).breakdowns]
-    assert "不捕率：按章" in blocks
-    rows = blocks["不捕率：按章"]
+    assert "不捕率：按罪名所属章（刑法分则）" in blocks
+    rows = blocks["不捕率：按罪名所属章（刑法分则）"]
     assert [r[0] for r in rows] == [*(r.category.label_zh for r in b.rows), "合计"]
     for got, want in zip(rows, (*b.rows, b.total), strict=True):
         assert got[2:4] == (want.numerator, want.denominator)

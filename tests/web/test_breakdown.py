@@ -64,7 +64,7 @@ def test_page_shows_chart_table_and_selector(pages: dict[str, TestClient],
     assert 'id="breakdown-table"' in html and 'data-chart="bars"' in html
     assert "分类统计" in html and "不详或其他" in html and "合计" in html
     assert '<option value="is_minor" selected>是否未成年人</option>' in html
-    assert '<option value="crime_chapter">章</option>' in html
+    assert '<option value="crime_chapter">罪名所属章（刑法分则）</option>' in html
     assert 'name="by" value="is_minor"' in html  # the period form keeps the column
     en = pages["officer_a"].get(url, params={"period": PERIOD, "by": "crime_chapter",
                                              "lang": "en"})

@@ -50,6 +50,9 @@ CHAPTERS: dict[int, tuple[str, str]] = {
 #: (table, column) of the data model -> code list of a coded integer column
 CODE_LISTS: dict[tuple[str, str], dict[int, tuple[str, str]]] = {("crimes", "chapter"): CHAPTERS}
 
+#: Chinese names of a breakdown where the column's own label is too terse out of context
+_NAMES_ZH: dict[str, str] = {"crime_chapter": "罪名所属章（刑法分则）"}
+
 #: English names of the categorical columns; the model labels columns in Chinese only
 _NAMES_EN: dict[str, str] = {
     "is_minor": "Minor",
@@ -137,8 +140,9 @@ def _column(table: str, col: Column) -> BreakdownColumn | None:
     listed = _categories(table, col)
     if listed is None:
         return None
+    name_zh = _NAMES_ZH.get(col.name, col.label_zh)
     name_en = _NAMES_EN.get(col.name, _humanise(col.name))
-    return BreakdownColumn(col.name, col.type, col.label_zh, name_en, listed)
+    return BreakdownColumn(col.name, col.type, name_zh, name_en, listed)
 
 
 def _tables(ind: Indicator) -> list[str]:

@@ -226,10 +226,7 @@ def _row(
     den: tuple[float, float] | None, total_numerator: float | None,
 ) -> BreakdownRow:
     n, d = _pair(ind, num, den)
-    if is_ratio(ind):
-        value = n / d if n is not None and d else None
-    else:
-        value = n
+    value = (n / d if n is not None and d else None) if is_ratio(ind) else n
     share = None
     if ind.unit in (Unit.COUNT, Unit.AMOUNT) and n is not None and total_numerator:
         share = n / total_numerator

@@ -506,7 +506,9 @@ class WebData:
             return [{**v.to_dict(), "freshness": fresh} for v in values]
 
     @_per_version
-    def breakdown(self, indicator: str, period: str, *, organ: str, by: str | None) -> dict[str, Any]:
+    def breakdown(
+        self, indicator: str, period: str, *, organ: str, by: str | None
+    ) -> dict[str, Any]:
         """What ``kaoping show --by`` prints as JSON; ``by`` None is the indicator's first
         declared breakdown (a NotFound when it declares none)."""
         with self.open() as wh:

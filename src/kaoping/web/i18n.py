@@ -67,7 +67,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "breakdown_note": (
         "本院及下级院的数据按类别拆分；空值或不在列表中的值计入“不详或其他”",
         "The figure of this organ and the organs below it, split by category; empty or "
-        "unlisted values count as “unknown or other”",
+        "unlisted values count as 'unknown or other'",
     ),
     "breakdown_mismatch": ("各类别之和与合计不符：", "The categories do not add up to the total:"),
     "share": ("占比", "Share"),
