@@ -85,3 +85,12 @@ def test_page_without_declared_breakdowns_has_no_section(
 ) -> None:
     r = pages["officer_a"].get(f"/organs/{subjects.province_a}/indicators/case_proceeding_ratio")
     assert r.status_code == 200 and 'id="breakdown"' not in r.text
+
+
+def test_the_definition_lists_the_declared_breakdowns(
+    client: TestClient, auth: dict[str, dict[str, str]]
+) -> None:
+    r = client.get(f"/api/indicators/{INDICATOR}", headers=auth["officer_a"])
+    assert r.status_code == 200
+    assert r.json()["breakdowns"] == ["crime_chapter", "is_minor", "enterprise_related",
+                                      "difficulty"]

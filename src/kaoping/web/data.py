@@ -115,6 +115,7 @@ def definition_dict(ind: Indicator) -> dict[str, Any]:
         "reasonable_range": None if rr is None else rr.model_dump(),
         "min_denominator": ind.min_denominator,
         "max_yoy_change": ind.max_yoy_change,
+        "breakdowns": list(ind.breakdowns),
     }
 
 

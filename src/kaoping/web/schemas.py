@@ -106,6 +106,8 @@ class DefinitionOut(BaseModel):
     reasonable_range: dict[str, Any] | None
     min_denominator: float
     max_yoy_change: float | None
+    #: the columns the dashboard breaks the indicator down by (.../breakdown?by=)
+    breakdowns: list[str] = Field(default_factory=list)
 
 
 class FreshnessOut(BaseModel):
