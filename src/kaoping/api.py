@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from kaoping.engine.backends import ComputeBackend
+    from kaoping.engine.breakdown import Breakdown
     from kaoping.engine.compute import ComputeSummary, ProgressCallback
     from kaoping.engine.explain import Explanation
     from kaoping.engine.freshness import Freshness
@@ -591,6 +592,25 @@ class Warehouse:
             limit=limit,
             stored=None if value is stored else stored,
         )
+
+    def breakdown(
+        self,
+        indicator: str,
+        *,
+        period: str | Period,
+        by: str,
+        organ: str | None = None,
+    ) -> Breakdown:
+        """``indicator`` for one organ (and every organ below it) and period, split by the
+        categories of the column ``by`` -- any categorical column of the indicator's tables
+        (``Indicator.breakdowns`` lists the ones the dashboard offers). Computed from the
+        records, like :meth:`explain`; ``Breakdown.ok`` says whether the categories add up
+        to the total (``Breakdown.problems`` says how they do not)."""
+        from kaoping.engine.breakdown import compute_breakdown
+
+        ind = self.definition(indicator)
+        subject = self.subject(organ=organ)
+        return compute_breakdown(self.backend, ind, subject, parse_period(period), by)
 
     # --- which years the records cover (issue 10) ---------------------------------------
 

@@ -45,6 +45,8 @@ BAD_QUERY: dict[str, list[tuple[str, int | tuple[int, ...]]]] = {
     "b": [("bad scheme!", 422), ("x" * 41, 422)],
     "set": [("nonsense", 400)],
     "changes": [("x" * 2001, 422)],
+    # breakdowns (issue 15): a categorical column of the indicator's records
+    "by": [("no_such_column", 400), ("bad column!", 422), ("x" * 80, 422)],
 }
 
 

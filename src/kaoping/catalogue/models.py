@@ -130,6 +130,9 @@ class Indicator(Strict):
     #: sentence templates for briefings; placeholders: SENTENCE_PLACEHOLDERS
     sentence_zh: str | None = None
     sentence_en: str | None = None
+    #: the categorical columns the indicator is broken down by on the dashboard and in
+    #: reports (kaoping.catalogue.breakdowns); any other categorical column works on demand
+    breakdowns: tuple[str, ...] = ()
 
 
 class Catalogue(Strict):
@@ -165,5 +168,6 @@ def catalogue_digest(indicators: Iterable[Indicator]) -> str:
 
     h = hashlib.sha256()
     for ind in sorted(indicators, key=lambda i: i.id):
-        h.update(ind.model_dump_json().encode())
+        # breakdowns are computed on demand, never stored: they do not change a figure
+        h.update(ind.model_dump_json(exclude={"breakdowns"}).encode())
     return h.hexdigest()[:16]

@@ -15,6 +15,7 @@ import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from kaoping.catalogue.breakdowns import column_problem
 from kaoping.catalogue.errors import Severity
 from kaoping.catalogue.expr import (
     Call,
@@ -521,3 +522,20 @@ def wording(ind: Indicator) -> Iterator[Issue]:
                     "thing (以上/以下 include the number, 超过/不满 do not)",
                     "warning",
                 )
+
+
+@rule("breakdowns")
+def breakdowns(ind: Indicator) -> Iterator[Issue]:
+    """Each breakdown names, once, a categorical column of every table the indicator
+    counts from (kaoping.catalogue.breakdowns), so that both sides split alike."""
+    if not all(_known(m) for _, m in _measures(ind)):
+        return
+    seen: set[str] = set()
+    for i, name in enumerate(ind.breakdowns):
+        if name in seen:
+            yield Issue(("breakdowns", i), f"`{name}` is listed twice; list each column once")
+            continue
+        seen.add(name)
+        problem = column_problem(ind, name)
+        if problem is not None:
+            yield Issue(("breakdowns", i), problem)

@@ -311,8 +311,17 @@ def show(
     db: DbOption = None,
     results: ResultsOption = None,
     catalogue: CatalogueOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Break the figure down by this categorical column "
+                     "(e.g. crime_chapter, is_minor); an organ's only."),
+    ] = None,
 ) -> None:
     """Print one indicator for one organ (or prosecutor) and period."""
+    if by is not None:
+        _show_breakdown(indicator, period, organ, prosecutor, by, as_json, db, results,
+                        catalogue)
+        return
     with _warehouse(db, catalogue, results) as wh:
         value = wh.indicator(indicator, organ=organ, prosecutor=prosecutor, period=period)
         stale = value.source == "stored" and wh.stale
@@ -325,6 +334,50 @@ def show(
     if fresh.stale and value.source == "stored":
         err_console.print(f"[yellow]warning:[/] {fresh.message('en')}", highlight=False)
         err_console.print(f"[yellow]注意：[/]{fresh.message('zh')}", highlight=False)
+
+
+def _show_breakdown(
+    indicator: str, period: str, organ: str | None, prosecutor: str | None, by: str,
+    as_json: bool, db: Path | None, results: Path | None, catalogue: list[Path] | None,
+) -> None:
+    """``show --by``: the figure per category, the total, and whether they add up."""
+    from kaoping.narrative.numbers import format_value
+
+    if prosecutor is not None:
+        raise fail("--by breaks down an organ's figure; give --organ, not --prosecutor")
+    with _warehouse(db, catalogue, results) as wh:
+        b = wh.breakdown(indicator, organ=organ, period=period, by=by)
+    if as_json:
+        typer.echo(json.dumps(b.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        ind, unit = b.indicator, b.indicator.unit.value
+        table = Table(
+            title=f"{ind.name_zh} / {ind.name_en} · {b.subject.name_zh} · {b.period.label_zh} "
+            f"({b.subject.code} · {b.period.label}), by {b.column.label_zh} / "
+            f"{b.column.label_en} ({b.column.name})"
+        )
+        shares = any(r.share is not None for r in b.rows)
+        table.add_column("code")
+        table.add_column("类别 / category")
+        table.add_column("value", justify="right")
+        if ind.denominator is not None:
+            table.add_column("numerator", justify="right")
+            table.add_column("denominator", justify="right")
+        if shares:
+            table.add_column("share", justify="right")
+        for r in (*b.rows, b.total):
+            code = "" if r is b.total else (r.category.code or "—")
+            cells = [code, f"{r.category.label_zh} / {r.category.label_en}",
+                     format_value(r.value, unit, "en")]
+            if ind.denominator is not None:
+                cells += [_plain(r.numerator), _plain(r.denominator)]
+            if shares:
+                cells.append("—" if r.share is None else f"{r.share * 100:.1f}%")
+            table.add_row(*cells, end_section=r is b.rows[-1])
+        console.print(table)
+    for zh, en in zip(b.problems("zh"), b.problems("en"), strict=True):
+        err_console.print(f"[yellow]warning:[/] {en}", highlight=False)
+        err_console.print(f"[yellow]注意：[/]{zh}", highlight=False)
 
 
 def _records_table(side: MeasureRecords, limit: int) -> Table:

@@ -105,7 +105,8 @@ def report(
             err_console.print(str(problem), highlight=False, markup=False)
         raise fail("the catalogue did not load") from None
     try:
-        data = gather(resolve_db(db), organ, period, catalogue=cat)
+        data = gather(resolve_db(db), organ, period, catalogue=cat,
+                      breakdowns=chosen is ReportFormat.xlsx)
         engine = _app_engine(app_db) if chosen is not ReportFormat.xlsx else None
         content = render(data, chosen.value, lang.value, catalogue=cat, app_engine=engine)
     except KeyError as exc:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from kaoping.catalogue.virtual import TableSource
 
-__all__ = ["id_columns", "in_period", "measure_figures", "subject_records"]
+__all__ = ["id_columns", "in_period", "measure_figures", "of_subject", "subject_records"]
 
 
 def id_columns(measure: Measure) -> list[str]:
@@ -61,6 +61,10 @@ def _of_subject(t: ir.Table, subject: Subject) -> ir.Table:
     # literals into the query took seconds, a join with a small table takes nothing
     below = ibis.memtable(pd.DataFrame({"organ_code": organs}))
     return t.semi_join(below, "organ_code")
+
+
+#: public for the breakdowns (kaoping.engine.breakdown), which select records the same way
+of_subject = _of_subject
 
 
 def subject_records(

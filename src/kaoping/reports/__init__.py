@@ -126,7 +126,7 @@ def write_report(
     app_engine: Engine | None = None,
 ) -> Path:
     """Gather the figures from ``db`` and write the report to ``out``."""
-    data = gather(db, organ, period, catalogue=catalogue)
+    data = gather(db, organ, period, catalogue=catalogue, breakdowns=fmt == "xlsx")
     path = Path(out)
     path.write_bytes(render(data, fmt, lang, catalogue=catalogue, app_engine=app_engine))
     return path

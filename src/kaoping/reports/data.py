@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from kaoping.api import Warehouse
     from kaoping.catalogue.models import Catalogue, Indicator
+    from kaoping.engine.breakdown import Breakdown
 
 __all__ = [
     "Family",
@@ -137,6 +138,8 @@ class ReportData:
     #: the banner's words when the data changed after the last computation, else ''
     stale_zh: str = ""
     stale_en: str = ""
+    #: the organ's figures split by every breakdown its indicators declare (catalogue order)
+    breakdowns: tuple[Breakdown, ...] = ()
 
     def stale(self, lang: Lang) -> str:
         """'' when the figures are as new as the data; else what the report must say."""
@@ -286,9 +289,12 @@ def _figure(
 
 
 def gather_from(
-    wh: Warehouse, organ: str | None, period: str, *, indicators: Sequence[str] | None = None
+    wh: Warehouse, organ: str | None, period: str, *, indicators: Sequence[str] | None = None,
+    breakdowns: bool = False,
 ) -> ReportData:
-    """The figures of ``organ`` (None: the top organ) and the organs directly below it."""
+    """The figures of ``organ`` (None: the top organ) and the organs directly below it;
+    with ``breakdowns``, the organ's figures split by every breakdown they declare (the
+    workbook prints them; a query each, so only the formats that print them ask)."""
     from kaoping.engine.periods import parse_period
 
     p = parse_period(period)
@@ -331,6 +337,13 @@ def gather_from(
     fresh = wh.freshness()
     from kaoping.engine.compute import catalogue_digest
 
+    split = tuple(
+        wh.breakdown(info.id, organ=organ, period=p, by=by)
+        for family in (families if breakdowns else ())
+        for info in family.indicators
+        for by in wh.definition(info.id).breakdowns
+    )
+
     return ReportData(
         organ=own,
         below=below,
@@ -345,6 +358,7 @@ def gather_from(
         catalogue_version=catalogue_digest(wh.catalogue.indicators),
         stale_zh=fresh.message("zh"),
         stale_en=fresh.message("en"),
+        breakdowns=split,
     )
 
 
@@ -355,6 +369,7 @@ def gather(
     *,
     catalogue: Catalogue | None = None,
     indicators: Sequence[str] | None = None,
+    breakdowns: bool = False,
 ) -> ReportData:
     """Open the warehouse ``db`` read-only and gather the report's figures."""
     from kaoping.api import Warehouse
@@ -366,4 +381,4 @@ def gather(
             "`kaoping compute` first, or name one with --db"
         )
     with Warehouse(path, catalogue=catalogue) as wh:
-        return gather_from(wh, organ, period, indicators=indicators)
+        return gather_from(wh, organ, period, indicators=indicators, breakdowns=breakdowns)

@@ -42,6 +42,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "name_zh": ("中文名称", "Chinese name"),
     "name_en": ("英文名称", "English name"),
     "definitions_sheet": ("指标定义", "Definitions"),
+    "breakdowns_sheet": ("分类统计", "Breakdowns"),
+    "breakdown_title": ("{indicator}：按{column}", "{indicator} by {column}"),
+    "category": ("类别", "Category"),
+    "share": ("占比", "Share"),
+    "total": ("合计", "Total"),
+    "breakdown_mismatch": ("各类别之和与合计不符：", "The categories do not add up to the total: "),
     "about_sheet": ("说明", "About"),
     "this_organ": ("（本院）", " (this organ)"),
     "report_title": (

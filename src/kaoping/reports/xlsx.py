@@ -246,6 +246,40 @@ def _definitions_sheet(wb: Workbook, data: ReportData, lang: Lang) -> None:
     ws.freeze_panes = "B2"
 
 
+def _breakdowns_sheet(wb: Workbook, data: ReportData, lang: Lang) -> None:
+    """One block per (indicator, column): a row per category, then the total, and a red
+    line when the categories do not add up to it (the check is shown, never hidden)."""
+    if not data.breakdowns:
+        return
+    ws = wb.create_sheet(_sheet_title(t("breakdowns_sheet", lang)))
+    keys = ("category", "value", "numerator", "denominator", "share")
+    r = 1
+    for b in data.breakdowns:
+        ind, unit = b.indicator, b.indicator.unit.value
+        name = ind.name_zh if lang == "zh" else ind.name_en
+        title = t("breakdown_title", lang, indicator=name, column=b.column.label(lang))
+        write_text(ws, r, 1, title).font = _BOLD
+        r += 1
+        for c, key in enumerate(keys, start=1):
+            _header(write_text(ws, r, c, t(key, lang)))
+        r += 1
+        for row in (*b.rows, b.total):
+            label = t("total", lang) if row is b.total else row.category.label(lang)
+            write_text(ws, r, 1, label).font = _BOLD if row is b.total else Font()
+            _write_number(ws, r, 2, row.value, VALUE_FORMATS.get(unit, "General"))
+            _write_number(ws, r, 3, row.numerator, _count_format(unit))
+            _write_number(ws, r, 4, row.denominator, _count_format(unit))
+            _write_number(ws, r, 5, row.share, "0.0%")
+            r += 1
+        for problem in b.problems(lang):
+            cell = write_text(ws, r, 1, t("breakdown_mismatch", lang) + problem)
+            cell.font = _WARN_FONT
+            r += 1
+        r += 1
+    for c, width in enumerate((40, 12, 14, 14, 10), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
 def _about_sheet(wb: Workbook, data: ReportData, lang: Lang) -> None:
     ws = wb.active
     assert ws is not None
@@ -281,6 +315,7 @@ def build_workbook(data: ReportData, lang: Lang) -> Workbook:
     _about_sheet(wb, data, lang)
     for family in data.families:
         _family_sheet(wb, data, family, lang)
+    _breakdowns_sheet(wb, data, lang)
     _definitions_sheet(wb, data, lang)
     return wb
 

@@ -23,6 +23,7 @@ from kaoping.web.errors import Forbidden, LoginRequired, Unavailable
 from kaoping.web.schemas import (
     PERIOD_PATTERN,
     AuthLogOut,
+    BreakdownOut,
     BriefingOut,
     DefinitionOut,
     DistributionOut,
@@ -79,6 +80,14 @@ PeriodQuery = Annotated[
     ),
 ]
 IndicatorPath = Annotated[str, INDICATOR]
+ByQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+        description="a categorical column of the indicator's records, e.g. crime_chapter or "
+        "is_minor (default: the first the catalogue declares in `breakdowns`)",
+    ),
+]
 
 
 class Kind(StrEnum):
@@ -287,6 +296,21 @@ def organ_distribution(
     """How all organs of this organ's level are spread (anonymised) and where it stands."""
     p = _period(organ.scope, period)
     return views.distribution(organ.scope.ctx.data, organ, indicator, p, bins=bins)
+
+
+@router.get(
+    "/organs/{organ_code}/indicators/{indicator}/breakdown",
+    response_model=BreakdownOut,
+    tags=["figures"],
+)
+def organ_breakdown(
+    organ: OrganInScope, indicator: IndicatorPath, period: PeriodQuery = None,
+    by: ByQuery = None,
+) -> dict[str, Any]:
+    """The figure per category of ``by`` (with an unknown / other category), the total, and
+    whether the categories add up to it: the keys of ``kaoping show --by COLUMN --json``."""
+    p = _period(organ.scope, period)
+    return organ.scope.ctx.data.breakdown(indicator, p, organ=organ.code, by=by)
 
 
 @router.get(

@@ -115,6 +115,7 @@ def definition_dict(ind: Indicator) -> dict[str, Any]:
         "reasonable_range": None if rr is None else rr.model_dump(),
         "min_denominator": ind.min_denominator,
         "max_yoy_change": ind.max_yoy_change,
+        "breakdowns": list(ind.breakdowns),
     }
 
 
@@ -506,6 +507,21 @@ class WebData:
             return [{**v.to_dict(), "freshness": fresh} for v in values]
 
     @_per_version
+    def breakdown(
+        self, indicator: str, period: str, *, organ: str, by: str | None
+    ) -> dict[str, Any]:
+        """What ``kaoping show --by`` prints as JSON; ``by`` None is the indicator's first
+        declared breakdown (a NotFound when it declares none)."""
+        with self.open() as wh:
+            ind = wh.definition(indicator)
+            if by is None:
+                if not ind.breakdowns:
+                    raise NotFound(f"indicator {indicator!r} declares no breakdowns; name a "
+                                   "column with by=")
+                by = ind.breakdowns[0]
+            return wh.breakdown(indicator, organ=organ, period=period, by=by).to_dict()
+
+    @_per_version
     def sentence(
         self, indicator: str, period: str, lang: str, *, organ: str | None = None,
         prosecutor: str | None = None,
@@ -639,7 +655,7 @@ class WebData:
         kind = fmt if fmt in ("xlsx", "docx", "pdf") else "xlsx"
         with self.open() as wh:
             try:
-                gathered = gather_from(wh, organ, period)
+                gathered = gather_from(wh, organ, period, breakdowns=kind == "xlsx")
             except ReportDataError as exc:
                 raise NotFound(str(exc)) from None
             catalogue = wh.catalogue

@@ -60,6 +60,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "All organs of the same level, anonymised; the highlighted bar holds this organ",
     ),
     "history": ("历史数据", "History"),
+    "breakdown": ("分类统计", "Breakdown"),
+    "breakdown_by": ("分类依据", "Break down by"),
+    "breakdown_category": ("类别", "Category"),
+    "breakdown_total": ("合计", "Total"),
+    "breakdown_note": (
+        "本院及下级院的数据按类别拆分；空值或不在列表中的值计入“不详或其他”",
+        "The figure of this organ and the organs below it, split by category; empty or "
+        "unlisted values count as 'unknown or other'",
+    ),
+    "breakdown_mismatch": ("各类别之和与合计不符：", "The categories do not add up to the total:"),
+    "share": ("占比", "Share"),
     "records": ("明细记录", "Records"),
     "drilldown": ("查看明细", "Records behind the figure"),
     "drilldown_logged": (

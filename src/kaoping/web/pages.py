@@ -64,6 +64,7 @@ router = APIRouter(include_in_schema=False)
 
 PeriodQuery = Annotated[str | None, Query(max_length=32)]
 IndicatorQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+ByQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 _SELECTABLE_KINDS = ("year", "half", "quarter")
 
 
@@ -522,15 +523,18 @@ def indicator_list(request: Request, organ: OrganInScope, period: PeriodQuery = 
 
 @router.get("/organs/{organ_code}/indicators/{indicator}", response_class=HTMLResponse)
 def indicator_page(
-    request: Request, organ: OrganInScope, indicator: str, period: PeriodQuery = None
+    request: Request, organ: OrganInScope, indicator: str, period: PeriodQuery = None,
+    by: ByQuery = None,
 ) -> Response:
-    """Definition in words, the figure, the peer distribution, the history, the drill-down."""
+    """Definition in words, the figure, its breakdown, the peer distribution, the history,
+    the drill-down."""
     scope, data = organ.scope, organ.scope.ctx.data
     p = data.normalise_period(period)
     level = int(organ.row["level"])
     card = views.indicator_card(data, indicator, p, organ=organ.code, level=level)
     ind = data.definition(indicator)
     lang = pick_lang(request)
+    breakdown = views.breakdown(data, ind, p, organ=organ.code, by=by, lang=lang)
     return render(
         request, "indicator.html", scope, organ=organ.row, period=p,
         periods=_periods(scope, p, pick_lang(request)), indicator=ind, card=card,
@@ -541,6 +545,7 @@ def indicator_page(
                              kind="quarter"),
         yearly=data.history(indicator, subject_type="organ", subject=organ.code, kind="year"),
         path=_organ_nav(scope, organ.code), definition=views.describe(data, indicator),
+        breakdown=breakdown,
     )
 
 

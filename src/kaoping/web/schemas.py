@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "PERIOD_PATTERN",
+    "BreakdownOut",
     "DefinitionOut",
     "DistributionOut",
     "IndicatorValueOut",
@@ -105,6 +106,8 @@ class DefinitionOut(BaseModel):
     reasonable_range: dict[str, Any] | None
     min_denominator: float
     max_yoy_change: float | None
+    #: the columns the dashboard breaks the indicator down by (.../breakdown?by=)
+    breakdowns: list[str] = Field(default_factory=list)
 
 
 class FreshnessOut(BaseModel):
@@ -275,6 +278,56 @@ class RecordsOut(BaseModel):
     limit: int
     columns: list[str]
     records: list[dict[str, Any]]
+
+
+class BreakdownCategoryOut(BaseModel):
+    """One category of a breakdown (``code`` null: unknown or other)."""
+
+    code: str | None
+    label_zh: str
+    label_en: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    share: float | None
+
+
+class BreakdownSideOut(BaseModel):
+    role: str
+    total: float
+    summed: float
+    records_total: float
+    records_summed: float
+
+
+class BreakdownCheckOut(BaseModel):
+    """Whether the categories add up to the total; the problems say how they do not."""
+
+    ok: bool
+    sides: list[BreakdownSideOut]
+    problems_zh: list[str]
+    problems_en: list[str]
+
+
+class BreakdownOut(BaseModel):
+    """An organ's figure split by a categorical column: the keys of ``kaoping show --by
+    COLUMN --json``."""
+
+    indicator: str
+    name_zh: str
+    name_en: str
+    unit: str
+    organ_code: str
+    organ_name_zh: str
+    organ_name_en: str
+    period: str
+    by: str
+    by_label_zh: str
+    by_label_en: str
+    offered: list[str]
+    categories: list[BreakdownCategoryOut]
+    total: BreakdownCategoryOut
+    check: BreakdownCheckOut
 
 
 class BriefingOut(BaseModel):

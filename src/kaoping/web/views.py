@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kaoping.catalogue.models import Indicator
 from kaoping.web import appraisal_data
 from kaoping.web.data import WebData, definition_dict
 from kaoping.web.scope import OrganRef, Scope
@@ -208,3 +209,24 @@ def describe(data: WebData, indicator: str) -> dict[str, str | None]:
 
 def definitions(data: WebData) -> list[dict[str, Any]]:
     return [definition_dict(ind) for ind in data.indicators()]
+
+
+def breakdown(
+    data: WebData, ind: Indicator, period: str, *, organ: str, by: str | None, lang: str
+) -> dict[str, Any] | None:
+    """The indicator page's breakdown: the figure per category of ``by`` (default: the
+    first column the catalogue declares), the columns to choose from, and the chart's
+    data. None when the indicator declares no breakdown and none is asked for."""
+    from kaoping.catalogue.breakdowns import breakdown_columns
+
+    if by is None and not ind.breakdowns:
+        return None
+    body = data.breakdown(ind.id, period, organ=organ, by=by)
+    valid = breakdown_columns(ind)
+    names = list(dict.fromkeys([*ind.breakdowns, body["by"]]))
+    options = [{"name": n, "label": valid[n].label(lang)} for n in names]
+    rows = body["categories"]
+    label = "label_en" if lang == "en" else "label_zh"
+    chart = {"labels": [r[label] for r in rows], "values": [r["value"] for r in rows]}
+    problems = body["check"]["problems_en" if lang == "en" else "problems_zh"]
+    return {**body, "options": options, "chart": chart, "problems": problems}

@@ -41,6 +41,26 @@
     };
   }
 
+  // a breakdown: one horizontal bar per category, so that long labels (chapters of the
+  // Criminal Law) read in full; the value is written at the end of each bar
+  function breakdown(el, d, unit) {
+    function text(v) {  // as the table prints it: a rate to one decimal
+      if (v === null || v === undefined) { return "—"; }
+      return (unit === "rate" ? v.toFixed(1) : v) + suffix(unit);
+    }
+    return {
+      animation: false,
+      grid: { left: 10, right: 70, top: 10, bottom: 10, containLabel: true },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: text },
+      xAxis: { type: "value", axisLabel: { formatter: "{value}" + suffix(unit) } },
+      yAxis: { type: "category", inverse: true, data: d.labels },
+      series: [{ type: "bar", barMaxWidth: 22,
+                 label: { show: true, position: "right",
+                          formatter: function (p) { return text(p.value); } },
+                 data: d.values.map(function (v) { return scale(unit, v); }) }]
+    };
+  }
+
   function histogram(el, d, unit) {
     var labels = [];
     for (var i = 0; i + 1 < d.edges.length; i++) {
@@ -88,7 +108,7 @@
   }
 
   var builders = { trend: trend, bars: bars, histogram: histogram, grades: grades,
-                   briefing: briefing };
+                   briefing: briefing, breakdown: breakdown };
   var cache = {};
 
   function drawCharts() {
@@ -103,7 +123,7 @@
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(builders[kind](el, d, el.getAttribute("data-unit")));
       el.setAttribute("data-rendered", "1");
-      if (kind === "bars") {
+      if (kind === "bars" && d.codes) {  // a league's bars lead to their organs
         chart.on("click", function (params) {
           var codes = cache.bars.league.codes;
           window.location.href = "/organs/" + codes[params.dataIndex] + window.location.search;

@@ -1,0 +1,275 @@
+"""An indicator broken down by a categorical column, for one organ and period.
+
+Breakdowns are computed on demand from the records, not stored: an indicator offers a
+handful of columns of up to a dozen categories each, for every organ and period, which
+stored would multiply the figures of a computation many times over while a reader asks
+for one organ and period at a time. One grouped query per measure reads the same records
+the figure counts -- the measure's filter, date column and period bounds, the organ and
+every organ below it (:mod:`kaoping.engine.records`) -- so a category's numerator and
+denominator are sums over the organs below like every other figure, and roll up.
+
+Every breakdown is checked: the categories' numerators and denominators must add up to
+the indicator's own, counted by a separate query. Counts, sums and averages always add
+up (the unknown / other category catches empty and unlisted values); a ``count_distinct``
+measure may not -- a case whose suspects fall in two categories counts once in the total
+and once in each -- and the check reports that rather than hide it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kaoping.catalogue.breakdowns import BreakdownColumn, Category, breakdown_column
+from kaoping.catalogue.models import Aggregation, Indicator, Measure, Unit
+from kaoping.catalogue.virtual import with_virtual_columns
+from kaoping.engine.compile import measure_value, record_filter, source_table
+from kaoping.engine.periods import Period
+from kaoping.engine.records import in_period, measure_figures, of_subject
+from kaoping.engine.stats import avg_as_ratio, is_ratio
+from kaoping.engine.values import Subject
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from kaoping.catalogue.virtual import TableSource
+
+__all__ = ["TOTAL", "Breakdown", "BreakdownRow", "SideCheck", "compute_breakdown"]
+
+#: the label of the row that holds the indicator's own figure
+TOTAL = Category("__total__", "合计", "Total")
+
+#: a measure's (total, records) per category code (None: unknown / other)
+Split = dict[str | None, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One category's figure; ``share`` is its part of the total numerator (counts and
+    amounts only: a share of a rate's numerator says little)."""
+
+    category: Category
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    share: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.category.code,
+            "label_zh": self.category.label_zh,
+            "label_en": self.category.label_en,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": self.value,
+            "share": self.share,
+        }
+
+
+@dataclass(frozen=True)
+class SideCheck:
+    """Whether one measure's categories add up to its total: the aggregate (count, sum
+    or distinct count) and the number of records it counts."""
+
+    role: str
+    total: float
+    summed: float
+    records_total: float
+    records_summed: float
+    distinct: bool
+
+    @property
+    def ok(self) -> bool:
+        return _close(self.total, self.summed) and _close(self.records_total, self.records_summed)
+
+    def message(self, lang: str) -> str:
+        """What went wrong, in ``lang`` (empty when the side adds up)."""
+        if self.ok:
+            return ""
+        role_zh = "分子" if self.role == "numerator" else "分母"
+        why_zh = "（去重计数：同一值可分属多个类别）" if self.distinct else ""
+        why_en = " (a distinct count: one value may fall in several categories)"
+        if lang == "en":
+            return (
+                f"the categories' {self.role}s add up to {_plain(self.summed)}, the total is "
+                f"{_plain(self.total)}{why_en if self.distinct else ''}"
+            )
+        return f"各类别{role_zh}之和为{_plain(self.summed)}，合计为{_plain(self.total)}{why_zh}"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """An indicator for one organ and period, split by the categories of ``column``."""
+
+    indicator: Indicator
+    subject: Subject
+    period: Period
+    column: BreakdownColumn
+    rows: tuple[BreakdownRow, ...]
+    total: BreakdownRow
+    checks: tuple[SideCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the categories add up to the total on every side."""
+        return all(c.ok for c in self.checks)
+
+    def problems(self, lang: str) -> list[str]:
+        return [c.message(lang) for c in self.checks if not c.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``kaoping show --by`` and the HTTP API."""
+        ind = self.indicator
+        return {
+            "indicator": ind.id,
+            "name_zh": ind.name_zh,
+            "name_en": ind.name_en,
+            "unit": ind.unit.value,
+            "organ_code": self.subject.code,
+            "organ_name_zh": self.subject.name_zh,
+            "organ_name_en": self.subject.name_en,
+            "period": self.period.label,
+            "by": self.column.name,
+            "by_label_zh": self.column.label_zh,
+            "by_label_en": self.column.label_en,
+            "offered": list(ind.breakdowns),
+            "categories": [r.to_dict() for r in self.rows],
+            "total": self.total.to_dict(),
+            "check": {
+                "ok": self.ok,
+                "sides": [
+                    {"role": c.role, "total": c.total, "summed": c.summed,
+                     "records_total": c.records_total, "records_summed": c.records_summed}
+                    for c in self.checks
+                ],
+                "problems_zh": self.problems("zh"),
+                "problems_en": self.problems("en"),
+            },
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per category, then the total."""
+        rows = [r.to_dict() for r in (*self.rows, self.total)]
+        return pd.DataFrame(rows, columns=list(self.total.to_dict()))
+
+
+def _close(a: float, b: float) -> bool:
+    """Equal up to the rounding of sums of fractional amounts."""
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def _plain(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def _records(
+    backend: TableSource, measure: Measure, subject: Subject, period: Period, by: str
+) -> ir.Table:
+    """The records ``measure`` counts for ``subject`` in ``period``, with column ``by``."""
+    t = source_table(backend, measure.table, [measure])
+    if by not in t.columns:  # a virtual column the measure itself does not use
+        t = with_virtual_columns(backend.table(measure.table), measure.table, backend.table)
+    t = t.filter(record_filter(measure, t), in_period(t, measure.date, period))
+    return of_subject(t, subject)
+
+
+def _split(
+    backend: TableSource, measure: Measure, subject: Subject, period: Period,
+    column: BreakdownColumn,
+) -> Split:
+    """The measure's (total, records) per category, in one grouped query."""
+    import ibis
+
+    t = _records(backend, measure, subject, period, column.name)
+    raw = t[column.name].cast("string")
+    # empty and unlisted values both go to the unknown / other category (code None)
+    category = ibis.ifelse(raw.isin(list(column.codes)), raw, ibis.null("string"))
+    value = measure_value(measure, t)
+    t = t.mutate(__category=category, __value=value if value is not None else ibis.literal(1))
+    if measure.agg is Aggregation.COUNT:
+        total: Any = t.count()
+    elif measure.agg is Aggregation.COUNT_DISTINCT:
+        total = t["__value"].nunique()
+    else:
+        total = t["__value"].cast("float64").sum()
+    grouped = t.group_by("__category").aggregate(total=total, n=t.count())
+    frame: pd.DataFrame = backend.execute(grouped)  # type: ignore[attr-defined]
+    out: Split = {}
+    for code, tot, n in frame.itertuples(index=False):
+        key = None if code is None or pd.isna(code) else str(code)
+        out[key] = (0.0 if pd.isna(tot) else float(tot), float(n))
+    return out
+
+
+def _figure(measure: Measure, total: float, n: float) -> float | None:
+    """What a measure's (total, records) makes: an average for ``avg``, else the total."""
+    if measure.agg is Aggregation.AVG:
+        return total / n if n else None
+    return total
+
+
+def _pair(
+    ind: Indicator, num: tuple[float, float], den: tuple[float, float] | None
+) -> tuple[float | None, float | None]:
+    """(numerator, denominator) as the stored figures define them (engine.adhoc)."""
+    if avg_as_ratio(ind):
+        return num
+    d = _figure(ind.denominator, *den) if ind.denominator is not None and den else None
+    return _figure(ind.numerator, *num), d
+
+
+def _row(
+    ind: Indicator, category: Category, num: tuple[float, float],
+    den: tuple[float, float] | None, total_numerator: float | None,
+) -> BreakdownRow:
+    n, d = _pair(ind, num, den)
+    value = (n / d if n is not None and d else None) if is_ratio(ind) else n
+    share = None
+    if ind.unit in (Unit.COUNT, Unit.AMOUNT) and n is not None and total_numerator:
+        share = n / total_numerator
+    return BreakdownRow(category, n, d, value, share)
+
+
+def _check(role: str, measure: Measure, split: Split, total: tuple[float, float]) -> SideCheck:
+    return SideCheck(
+        role,
+        total=total[0],
+        summed=sum(t for t, _ in split.values()),
+        records_total=total[1],
+        records_summed=sum(n for _, n in split.values()),
+        distinct=measure.agg is Aggregation.COUNT_DISTINCT,
+    )
+
+
+def compute_breakdown(
+    backend: TableSource, indicator: Indicator, subject: Subject, period: Period, by: str
+) -> Breakdown:
+    """``indicator`` for ``subject`` and ``period``, split by the categories of ``by``.
+
+    ``by`` is any categorical column of the indicator's tables (a ValueError names the
+    valid ones), whether or not the catalogue lists it in ``breakdowns``.
+    """
+    column = breakdown_column(indicator, by)
+    sides: list[tuple[str, Measure]] = [("numerator", indicator.numerator)]
+    if indicator.denominator is not None:
+        sides.append(("denominator", indicator.denominator))
+    splits = [_split(backend, m, subject, period, column) for _, m in sides]
+    totals = [measure_figures(backend, m, subject, [period])[0] for _, m in sides]
+    zero = (0.0, 0.0)
+    num_total = _pair(indicator, totals[0], totals[1] if len(totals) > 1 else None)[0]
+    rows = tuple(
+        _row(
+            indicator, cat, splits[0].get(cat.code, zero),
+            splits[1].get(cat.code, zero) if len(splits) > 1 else None, num_total,
+        )
+        for cat in column.categories
+    )
+    total = _row(indicator, TOTAL, totals[0], totals[1] if len(totals) > 1 else None, num_total)
+    checks = tuple(
+        _check(role, m, split, tot) for (role, m), split, tot in zip(sides, splits, totals,
+                                                                    strict=True)
+    )
+    return Breakdown(indicator, subject, period, column, rows, total, checks)
