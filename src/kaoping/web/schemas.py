@@ -163,6 +163,19 @@ class IndicatorValueOut(BaseModel):
     )
     data_reason_zh: str | None = None
     data_reason_en: str | None = None
+    definition_version: str = Field(
+        default="v1",
+        description="the definition versions that made the figure: v1, or e.g. "
+        "'v1 + v2 (2020-04)' for a period straddling a change (docs/catalogue.md)",
+    )
+    definition_versions: list[int] = Field(default_factory=lambda: [1])
+    definition_note: str | None = Field(
+        default=None,
+        description="definition_changed: the same period a year earlier was computed "
+        "with another definition version",
+    )
+    definition_reason_zh: str | None = None
+    definition_reason_en: str | None = None
 
 
 class ProsecutorValueOut(IndicatorValueOut):
