@@ -215,3 +215,16 @@ def test_changes_are_not_written_by_hand(indicator: Make) -> None:
     raw = indicator(numerator__changes=[{"effective_from": "2020-04-01", "filter": None}])
     with pytest.raises(ValueError, match="derived from `versions`"):
         Indicator.model_validate(raw)
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "catalogue.md"
+    section = doc.read_text(encoding="utf-8").split("## Versions", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "versions.yaml"
+    path.write_text(example, encoding="utf-8")
+    catalogue = load_catalogue([path], include_default=False)
+    assert catalogue.warnings == []
+    ind = catalogue.get("my_non_prosecution_rate")
+    assert [v.label for v in ind.versions] == ["2020-04", "2021-01-15"]
+    assert ind.version_label(3) == "v3 (2021-01-15)"

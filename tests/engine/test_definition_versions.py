@@ -255,3 +255,42 @@ def test_the_versioned_filter_is_stored_as_its_own_measure(
     finally:
         con.close()
     assert a is not None and b is not None and a < b
+
+
+def test_the_api_and_the_indicator_page_show_the_version(
+    setup: tuple[Path, Path, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from kaoping.appdb import make_engine, session_scope
+    from kaoping.web import create_app
+    from kaoping.web.users import create_user
+
+    db, cat, _ = setup
+    monkeypatch.setenv("KAOPING_CATALOGUE_DIR", str(cat.parent))
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        create_user(session, "admin", "versions-password-1", "admin")
+    engine.dispose()
+    app = create_app(db=db, app_db=url, secret="versions-test-secret")
+    try:
+        client = TestClient(app, raise_server_exceptions=True)
+        r = client.post("/api/token",
+                        json={"username": "admin", "password": "versions-password-1"})
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        body = client.get(f"/api/organs/{NATION}/indicators/np_rate_v?period=2020",
+                          headers=headers).json()
+        assert body["definition_version"] == "v1 + v2 (2020-04)"
+        assert body["definition_note"] == "definition_changed"
+        assert "definition changed between the periods" in body["definition_reason_en"]
+        plain = client.get(f"/api/organs/{NATION}/indicators/np_rate?period=2020",
+                           headers=headers).json()
+        assert (plain["definition_version"], plain["definition_note"]) == ("v1", None)
+        client.post("/login", data={"username": "admin", "password": "versions-password-1"})
+        page = client.get(f"/organs/{NATION}/indicators/np_rate_v?period=2020&lang=zh")
+        assert page.status_code == 200
+        assert 'data-testid="definition-version">v1 + v2 (2020-04)<' in page.text
+        assert 'data-note="definition_changed"' in page.text and "口径变化" in page.text
+    finally:
+        app.state.kp.data.close()
