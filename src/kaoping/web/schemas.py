@@ -29,10 +29,11 @@ __all__ = [
 
 _YEAR_OR_PART = r"[1-9]\d{3}(-([Hh][12]|[Qq][1-4]|0?[1-9]|1[0-2]))?"
 _MONTH = r"[1-9]\d{3}-(0?[1-9]|1[0-2])"
+_FISCAL = r"[Ff][Yy][1-9]\d{3}(-([Hh][12]|[Qq][1-4]))?"
 #: the period grammar of :func:`kaoping.engine.periods.parse_period`, for the schema: a
-#: year, half, quarter, month, or a range of months (one that ends before it starts
-#: still answers 400)
-PERIOD_PATTERN = rf"^({_YEAR_OR_PART}|{_MONTH} ?\.\. ?{_MONTH})$"
+#: year, half, quarter, month, a fiscal year, half or quarter, or a range of months (one
+#: that ends before it starts still answers 400)
+PERIOD_PATTERN = rf"^({_YEAR_OR_PART}|{_FISCAL}|{_MONTH} ?\.\. ?{_MONTH})$"
 
 
 class TokenIn(BaseModel):
