@@ -199,3 +199,34 @@ def test_a_fiscal_year_compares_with_the_fiscal_year_before(
     assert v.period_zh == "2020财年"
     expected = _expected(mine, "2020-04", "2020-06")["non_prosecution_rate"]
     assert (own.numerator, own.denominator) == expected
+
+
+def test_the_command_line_reads_fiscal_periods(
+    fiscal: tuple[Path, pd.DataFrame], july: None
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    db, persons = fiscal
+    args = ["show", "non_prosecution_rate", "--period", "FY2020-Q1", "--organ", NATION,
+            "--db", str(db), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert (shown["period"], shown["period_zh"]) == ("FY2020-Q1", "2020财年第一季度")
+    expected = _expected(persons, "2019-07", "2019-09")["non_prosecution_rate"]
+    assert (shown["numerator"], shown["denominator"]) == expected
+
+
+def test_the_web_period_grammar_takes_fiscal_periods() -> None:
+    import re
+
+    from kaoping.web.schemas import PERIOD_PATTERN
+
+    for text in ("FY2020", "fy2020-h2", "FY2020-Q3", "2020-Q3", "2019-07..2020-03"):
+        assert re.fullmatch(PERIOD_PATTERN, text), text
+    for text in ("FY2020-Q5", "FY2020-06", "FY20"):
+        assert not re.fullmatch(PERIOD_PATTERN, text), text
