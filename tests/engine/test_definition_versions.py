@@ -287,6 +287,11 @@ def test_the_api_and_the_indicator_page_show_the_version(
         plain = client.get(f"/api/organs/{NATION}/indicators/np_rate?period=2020",
                            headers=headers).json()
         assert (plain["definition_version"], plain["definition_note"]) == ("v1", None)
+        definition = client.get("/api/indicators/np_rate_v", headers=headers).json()
+        (version,) = definition["versions"]
+        assert (version["version"], version["effective_from"]) == ("v2 (2020-04)", "2020-04-01")
+        assert version["numerator"] == {"filter": "prosecution_decision = 'not_prosecuted'"}
+        assert client.get("/api/indicators/np_rate", headers=headers).json()["versions"] == []
         client.post("/login", data={"username": "admin", "password": "versions-password-1"})
         page = client.get(f"/organs/{NATION}/indicators/np_rate_v?period=2020&lang=zh")
         assert page.status_code == 200

@@ -115,6 +115,10 @@ def definition_dict(ind: Indicator) -> dict[str, Any]:
         "reasonable_range": None if rr is None else rr.model_dump(),
         "min_denominator": ind.min_denominator,
         "max_yoy_change": ind.max_yoy_change,
+        "versions": [
+            {"version": ind.version_label(n + 2), **v.model_dump(mode="json")}
+            for n, v in enumerate(sorted(ind.versions, key=lambda v: v.effective_from))
+        ],
     }
 
 

@@ -106,6 +106,11 @@ class DefinitionOut(BaseModel):
     reasonable_range: dict[str, Any] | None
     min_denominator: float
     max_yoy_change: float | None
+    versions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="later definitions, each from its effective_from (docs/catalogue.md, "
+        "Versions): version, effective_from, numerator/denominator filters, definition",
+    )
 
 
 class FreshnessOut(BaseModel):
