@@ -463,7 +463,7 @@ class WebData:
     def default_period(self) -> str:
         """The latest stored year (what a leader opens first)."""
         stored = self._periods()
-        years = [p for p in stored if p.isdigit()]
+        years = [p for p in stored if p.removeprefix("FY").isdigit()]  # 2020 or FY2020
         if years:
             return years[0]
         if stored:
