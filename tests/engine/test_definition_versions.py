@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from tests.helpers import admin_client
 from typer.testing import CliRunner
 
 import kaoping
@@ -260,25 +261,9 @@ def test_the_versioned_filter_is_stored_as_its_own_measure(
 def test_the_api_and_the_indicator_page_show_the_version(
     setup: tuple[Path, Path, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from fastapi.testclient import TestClient
-
-    from kaoping.appdb import make_engine, session_scope
-    from kaoping.web import create_app
-    from kaoping.web.users import create_user
-
     db, cat, _ = setup
     monkeypatch.setenv("KAOPING_CATALOGUE_DIR", str(cat.parent))
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        create_user(session, "admin", "versions-password-1", "admin")
-    engine.dispose()
-    app = create_app(db=db, app_db=url, secret="versions-test-secret")
-    try:
-        client = TestClient(app, raise_server_exceptions=True)
-        r = client.post("/api/token",
-                        json={"username": "admin", "password": "versions-password-1"})
-        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    with admin_client(db, tmp_path) as (client, headers):
         body = client.get(f"/api/organs/{NATION}/indicators/np_rate_v?period=2020",
                           headers=headers).json()
         assert body["definition_version"] == "v1 + v2 (2020-04)"
@@ -292,10 +277,7 @@ def test_the_api_and_the_indicator_page_show_the_version(
         assert (version["version"], version["effective_from"]) == ("v2 (2020-04)", "2020-04-01")
         assert version["numerator"] == {"filter": "prosecution_decision = 'not_prosecuted'"}
         assert client.get("/api/indicators/np_rate", headers=headers).json()["versions"] == []
-        client.post("/login", data={"username": "admin", "password": "versions-password-1"})
         page = client.get(f"/organs/{NATION}/indicators/np_rate_v?period=2020&lang=zh")
         assert page.status_code == 200
         assert 'data-testid="definition-version">v1 + v2 (2020-04)<' in page.text
         assert 'data-note="definition_changed"' in page.text and "口径变化" in page.text
-    finally:
-        app.state.kp.data.close()

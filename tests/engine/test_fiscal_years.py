@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.helpers import admin_client
 
 import kaoping
 from kaoping.catalogue import load_catalogue
@@ -235,24 +236,8 @@ def test_the_web_period_grammar_takes_fiscal_periods() -> None:
 def test_the_web_service_offers_fiscal_periods(
     fiscal: tuple[Path, pd.DataFrame], july: None, tmp_path: Path
 ) -> None:
-    from fastapi.testclient import TestClient
-
-    from kaoping.appdb import make_engine, session_scope
-    from kaoping.web import create_app
-    from kaoping.web.users import create_user
-
     db, _ = fiscal
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        create_user(session, "admin", "fiscal-password-1", "admin")
-    engine.dispose()
-    app = create_app(db=db, app_db=url, secret="fiscal-test-secret")
-    try:
-        client = TestClient(app, raise_server_exceptions=True)
-        token = client.post("/api/token", json={"username": "admin",
-                                                "password": "fiscal-password-1"}).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
+    with admin_client(db, tmp_path) as (client, headers):
         listed = client.get("/api/periods", headers=headers).json()
         years = [p for p in listed["periods"] if p.startswith("FY") and "-" not in p]
         assert listed["default"] == max(years)
@@ -260,9 +245,6 @@ def test_the_web_service_offers_fiscal_periods(
         body = client.get(f"/api/organs/{NATION}/indicators/non_prosecution_rate"
                           "?period=FY2020-H1", headers=headers).json()
         assert (body["period"], body["period_zh"]) == ("FY2020-H1", "2020财年上半年")
-        client.post("/login", data={"username": "admin", "password": "fiscal-password-1"})
         page = client.get(f"/organs/{NATION}/indicators/non_prosecution_rate"
                           "?period=FY2020&lang=zh")
         assert page.status_code == 200 and "2020财年第一季度" in page.text  # the selector
-    finally:
-        app.state.kp.data.close()
