@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,32 @@ def build_warehouse(
         chosen = None if indicators is None else [i for i in indicators if i in wh.catalogue]
         wh.compute(years=list(years), indicators=chosen)
     return db
+
+
+ADMIN_PASSWORD = "helper-admin-password-1"
+
+
+@contextmanager
+def admin_client(db: Path, tmp_path: Path) -> Iterator[tuple[Any, dict[str, str]]]:
+    """A web application over the warehouse ``db`` with one admin user: (a client
+    logged in through the login form, the admin's bearer headers for the API)."""
+    from fastapi.testclient import TestClient
+
+    from kaoping.appdb import make_engine, session_scope
+    from kaoping.web import create_app
+    from kaoping.web.users import create_user
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        create_user(session, "admin", ADMIN_PASSWORD, "admin")
+    engine.dispose()
+    app = create_app(db=db, app_db=url, secret="helper-secret-not-for-production")
+    try:
+        client = TestClient(app, raise_server_exceptions=True)
+        login = {"username": "admin", "password": ADMIN_PASSWORD}
+        token = client.post("/api/token", json=login).json()["access_token"]
+        client.post("/login", data=login)
+        yield client, {"Authorization": f"Bearer {token}"}
+    finally:
+        app.state.kp.data.close()

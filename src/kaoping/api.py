@@ -375,8 +375,9 @@ class Warehouse:
         (:meth:`_comparable_years`) and hold records for each of the indicator's
         measures -- for 2019-11..2020-02, both 2018 and 2019."""
         from kaoping.engine.compute import data_years
+        from kaoping.engine.periods import fiscal_year_start
 
-        needed = {y for y, _ in period.previous().months}
+        needed = set(period.previous().years_from(fiscal_year_start()))
         if not needed <= self._comparable_years():
             return False
         for m in (indicator.numerator, indicator.denominator):
@@ -637,7 +638,9 @@ class Warehouse:
     def _covered(self, period: Period) -> bool:
         """Whether every year ``period`` touches is one the records cover (see
         :meth:`_comparable_years`); a figure outside them is no figure at all."""
-        return {y for y, _ in period.months} <= self._comparable_years()
+        from kaoping.engine.periods import fiscal_year_start
+
+        return period.years_from(fiscal_year_start()) <= self._comparable_years()
 
 
 def _same_figure(a: IndicatorValue, b: IndicatorValue) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     model: Path | None = None
     #: SQLAlchemy URL of the application database (users, manual items, objections, audit)
     app_db: str = "sqlite:///kaoping-app.db"
+    #: The month the reporting year starts in (``KAOPING_FISCAL_YEAR_START``): 1, the
+    #: default, for calendar years; 7 for fiscal years July-June, named by the year they
+    #: end in (FY2020 = 2019-07..2020-06). Read by :func:`kaoping.engine.periods.
+    #: fiscal_year_start`, which every period parser and ``kaoping compute`` use.
+    fiscal_year_start: int = Field(default=1, ge=1, le=12)
 
 
 def get_settings() -> Settings:

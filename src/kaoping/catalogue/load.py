@@ -164,6 +164,12 @@ def friendly(err: Any) -> tuple[Path_, str]:
     if name == "aspect":
         listing = "; ".join(f"{k} {en}" for k, (_, en) in ASPECTS.items())
         return loc, f"aspect must be a whole number 1-5 ({listing}); got {given!r}"
+    if name == "effective_from":
+        why = str(err.get("ctx", {}).get("error", err["msg"]))
+        return loc, (
+            f"`effective_from` is a month (2020-04) or a date (2020-04-15): {why}; "
+            f"got {given!r}"
+        )
     if "[key]" in err["loc"]:
         return loc, f"`{name}` is not a level; by_level keys are the levels 1-4"
     if kind in ("model_type", "model_attributes_type", "dict_type"):

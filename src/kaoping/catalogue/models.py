@@ -8,11 +8,14 @@ so that each error can name the file, the indicator and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 #: Placeholders a sentence template (``sentence_zh`` / ``sentence_en``) may use. The engine
 #: owns the formatting; the catalogue only checks that a template names no other field.
@@ -79,6 +82,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _empty(value: Any) -> bool:
+    """Fields added for versions are left out of dumps when unused, so the fingerprints
+    of indicators without versions (and the results they validate) stay as they were."""
+    return not value
+
+
+def _month_or_date(value: Any) -> Any:
+    """``2020-04`` (a month: from its first day) or a date (``2020-04-15``)."""
+    if isinstance(value, int | float):  # pydantic would read 2020 as seconds since 1970
+        raise ValueError("write a month (2020-04) or a date (2020-04-15), not a number")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+        year, month = (int(x) for x in value.strip().split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError(f"month {month} does not exist")
+        return dt.date(year, month, 1)
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("write a month (2020-04) or a date (2020-04-15)")
+    return value
+
+
+#: a month (``2020-04``, from its first day) or a day (``2020-04-15``)
+MonthOrDate = Annotated[dt.date, BeforeValidator(_month_or_date)]
+
+
+class FilterChange(Strict):
+    """A measure's filter from a day on, as the engine applies it: filled in from the
+    indicator's ``versions`` so that every path that counts records (cubes, distinct
+    counts, explain, ad hoc periods, Spark) applies the version in force by the measure
+    alone."""
+
+    effective_from: dt.date
+    filter: str | None
+
+
 class Measure(Strict):
     """An aggregate over one table, for the records that fall in a period."""
 
@@ -90,6 +127,17 @@ class Measure(Strict):
     filter: str | None = None
     #: the date column that places a record in a period (e.g. prosecution_review_concluded)
     date: str
+    #: the later filters in date order (``filter`` holds before the first): derived from
+    #: the indicator's ``versions``, never written by hand
+    changes: tuple[FilterChange, ...] = Field(default=(), exclude_if=_empty)
+
+    def filter_on(self, day: dt.date) -> str | None:
+        """The filter in force for a record dated ``day``."""
+        text = self.filter
+        for change in self.changes:
+            if change.effective_from <= day:
+                text = change.filter
+        return text
 
 
 class Range(Strict):
@@ -103,6 +151,34 @@ class ReasonableRange(Strict):
     default: Range | None = None
     #: level (1-4) -> range, overriding the default for organs of that level
     by_level: dict[int, Range] = Field(default_factory=dict)
+
+
+class Revision(Strict):
+    """A measure's new filter in a version (``filter: null`` removes the filter)."""
+
+    filter: str | None
+
+
+class DefinitionVersion(Strict):
+    """A change of an indicator's definition from a month or a day on, under the same id.
+
+    What may change is what selects the records -- the numerator's and the
+    denominator's filter -- and the words; table, date column, unit and direction stay,
+    so figures before and after remain one series (with a note where a comparison
+    crosses the change: docs/catalogue.md, *Versions*).
+    """
+
+    effective_from: MonthOrDate
+    numerator: Revision | None = None
+    denominator: Revision | None = None
+    definition_zh: str | None = None
+    definition_en: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``2020-04`` for a version from a month's first day, else the ISO date."""
+        d = self.effective_from
+        return f"{d.year:04d}-{d.month:02d}" if d.day == 1 else d.isoformat()
 
 
 class Indicator(Strict):
@@ -133,6 +209,62 @@ class Indicator(Strict):
     #: the categorical columns the indicator is broken down by on the dashboard and in
     #: reports (kaoping.catalogue.breakdowns); any other categorical column works on demand
     breakdowns: tuple[str, ...] = ()
+    #: later definitions, each from its ``effective_from``; the fields above are
+    #: version 1, in force before the first of them
+    versions: list[DefinitionVersion] = Field(default_factory=list, exclude_if=_empty)
+
+    @model_validator(mode="after")
+    def _versioned_measures(self) -> Indicator:
+        """Hand each measure the filters its versions give it (:attr:`Measure.changes`).
+
+        The model is frozen; setting the derived field once, while it is built, keeps
+        one source of truth (``versions``) without a second, hand-written one."""
+        for role in ("numerator", "denominator"):
+            m: Measure | None = getattr(self, role)
+            if m is None:
+                continue
+            changes = tuple(
+                FilterChange(effective_from=v.effective_from, filter=rev.filter)
+                for v in sorted(self.versions, key=lambda v: v.effective_from)
+                for rev in [getattr(v, role)]
+                if rev is not None
+            )
+            if m.changes and m.changes != changes:
+                raise ValueError(
+                    f"`{role}.changes` is derived from `versions`; write a new filter as "
+                    f"a version (`versions: - effective_from: ..., {role}: {{filter: ...}}`)"
+                )
+            if changes != m.changes:
+                object.__setattr__(self, role, m.model_copy(update={"changes": changes}))
+        return self
+
+    def version_on(self, day: dt.date) -> int:
+        """The number of the version in force on ``day``: 1 before any change."""
+        return 1 + sum(1 for v in self.versions if v.effective_from <= day)
+
+    def versions_between(self, start: dt.date, end: dt.date) -> tuple[int, ...]:
+        """The versions in force on some day of ``start`` (inclusive) .. ``end``
+        (exclusive): one for most periods, several for one that straddles a change."""
+        first = self.version_on(start)
+        later = [self.version_on(v.effective_from) for v in self.versions
+                 if start < v.effective_from < end]
+        return tuple(sorted({first, *later}))
+
+    def definition_of(self, number: int, lang: str = "en") -> str:
+        """Version ``number``'s definition in words: its own, else the one before's."""
+        text = self.definition_zh if lang == "zh" else self.definition_en
+        ordered = sorted(self.versions, key=lambda v: v.effective_from)
+        for v in ordered[: max(number - 1, 0)]:
+            own = v.definition_zh if lang == "zh" else v.definition_en
+            text = own or text
+        return text
+
+    def version_label(self, number: int) -> str:
+        """``v1`` (the definition before any change), ``v2 (2020-04)``..."""
+        if number <= 1 or not self.versions:
+            return "v1"
+        ordered = sorted(self.versions, key=lambda v: v.effective_from)
+        return f"v{number} ({ordered[number - 2].label})"
 
 
 class Catalogue(Strict):

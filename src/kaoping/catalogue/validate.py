@@ -174,20 +174,32 @@ def date_column(ind: Indicator) -> Iterator[Issue]:
             )
 
 
-def _parsed(text: str, path: tuple[str, str]) -> tuple[Expr | None, list[Issue]]:
+def _parsed(text: str, path: tuple[str | int, ...]) -> tuple[Expr | None, list[Issue]]:
     try:
         return parse(text), []
     except ExprError as exc:
         return None, [Issue(path, f"cannot parse: {exc.render()}")]
 
 
+def _versioned_measures(ind: Indicator) -> Iterator[tuple[tuple[str | int, ...], Measure]]:
+    """(path of the filter, measure with that filter) for the indicator's own measures
+    and every filter a version gives them, so that the rules on filters check them all."""
+    for role, m in _measures(ind):
+        yield (role, "filter"), m
+    for i, v in enumerate(ind.versions):
+        for role, m in _measures(ind):
+            revision = getattr(v, role)
+            if revision is not None:
+                plain = m.model_copy(update={"filter": revision.filter, "changes": ()})
+                yield ("versions", i, role, "filter"), plain
+
+
 @rule("filter")
 def filter_fits(ind: Indicator) -> Iterator[Issue]:
     """A filter parses, names columns of its table and is a yes/no condition."""
-    for role, m in _measures(ind):
+    for path, m in _versioned_measures(ind):
         if m.filter is None or not _known(m):
             continue
-        path = (role, "filter")
         expr, issues = _parsed(m.filter, path)
         yield from issues
         if expr is not None:
@@ -266,13 +278,22 @@ def rate_population(ind: Indicator) -> Iterator[Issue]:
             f"`{den.date}`, so the numerator may count records outside the denominator",
             "warning",
         )
-    if den.filter and _fits(num) and not _filter_implies(num.filter, den.filter):
-        yield Issue(
-            ("numerator", "filter"),
-            "cannot confirm that the numerator's filter selects a subset of the "
-            f"denominator's (`{den.filter}`); repeat the denominator's conditions in it",
-            "warning",
-        )
+    # the pair in force before any version, then the pair from each version on
+    days = [None, *(v.effective_from for v in ind.versions)]
+    for i, day in enumerate(days):
+        num_f = num.filter if day is None else num.filter_on(day)
+        den_f = den.filter if day is None else den.filter_on(day)
+        path: tuple[str | int, ...] = ("numerator", "filter")
+        if day is not None:
+            path = ("versions", i - 1, "numerator", "filter")
+        plain = num.model_copy(update={"filter": num_f, "changes": ()})
+        if den_f and _fits(plain) and not _filter_implies(num_f, den_f):
+            yield Issue(
+                path,
+                "cannot confirm that the numerator's filter selects a subset of the "
+                f"denominator's (`{den_f}`); repeat the denominator's conditions in it",
+                "warning",
+            )
 
 
 def _fits(m: Measure) -> bool:
@@ -331,6 +352,54 @@ def _implies(a: Expr, b: Expr) -> bool:
         return b.operand.name in _non_null_columns(a)
     va, vb = _values(a), _values(b)
     return va is not None and vb is not None and va[0] == vb[0] and va[1] <= vb[1]
+
+
+@rule("versions")
+def versions(ind: Indicator) -> Iterator[Issue]:
+    """Versions follow one another in date order, and each changes what is counted.
+
+    Out of order or on the same day, it would be unclear which definition holds when;
+    a version that changes no filter would make a figure say "definition changed"
+    about the same records (a reworded definition is an edit, not a version). A
+    version dated before the data's first year is fine: it holds from the start."""
+    previous = None
+    filters = {role: m.filter for role, m in _measures(ind)}
+    for i, v in enumerate(ind.versions):
+        path: tuple[str | int, ...] = ("versions", i, "effective_from")
+        if previous is not None and v.effective_from <= previous.effective_from:
+            same = v.effective_from == previous.effective_from
+            yield Issue(
+                path,
+                f"version {i + 2} takes effect on {v.label}, "
+                + ("the same day as" if same else "before")
+                + f" version {i + 1} ({previous.label}); list the versions in date order, "
+                "one per effective date",
+            )
+        previous = v
+        if v.numerator is None and v.denominator is None:
+            yield Issue(
+                ("versions", i),
+                "a version changes `numerator: {filter: ...}` or `denominator: {filter: ...}` "
+                "(or both); a reworded definition alone is not a new version",
+            )
+        if v.denominator is not None and ind.denominator is None:
+            yield Issue(
+                ("versions", i, "denominator"),
+                f"the indicator has no denominator (unit `{ind.unit.value}`); "
+                "a version can only change the filters of the measures it has",
+            )
+        for role in ("numerator", "denominator"):
+            revision = getattr(v, role)
+            if revision is None or role not in filters:
+                continue
+            if revision.filter == filters[role]:
+                yield Issue(
+                    ("versions", i, role, "filter"),
+                    f"the same filter as the version before (`{revision.filter}`): "
+                    "this version changes nothing here; leave it out",
+                    "warning",
+                )
+            filters[role] = revision.filter
 
 
 @rule("avg-rolls-up")

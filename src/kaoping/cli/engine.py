@@ -292,6 +292,11 @@ def _panel(v: IndicatorValue, stale: bool) -> Panel:
         lines.append("[dim]computed on the fly from the records (period not stored): no rank[/]")
     if v.flags:
         lines.append("[yellow]flags: " + ", ".join(v.flags) + "[/]")
+    if v.definition.versions:  # only indicators whose definition changed say so
+        lines.append(f"definition {v.definition_version}")
+    if v.definition_note is not None:
+        lines.append(f"[yellow]{v.definition_reason('en')}[/]")
+        lines.append(f"[yellow]{v.definition_reason('zh')}[/]")
     if stale:
         lines.append(
             "[yellow]the stored results were computed with other definitions: "
@@ -414,6 +419,14 @@ def explain(
     console.rule(f"[bold]{ind.name_zh} / {ind.name_en}[/] ({ind.id})")
     console.print(f"[bold]定义[/] {ind.definition_zh}", highlight=False)
     console.print(f"[bold]Definition[/] {ind.definition_en}", highlight=False)
+    if ind.versions:
+        console.print(f"[bold]version[/] {v.definition_version}", highlight=False)
+        for n in v.definition_versions:
+            label = ind.version_label(n)
+            console.print(f"  {label}: {ind.definition_of(n, 'zh')}", highlight=False)
+            console.print(f"  {label}: {ind.definition_of(n, 'en')}", highlight=False)
+        if v.definition_note is not None:
+            console.print(f"[yellow]{v.definition_reason('en')}[/]", highlight=False)
     for side in (e.numerator, e.denominator):
         if side is not None:
             console.print(f"[bold]{side.role}[/]: {side.describe('en')}", highlight=False)

@@ -194,7 +194,7 @@ def _needed_columns(measures: Iterable[Measure]) -> set[str]:
     out: set[str] = set()
     for m in measures:
         out.add(m.date)
-        for text in (m.filter, m.expr):
+        for text in (m.filter, m.expr, *(c.filter for c in m.changes)):
             if text:
                 out |= columns(_parsed(text))
     return out
@@ -212,12 +212,40 @@ def source_table(backend: TableSource, table: str, measures: Iterable[Measure]) 
 def record_filter(measure: Measure, t: ir.Table) -> ir.BooleanValue:
     """Records a measure counts: its filter holds and its date is known (nulls count out)."""
     cond: Any = t[measure.date].notnull()
-    if measure.filter:
+    if measure.changes:
+        cond = cond & _versioned_filter(measure, t)
+    elif measure.filter:
         cond = cond & to_ibis(_parsed(measure.filter), t).fill_null(False)
     if measure.expr and measure.agg is not Aggregation.COUNT:
         cond = cond & _value(measure, t).notnull()
     result: ir.BooleanValue = cond
     return result
+
+
+def _versioned_filter(measure: Measure, t: ir.Table) -> Any:
+    """Each record judged by the filter in force on its own date (the measure's
+    ``date``): so every monthly cell, and every period summed from the cells, counts
+    each record by the version of its day (docs/engine.md, *Definitions that change*)."""
+    import ibis
+
+    date = t[measure.date]
+    starts = [None, *(c.effective_from for c in measure.changes)]
+    texts = [measure.filter, *(c.filter for c in measure.changes)]
+    ends = [*starts[1:], None]
+    pieces: list[Any] = []
+    for start, end, text in zip(starts, ends, texts, strict=True):
+        piece: Any = ibis.literal(True)
+        if text:
+            piece = to_ibis(_parsed(text), t).fill_null(False)
+        if start is not None:
+            piece = piece & (date >= ibis.literal(start))
+        if end is not None:
+            piece = piece & (date < ibis.literal(end))
+        pieces.append(piece)
+    cond: Any = pieces[0]
+    for piece in pieces[1:]:
+        cond = cond | piece
+    return cond
 
 
 def _value(measure: Measure, t: ir.Table) -> Any:

@@ -46,7 +46,7 @@ from kaoping.engine.compile import (
 )
 from kaoping.engine.distinct import distinct_by_period, period_masks
 from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
-from kaoping.engine.periods import Period, PeriodKind, standard_periods
+from kaoping.engine.periods import Period, PeriodKind, fiscal_year_start, standard_periods
 from kaoping.engine.periodsums import KIND_CODES, period_ids, standard_sums
 from kaoping.engine.stats import params_frame
 
@@ -103,15 +103,23 @@ def load_organs(backend: ibis.backends.duckdb.Backend) -> Hierarchy:
     return load_hierarchy(frame)
 
 
-def data_years(backend: ibis.backends.duckdb.Backend, table: str, date: str) -> dict[int, int]:
+def data_years(
+    backend: ibis.backends.duckdb.Backend, table: str, date: str, year_start: int | None = None
+) -> dict[int, int]:
     """Records of ``table`` per year of ``date`` (years without records are absent).
 
     A year-on-year comparison is only made when the previous year has records: without
-    them a count would compare with zero and every rate with nothing.
+    them a count would compare with zero and every rate with nothing. Years are fiscal
+    when they start in another month (``year_start``, default the setting): a record of
+    July 2019 is in FY2020 when years start in July.
     """
+    start = fiscal_year_start() if year_start is None else year_start
     t = backend.table(table)
     t = t.filter(t[date].notnull())
-    frame = backend.execute(t.group_by(y=t[date].year()).aggregate(n=t.count()))
+    year: Any = t[date].year()
+    if start != 1:
+        year = year + (t[date].month() >= start).cast("int32")
+    frame = backend.execute(t.group_by(y=year).aggregate(n=t.count()))
     return {int(y): int(n) for y, n in zip(frame["y"], frame["n"], strict=True)}
 
 
@@ -154,6 +162,8 @@ class _Run:
         prosecutor_periods: Collection[PeriodKind],
     ) -> None:
         self.prosecutor_kinds = frozenset(PeriodKind(k) for k in prosecutor_periods)
+        #: the month the reporting year starts in, read once for the whole run
+        self.year_start = fiscal_year_start()
         self.engine = engine
         self.backend = engine.ibis
         self.plan: Plan = make_plan(indicators)
@@ -208,7 +218,8 @@ class _Run:
 
     def years(self) -> tuple[dict[tuple[str, str], set[int]], tuple[int, ...]]:
         counts = {
-            (g.table, g.date): data_years(self.backend, g.table, g.date) for g in self.plan.groups
+            (g.table, g.date): data_years(self.backend, g.table, g.date, self.year_start)
+            for g in self.plan.groups
         }
         #: the years a default run computes: the only ones a year may be compared with
         self.comparable = frozenset(default_years(counts.values()))
@@ -227,7 +238,7 @@ class _Run:
         """
         import ibis
 
-        per = standard_sums(cells, "subject", cols, self.temp.keep)
+        per = standard_sums(cells, "subject", cols, self.temp.keep, self.year_start)
         keys = ids.select("pid", "year", "kind", "k")
         j = per.join(keys, ["year", "kind", "k"])
         summed = j.select("subject", "pid", *cols)
@@ -271,7 +282,7 @@ class _Run:
             rest = self.remainders[key]
             r = rest.join(subjects.view(), by)
             r = r.select(subject=r["subject"], year=r["year"], month=r["month"], value=r["value"])
-            counted = distinct_by_period(r, masks, key)
+            counted = distinct_by_period(r, masks, key, self.year_start)
             out.append(counted.rename(pid="period"))
         return out
 
@@ -399,14 +410,14 @@ class _Run:
             if not target:
                 raise ValueError("the warehouse holds no dated records to compute from")
             self.build_cubes()
-            periods = standard_periods(target)
+            periods = standard_periods(target, self.year_start)
             # the figures of the year before a target year are stored too, for the
             # year-on-year comparison -- unless they are stored already, as a year a
             # partial computation keeps
             stored = self.engine.stored_years() if self.requested_years else set()
             kept = stored - set(target)
             before = sorted({y - 1 for y in target} - set(target) - kept)
-            every = tuple(periods + standard_periods(before))
+            every = tuple(periods + standard_periods(before, self.year_start))
             frame = period_ids(every)
             frame["target"] = frame["period"].isin({p.label for p in periods})
             ids = self.temp.keep("period_ids", ibis.memtable(frame))

@@ -31,21 +31,28 @@ def period_masks(periods: Sequence[Period], ids: Sequence[int]) -> ir.Table:
 
     rows = []
     for p, pid in zip(periods, ids, strict=True):
-        years = {y for y, _ in p.months}
-        if years != {p.year}:
+        if p.years != {p.year}:
             raise ValueError(f"{p.label} spans years; only periods within a year have masks")
-        rows.append((pid, p.year, sum(1 << (m - 1) for _, m in p.months)))
+        # months counted from the (fiscal) year's start: the rows are made alike
+        # (:func:`kaoping.engine.periodsums.fiscal_cells`)
+        rows.append((pid, p.year, sum(1 << (m - 1) for _, m in p.fiscal_months)))
     frame = pd.DataFrame(rows, columns=["period", "year", "mask"]).astype("int32")
     return ibis.memtable(frame)
 
 
-def distinct_by_period(rows: ir.Table, masks: ir.Table, key: str) -> ir.Table:
+def distinct_by_period(
+    rows: ir.Table, masks: ir.Table, key: str, year_start: int = 1
+) -> ir.Table:
     """(subject, period, ``key``): distinct values of ``rows`` per subject and period.
 
-    ``rows`` holds (subject, year, month, value), duplicates allowed; ``masks`` is
-    :func:`period_masks`.
+    ``rows`` holds (subject, calendar year, month, value), duplicates allowed; ``masks``
+    is :func:`period_masks` of periods whose years start in ``year_start``.
     """
     import ibis
+
+    from kaoping.engine.periodsums import fiscal_cells
+
+    rows = fiscal_cells(rows, year_start)
 
     bit = ibis.literal(1, type="int32") << (rows["month"] - 1).cast("int32")
     r = rows.mutate(bit=bit.cast("int32"))

@@ -57,9 +57,21 @@ class MeasureRecords:
                 Aggregation.AVG: f"{m.expr} 的平均值",
             }[m.agg]
             cond = f"，条件：{m.filter}" if m.filter else ""
-            return f"{m.table} 表{what}{cond}，按 {m.date} 计入统计期"
+            later = "".join(
+                f"；自{c.effective_from.isoformat()}起"
+                + (f"条件：{c.filter}" if c.filter else "不设条件")
+                for c in m.changes
+            )
+            by_day_zh = "（每条记录按其日期适用当时的口径）" if m.changes else ""
+            return f"{m.table} 表{what}{cond}{later}，按 {m.date} 计入统计期{by_day_zh}"
         cond = f" where {m.filter}" if m.filter else ""
-        return f"{what} in {m.table}{cond}, placed in the period by {m.date}"
+        later = "".join(
+            f"; from {c.effective_from.isoformat()} "
+            + (f"where {c.filter}" if c.filter else "unfiltered")
+            for c in m.changes
+        )
+        by_day = " (each record by the definition in force on its date)" if m.changes else ""
+        return f"{what} in {m.table}{cond}{later}, placed in the period by {m.date}{by_day}"
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,13 @@ def period_id(p: Period) -> int:
     """The integer that names a standard period in stored figures, the same in every run.
 
     ``year * 100 + kind * 13 + k``, with ``k`` the period's last month: 2020-Q3 is
-    202028, the year 2020 is 202051, so ``pid // 100`` is the year.
+    202028, the year 2020 is 202051, so ``pid // 100`` is the year. For fiscal years
+    the year is the fiscal year and ``k`` the month counted from its start (FY2020-Q1
+    from July is 202016).
     """
     if p.kind not in KIND_CODES:
         raise ValueError(f"{p.label} is not a standard period")
-    return p.year * 100 + KIND_CODES[p.kind] * 13 + p.end[1]
+    return p.year * 100 + KIND_CODES[p.kind] * 13 + p.last_month
 
 
 def period_ids(periods: Sequence[Period]) -> pd.DataFrame:
@@ -71,7 +73,7 @@ def period_ids(periods: Sequence[Period]) -> pd.DataFrame:
             str(p.kind),
             p.year,
             KIND_CODES[p.kind],
-            p.end[1],
+            p.last_month,
             period_id(p.previous()),
         )
         for p in periods
@@ -84,13 +86,33 @@ def period_ids(periods: Sequence[Period]) -> pd.DataFrame:
     )
 
 
-def standard_sums(cells: ir.Table, key: str, cols: Sequence[str], keep: Any) -> ir.Table:
+def fiscal_cells(cells: ir.Table, year_start: int) -> ir.Table:
+    """``cells`` with calendar (year, month) turned into (fiscal year, month counted
+    from the year's start): July 2019 is (2020, 1) when years start in July. Every
+    standard period is then built from these months exactly as calendar ones are."""
+    if year_start == 1:
+        return cells
+    year, month = cells["year"], cells["month"]
+    out: ir.Table = cells.mutate(
+        year=(year + (month >= year_start).cast("int32")).cast("int32"),
+        month=((month - year_start + 12) % 12 + 1).cast("int32"),
+    )
+    return out
+
+
+def standard_sums(
+    cells: ir.Table, key: str, cols: Sequence[str], keep: Any, year_start: int = 1
+) -> ir.Table:
     """(``key``, year, kind, k, cols): ``cells`` summed over every standard period.
 
-    ``cells`` holds ``key``, year, month and ``cols``; ``keep`` materialises an
-    expression used more than once (:meth:`kaoping.engine.blocks.Temp.keep`).
+    ``cells`` holds ``key``, calendar year, month and ``cols``; ``keep`` materialises an
+    expression used more than once (:meth:`kaoping.engine.blocks.Temp.keep`). With
+    ``year_start`` other than 1 the years, halves, quarters and year-to-date ranges are
+    fiscal (year and ``k`` as :func:`period_id` names them).
     """
     import ibis
+
+    cells = fiscal_cells(cells, year_start)
 
     def shaped(t: ir.Table, kind: int, k: Any) -> ir.Table:
         out: ir.Table = t.select(

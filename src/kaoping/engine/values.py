@@ -121,6 +121,28 @@ class IndicatorValue:
     #: the same period a year earlier, as words ("2018年" / "2018"), for the notes
     previous_period_zh: str = field(default="", repr=False)
     previous_period_en: str = field(default="", repr=False)
+    #: the definition versions that made the figure (1: the catalogue's own fields, 2..:
+    #: its ``versions``); several when the period straddles a change
+    definition_versions: tuple[int, ...] = (1,)
+    #: the same for the same period a year earlier
+    previous_definition_versions: tuple[int, ...] = (1,)
+    #: "definition_changed" when the two were made by different versions
+    definition_note: str | None = None
+
+    @property
+    def definition_version(self) -> str:
+        """The versions that made the figure in words: ``v1``, ``v1 + v2 (2020-04)``."""
+        return _versions_text(self.definition, self.definition_versions)
+
+    def definition_reason(self, lang: Literal["zh", "en"] = "en") -> str | None:
+        """That the year-on-year comparison crosses a change of definition, in words."""
+        if self.definition_note is None:
+            return None
+        zh, en = DEFINITION_NOTES[self.definition_note]
+        return (zh if lang == "zh" else en).format(
+            now=self.definition_version,
+            before=_versions_text(self.definition, self.previous_definition_versions),
+        )
 
     def previous_reason(self, lang: Literal["zh", "en"] = "en") -> str | None:
         """Why there is no year-on-year comparison, in words; None when there is one."""
@@ -199,6 +221,11 @@ class IndicatorValue:
             data_note=self.data_note,
             data_reason_zh=self.data_reason("zh"),
             data_reason_en=self.data_reason("en"),
+            definition_version=self.definition_version,
+            definition_versions=list(self.definition_versions),
+            definition_note=self.definition_note,
+            definition_reason_zh=self.definition_reason("zh"),
+            definition_reason_en=self.definition_reason("en"),
         )
         return out
 
@@ -231,7 +258,10 @@ class IndicatorValue:
         from kaoping.engine.periods import parse_period
 
         flags = row.get("flags")
-        before = parse_period(str(row["period"])).previous()
+        period = parse_period(str(row["period"]))
+        before = period.previous()
+        now_v = indicator.versions_between(period.start_date, period.end_date)
+        before_v = indicator.versions_between(before.start_date, before.end_date)
         return cls(
             indicator=indicator.id,
             name_zh=indicator.name_zh,
@@ -266,6 +296,9 @@ class IndicatorValue:
             previous_note=previous_note(row, indicator),
             previous_period_zh=before.label_zh,
             previous_period_en=before.label_en,
+            definition_versions=now_v,
+            previous_definition_versions=before_v,
+            definition_note="definition_changed" if now_v != before_v else None,
         )
 
 
@@ -285,6 +318,21 @@ PREVIOUS_NOTES: dict[str, tuple[str, str]] = {
         "no percent change: the same period a year earlier ({previous}) was 0",
     ),
 }
+
+#: what a figure says about the definitions behind it: code -> (zh, en) with ``{now}``
+#: and ``{before}`` (the versions of this period and of the same period a year earlier)
+DEFINITION_NOTES: dict[str, tuple[str, str]] = {
+    "definition_changed": (
+        "口径变化：本期按{now}计算，上年同期按{before}计算，同比不完全可比",
+        "definition changed between the periods: this period by {now}, the same period "
+        "a year earlier by {before}; the comparison is not like for like",
+    ),
+}
+
+
+def _versions_text(indicator: Indicator, numbers: tuple[int, ...]) -> str:
+    return " + ".join(indicator.version_label(n) for n in numbers)
+
 
 #: why a figure is missing altogether: code -> (zh, en) with ``{period}``
 DATA_NOTES: dict[str, tuple[str, str]] = {

@@ -232,6 +232,9 @@ def create_app(
     if appraisal_data.available():
         import kaoping.appraisal  # noqa: F401  (declares its tables before make_engine)
 
+    from kaoping.engine.periods import fiscal_year_start
+
+    fiscal_year_start()  # a bad KAOPING_FISCAL_YEAR_START stops the start, not each page
     config = config or WebConfig.from_settings(db=db, app_db=app_db, secret=secret)
     ctx = AppContext(config=config, data=WebData(config.db), engine=make_engine(config.app_db))
 

@@ -116,6 +116,10 @@ def definition_dict(ind: Indicator) -> dict[str, Any]:
         "min_denominator": ind.min_denominator,
         "max_yoy_change": ind.max_yoy_change,
         "breakdowns": list(ind.breakdowns),
+        "versions": [
+            {"version": ind.version_label(n + 2), **v.model_dump(mode="json")}
+            for n, v in enumerate(sorted(ind.versions, key=lambda v: v.effective_from))
+        ],
     }
 
 
@@ -460,7 +464,7 @@ class WebData:
     def default_period(self) -> str:
         """The latest stored year (what a leader opens first)."""
         stored = self._periods()
-        years = [p for p in stored if p.isdigit()]
+        years = [p for p in stored if p.removeprefix("FY").isdigit()]  # 2020 or FY2020
         if years:
             return years[0]
         if stored:

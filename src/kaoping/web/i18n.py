@@ -41,6 +41,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "previous": ("去年同期", "Same period last year"),
     "no_data": ("无数据", "No data"),
     "change": ("同比", "Year on year"),
+    "definition_version": ("口径版本", "Definition version"),
     "rank": ("排名", "Rank"),
     "rank_in_level": ("同级排名", "Rank in level"),
     "status": ("状态", "Status"),

@@ -30,10 +30,11 @@ __all__ = [
 
 _YEAR_OR_PART = r"[1-9]\d{3}(-([Hh][12]|[Qq][1-4]|0?[1-9]|1[0-2]))?"
 _MONTH = r"[1-9]\d{3}-(0?[1-9]|1[0-2])"
+_FISCAL = r"[Ff][Yy][1-9]\d{3}(-([Hh][12]|[Qq][1-4]))?"
 #: the period grammar of :func:`kaoping.engine.periods.parse_period`, for the schema: a
-#: year, half, quarter, month, or a range of months (one that ends before it starts
-#: still answers 400)
-PERIOD_PATTERN = rf"^({_YEAR_OR_PART}|{_MONTH} ?\.\. ?{_MONTH})$"
+#: year, half, quarter, month, a fiscal year, half or quarter, or a range of months (one
+#: that ends before it starts still answers 400)
+PERIOD_PATTERN = rf"^({_YEAR_OR_PART}|{_FISCAL}|{_MONTH} ?\.\. ?{_MONTH})$"
 
 
 class TokenIn(BaseModel):
@@ -108,6 +109,11 @@ class DefinitionOut(BaseModel):
     max_yoy_change: float | None
     #: the columns the dashboard breaks the indicator down by (.../breakdown?by=)
     breakdowns: list[str] = Field(default_factory=list)
+    versions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="later definitions, each from its effective_from (docs/catalogue.md, "
+        "Versions): version, effective_from, numerator/denominator filters, definition",
+    )
 
 
 class FreshnessOut(BaseModel):
@@ -166,6 +172,19 @@ class IndicatorValueOut(BaseModel):
     )
     data_reason_zh: str | None = None
     data_reason_en: str | None = None
+    definition_version: str = Field(
+        default="v1",
+        description="the definition versions that made the figure: v1, or e.g. "
+        "'v1 + v2 (2020-04)' for a period straddling a change (docs/catalogue.md)",
+    )
+    definition_versions: list[int] = Field(default_factory=lambda: [1])
+    definition_note: str | None = Field(
+        default=None,
+        description="definition_changed: the same period a year earlier was computed "
+        "with another definition version",
+    )
+    definition_reason_zh: str | None = None
+    definition_reason_en: str | None = None
 
 
 class ProsecutorValueOut(IndicatorValueOut):
