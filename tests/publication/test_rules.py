@@ -57,3 +57,28 @@ def test_mistakes_name_file_line_and_field(tmp_path: Path, text: str,
         load_rules(path, indicators=IDS)
     for part in expected:
         assert part in str(err.value), str(err.value)
+
+
+def test_a_model_carries_its_offices_rules(tmp_path: Path) -> None:
+    """A data model's ``suppression:`` section is the rule when no file is named; a
+    mistake in it is reported by ``kaoping model check``."""
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+    from kaoping.model.selection import use_model
+
+    model = tmp_path / "office.yaml"
+    model.write_text("model: office\nextends: default\nsuppression:\n  default:\n"
+                     "    count_max: 9\n    min_denominator: 25\n", encoding="utf-8")
+    with use_model(model):
+        rule = load_rules(indicators=IDS).for_indicator("persons_prosecuted")
+    assert (rule.count_max, rule.min_denominator) == (9, 25)
+    assert load_rules(indicators=IDS).default.count_max == 4  # outside it: the shipped file
+
+    ok = CliRunner().invoke(app, ["model", "check", str(model)])
+    assert ok.exit_code == 0, ok.output
+    model.write_text("model: office\nextends: default\nsuppression:\n  default:\n"
+                     "    count_max: lots\n", encoding="utf-8")
+    bad = CliRunner().invoke(app, ["model", "check", str(model)])
+    assert bad.exit_code == 1
+    assert "suppression.default.count_max" in bad.output and "'lots'" in bad.output

@@ -52,4 +52,13 @@ def check(
     if model is None:
         n = len(problems)
         raise fail(f"{n} error{'s' if n != 1 else ''} in the data model {path}")
+    if model.suppression is not None:  # checked here: the model knows nothing of publishing
+        from kaoping.publication.rules import RulesError, rules_from
+
+        try:
+            rules_from(dict(model.suppression), f"{path} (suppression:)", {},
+                       prefix=("suppression",))
+        except RulesError as exc:
+            typer.echo(str(exc), err=True)
+            raise fail(f"the suppression rules of the data model {path} are wrong") from None
     typer.echo(f"ok: {summary(model)}")

@@ -119,6 +119,9 @@ class ModelSpec(_Spec):
     hierarchy: HierarchySpec | None = None
     enumerations: dict[str, Any] = {}  # each checked as an EnumerationSpec on its own
     tables: list[Any] = []  # each checked as a TableSpec on its own
+    #: the publication's small-number suppression for this model's offices, in the shape
+    #: of a rules file (``default:``, ``indicators:``); checked by kaoping.publication
+    suppression: dict[str, Any] | None = None
 
 
 # --- where things are ------------------------------------------------------------------
@@ -173,6 +176,7 @@ class _Draft:
     enumerations: dict[str, tuple[EnumerationSpec, _Where]] = field(default_factory=dict)
     broken_enumerations: set[str] = field(default_factory=set)  # reported where declared
     tables: dict[str, _Tab] = field(default_factory=dict)
+    suppression: dict[str, Any] | None = None
     sha256: str = ""
     problems: list[Problem] = field(default_factory=list)
 
@@ -339,6 +343,8 @@ def _read(path: Path, chain: tuple[Path, ...] = ()) -> _Draft:
     if spec.required_languages is not None:
         draft.required_languages = spec.required_languages
     draft.booleans = spec.booleans or draft.booleans
+    if spec.suppression is not None:
+        draft.suppression = spec.suppression
     if spec.hierarchy is not None:
         draft.hierarchy = (spec.hierarchy, top.inner("hierarchy"))
     for enum_name, item in spec.enumerations.items():
@@ -850,6 +856,7 @@ def _build(draft: _Draft) -> DataModel:
         source=draft.source,
         sha256=draft.sha256,
         extends=draft.extends,
+        suppression=draft.suppression,
     )
 
 

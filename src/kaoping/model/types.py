@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ColumnType(StrEnum):
@@ -156,6 +157,8 @@ class DataModel:
     source: str  # the file it was read from ("default" for the packaged one)
     sha256: str  # of the file's bytes and its bases', so a warehouse can tell models apart
     extends: str | None = None
+    #: the model's suppression rules for publication (docs/publication.md), if it has any
+    suppression: Mapping[str, Any] | None = None
 
     @property
     def load_order(self) -> tuple[str, ...]:

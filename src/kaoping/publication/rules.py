@@ -2,7 +2,8 @@
 
 One rule for every indicator (``default``), overridden field by field per indicator
 (``indicators``). The shipped file (``default_rules.yaml``) hides counts of 1-4 and rates
-over fewer than 10 persons; ``KAOPING_SUPPRESSION`` or ``--rules FILE`` names another.
+over fewer than 10 persons; ``--rules FILE`` or ``KAOPING_SUPPRESSION`` names another, and
+a data model may carry its offices' rules as its ``suppression:`` section.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kaoping.catalogue.load import _line, _line_map
 from kaoping.catalogue.typecheck import did_you_mean
 from kaoping.publication.suppression import SuppressionRule
+from kaoping.yamltext import line_at, line_map
 
 __all__ = ["DEFAULT_RULES", "RulesError", "SuppressionRules", "load_rules"]
 
@@ -53,11 +54,20 @@ class RulesError(ValueError):
 def load_rules(
     path: Path | str | None = None, *, indicators: Iterable[str] = ()
 ) -> SuppressionRules:
-    """The rules in ``path`` (else ``KAOPING_SUPPRESSION``, else the shipped file).
+    """The rules in ``path``, else in ``KAOPING_SUPPRESSION``'s file, else the active data
+    model's ``suppression:`` section, else the shipped file.
 
     ``indicators``, when given, are the catalogue's ids: a rule for any other id is an
     error (a typo would silently leave an indicator under the default rule)."""
-    file = Path(path) if path is not None else (_Settings().suppression or DEFAULT_RULES)
+    file = Path(path) if path is not None else _Settings().suppression
+    if file is None:
+        from kaoping.model.selection import active
+
+        model = active()
+        if model.suppression is not None:
+            return rules_from(dict(model.suppression), f"{model.source} (suppression:)",
+                              {}, indicators, prefix=("suppression",))
+        file = DEFAULT_RULES
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -69,26 +79,42 @@ def load_rules(
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
         raise RulesError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    lines = _line_map(node) if node is not None else {}
+    lines = line_map(node) if node is not None else {}
     if not isinstance(data, dict):
         raise RulesError(f"{file}: expected a mapping with `default` and `indicators`")
+    return rules_from(data, str(file), lines, indicators)
+
+
+def rules_from(
+    data: dict[str, Any],
+    source: str,
+    lines: dict[Any, int],
+    indicators: Iterable[str] = (),
+    *,
+    prefix: tuple[str, ...] = (),
+) -> SuppressionRules:
+    """Rules from a mapping (a rules file's, or a model's ``suppression:`` section),
+    every mistake named by ``source``, line (where known) and field."""
+    def where(loc: tuple[Any, ...]) -> str:
+        line = line_at(lines, loc) if lines else None
+        return f"{source}:{line}" if line else source
+
     problems: list[str] = []
     try:
-        rules = SuppressionRules(**data, source=str(file))
+        rules = SuppressionRules(**data, source=source)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line(lines, loc)
-            field = ".".join(str(p) for p in loc)
+            field = ".".join(str(p) for p in (*prefix, *loc))
             given = err.get("input")
-            problems.append(f"{file}:{line}: field `{field}`: {err['msg']}; got {given!r}")
+            problems.append(f"{where(loc)}: field `{field}`: {err['msg']}; got {given!r}")
         raise RulesError("\n".join(problems)) from exc
     known = list(indicators)
     for ind in rules.indicators:
-        line = _line(lines, ("indicators", ind))
+        at = where(("indicators", ind))
         if known and ind not in known:
             hint = did_you_mean(ind, known)
-            problems.append(f"{file}:{line}: indicator `{ind}` is not in the catalogue{hint}")
+            problems.append(f"{at}: indicator `{ind}` is not in the catalogue{hint}")
             continue
         try:
             rules.for_indicator(ind)
@@ -96,7 +122,7 @@ def load_rules(
             for err in exc.errors():
                 valid = ", ".join(SuppressionRule.model_fields)
                 problems.append(
-                    f"{file}:{line}: indicator `{ind}`: field `{'.'.join(map(str, err['loc']))}`: "
+                    f"{at}: indicator `{ind}`: field `{'.'.join(map(str, err['loc']))}`: "
                     f"{err['msg']} (fields: {valid}); got {err.get('input')!r}"
                 )
     if problems:
