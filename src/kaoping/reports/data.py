@@ -243,17 +243,22 @@ def _stored_rows(
     con = wh._connection()
     if not has_results(con):
         raise ReportDataError("no stored results: run `kaoping compute` first")
-    ids, periods = list(indicators), list(labels)
-    rows = [
-        *read_results(con, "organ", ids, level=organ.level, subject=organ.code,
-                      periods=periods),
-        *read_results(con, "organ", ids, level=organ.level + 1, parent=organ.code,
-                      periods=periods),
-    ]
+    rows: list[dict[str, object]] = []
+    # the first label first: an equivalent label is read only for the indicators it
+    # would fill (a wider IN costs each of them its share of the read)
+    for i, label in enumerate(labels):
+        found = {str(r["indicator"]) for r in rows}
+        ids = [x for x in indicators if x not in found] if i else list(indicators)
+        if not ids:
+            break
+        rows += read_results(con, "organ", ids, level=organ.level, subject=organ.code,
+                             periods=[label])
+        rows += read_results(con, "organ", ids, level=organ.level + 1, parent=organ.code,
+                             periods=[label])
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=["indicator", "subject", "period"])
-    frame["__order"] = frame["period"].map(periods.index)
+    frame["__order"] = frame["period"].map(list(labels).index)
     frame = frame.sort_values("__order", kind="stable").drop_duplicates(
         ["indicator", "subject"])
     return frame.drop(columns="__order")
