@@ -636,32 +636,23 @@ class WebData:
         """A report file (kaoping.reports): its bytes, media type and file name.
 
         Made once per data version, state of the appraisals, organ, period, language
-        and format, then served from the read cache (:mod:`kaoping.web.readcache`)."""
-        from kaoping.reports import MEDIA_TYPES, report_filename
+        and format, in the render process (:mod:`kaoping.web.renderpool`), then served
+        from the read cache (:mod:`kaoping.web.readcache`)."""
+        from kaoping.reports import MEDIA_TYPES, ReportDataError, report_filename
+        from kaoping.web import renderpool
 
         language = "en" if lang == "en" else "zh"
         kind = fmt if fmt in ("xlsx", "docx", "pdf") else "xlsx"
         if not self.has_organ(organ):
             raise NotFound(f"no organ {organ!r} in the warehouse")
         key = ("report", self._appraisals(app_engine), organ, period, language, kind)
-        body = self.readcache.kept(
-            self.version(), key, lambda: self._render(organ, period, kind, language, app_engine))
+        try:
+            body = self.readcache.kept(self.version(), key, lambda: renderpool.run(
+                renderpool.report, str(self.path), _url(app_engine), organ, period, kind,
+                language))
+        except ReportDataError as exc:
+            raise NotFound(str(exc)) from None
         return body, MEDIA_TYPES[kind], report_filename(organ, period, kind, language)  # type: ignore[arg-type]
-
-    def _render(self, organ: str, period: str, kind: str, language: str,
-                app_engine: Any) -> bytes:
-        from kaoping.reports import ReportDataError, render
-        from kaoping.reports.data import gather_from
-
-        with self.open() as wh:
-            try:
-                gathered = gather_from(wh, organ, period)
-            except ReportDataError as exc:
-                raise NotFound(str(exc)) from None
-            catalogue = wh.catalogue
-        # rendering takes seconds and reads through its own connections: outside the lease
-        return render(gathered, kind, language, catalogue=catalogue,  # type: ignore[arg-type]
-                      app_engine=app_engine)
 
     @staticmethod
     def _appraisals(app_engine: Any) -> str:
@@ -686,25 +677,29 @@ class WebData:
 
     def briefing(self, organ: str, period: str, lang: str, app_engine: Any) -> str:
         """The narrative briefing's Markdown (kaoping.narrative.briefing), same figures;
-        made once per data version, state of the appraisals, organ, period and language."""
+        made once per data version, state of the appraisals, organ, period and language,
+        in the render process."""
+        from kaoping.web import renderpool
+
         language = "en" if lang == "en" else "zh"
         key = ("briefing", self._appraisals(app_engine), organ, period, language)
-        body = self.readcache.kept(
-            self.version(), key,
-            lambda: self._write_briefing(organ, period, language, app_engine).encode())
-        return body.decode()
 
-    def _write_briefing(self, organ: str, period: str, language: str, app_engine: Any) -> str:
-        from kaoping.narrative.briefing import write_briefing
+        def make() -> tuple[str, bytes]:
+            annex = self._annex(organ, period)
+            made, text = self._rendered(renderpool.briefing_text, organ, period, language,
+                                        app_engine, annex)
+            return made, text.encode()
 
-        with self.open() as wh:
-            catalogue = wh.catalogue
-        # outside the lease: the briefing opens its own read-only connection
+        return self.readcache.kept(self.version(), key, make).decode()
+
+    def _rendered(self, fn: Any, organ: str, period: str, language: str, app_engine: Any,
+                  *more: Any) -> Any:
+        """``fn`` of :mod:`kaoping.web.renderpool` on this warehouse, engine errors as 4xx."""
+        from kaoping.web import renderpool
+
         try:
-            return write_briefing(self.path, period, organ=organ,
-                                  lang="en" if language == "en" else "zh",
-                                  app_engine=app_engine, catalogue=catalogue,
-                                  annex=self._annex(organ, period))
+            return renderpool.run(fn, str(self.path), _url(app_engine), organ, period,
+                                  language, *more)
         except KeyError as exc:
             raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
         except ValueError as exc:
@@ -834,25 +829,21 @@ class WebData:
     def briefing_source(self, organ: str, period: str, lang: str, app_engine: Any) -> Any:
         """The briefing's Markdown with the series its charts need
         (:class:`kaoping.reports.narrative.BriefingSource`), for the briefing page; made
-        once per data version, state of the appraisals, organ, period and language."""
+        once per data version, state of the appraisals, organ, period and language, in
+        the render process."""
         from kaoping.reports.narrative import BriefingSource
+        from kaoping.web import renderpool
 
         language = "en" if lang == "en" else "zh"
         key = ("briefing_source", self._appraisals(app_engine), organ, period, language)
-        body = self.readcache.kept(
-            self.version(), key,
-            lambda: self._load_briefing(organ, period, language, app_engine).to_json())
+        body = self.readcache.kept(self.version(), key, lambda: self._rendered(
+            renderpool.briefing_source, organ, period, language, app_engine))
         return BriefingSource.from_json(body)
 
-    def _load_briefing(self, organ: str, period: str, language: str, app_engine: Any) -> Any:
-        from kaoping.reports.narrative import load_briefing
 
-        with self.open() as wh:
-            catalogue = wh.catalogue
-        try:
-            return load_briefing(self.path, organ, period, "en" if language == "en" else "zh",
-                                 catalogue=catalogue, app_engine=app_engine)
-        except KeyError as exc:
-            raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+def _url(app_engine: Any) -> str | None:
+    """The application database's URL, for a process that opens it itself."""
+    if app_engine is None:
+        return None
+    url: str = app_engine.url.render_as_string(hide_password=False)
+    return url

@@ -46,9 +46,9 @@ def all_detections(data: WebData, period: str) -> list[Detection]:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    def run() -> bytes:
+    def run() -> tuple[str, bytes]:
         with data.open() as wh:
-            return _DETECTIONS.dump_json(detect(wh.backend, period))
+            return data.version(), _DETECTIONS.dump_json(detect(wh.backend, period))
 
     # on disk, for every worker: the detectors take seconds, and take them once
     found = _DETECTIONS.validate_json(data.readcache.kept(data.version(), ("detections", period),

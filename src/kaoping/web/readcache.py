@@ -13,6 +13,7 @@ depends on the appraisals puts :func:`kaoping.appraisal.runs.state_token` in its
 directory of an older version is removed when a newer one is first written. Files are
 written to a temporary name and renamed, so a reader never sees half a file. A cache
 that cannot be written (a read-only directory) is skipped: the answer is made each time.
+Within a process one request makes a given answer and the others asking for it wait.
 """
 
 from __future__ import annotations
@@ -27,30 +28,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["HEAVY_AT_ONCE", "ReadCache", "heavy"]
+__all__ = ["ReadCache"]
 
 log = logging.getLogger("kaoping.web")
 
-#: renders made at once per worker: a render holds the GIL for seconds, so two at once
-#: leave the light requests of the same process little of it, and finish no sooner
-HEAVY_AT_ONCE = 1
-_HEAVY = threading.BoundedSemaphore(HEAVY_AT_ONCE)
-_HOLDING = threading.local()
+_MAKING: dict[tuple[str, ...], threading.Lock] = {}
+_MAKING_GUARD = threading.Lock()
 
 
 @contextmanager
-def heavy() -> Iterator[None]:
-    """Hold one of the worker's render slots (reports, briefings, detections) for a block;
-    a block inside one (a briefing's detections) runs in the slot its thread holds."""
-    if getattr(_HOLDING, "slot", False):
+def _making(key: tuple[str, ...]) -> Iterator[None]:
+    """One maker per key and process: twenty clients asking for the same new report wait
+    for one render rather than start twenty."""
+    with _MAKING_GUARD:
+        lock = _MAKING.setdefault(key, threading.Lock())
+    with lock:
         yield
-        return
-    with _HEAVY:
-        _HOLDING.slot = True
-        try:
-            yield
-        finally:
-            _HOLDING.slot = False
+    with _MAKING_GUARD:
+        if not lock.locked():
+            _MAKING.pop(key, None)
 
 
 class ReadCache:
@@ -92,15 +88,19 @@ class ReadCache:
             if old.name != version and old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
 
-    def kept(self, version: str, key: Sequence[str], make: Callable[[], bytes]) -> bytes:
-        """The bytes kept under ``key`` for ``version``, made (in a render slot) and kept
-        when there are none yet."""
+    def kept(self, version: str, key: Sequence[str],
+             make: Callable[[], tuple[str, bytes]]) -> bytes:
+        """The bytes kept under ``key`` for ``version``; else ``make()`` -- (the version
+        it read, the bytes) -- kept only if it read ``version`` (a maker that opens the
+        warehouse itself may have found a newer one)."""
         body = self.get(version, key)
         if body is not None:
             return body
-        with heavy():
+        with _making((version, *key)):
             body = self.get(version, key)  # made by another request while this one waited
-            if body is None:
-                body = make()
+            if body is not None:
+                return body
+            made, body = make()
+            if made == version:
                 self.put(version, key, body)
         return body
