@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,18 @@ def _executor() -> ProcessPoolExecutor:
 
 
 def run(fn: Any, *args: Any) -> Any:
-    """``fn(*args)`` in the render process (``fn`` a function of this module)."""
-    return _executor().submit(fn, *args).result()
+    """``fn(*args)`` in the render process (``fn`` a function of this module); a render
+    process that died (killed, out of memory) is replaced, once, rather than every later
+    render failing."""
+    global _pool
+    pool = _executor()
+    try:
+        return pool.submit(fn, *args).result()
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        return _executor().submit(fn, *args).result()
 
 
 def _version(db: str) -> str:
