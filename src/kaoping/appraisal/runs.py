@@ -42,7 +42,9 @@ __all__ = [
     "load_run",
     "now",
     "publish_run",
+    "results_of",
     "run_appraisal",
+    "state_token",
 ]
 
 
@@ -371,8 +373,11 @@ def find_run(
     subject_type: str,
     organ: str,
     level: int | None = None,
+    with_results: bool = True,
 ) -> Run | None:
-    """The run of ``period`` over the subjects below ``organ`` to quote, with results.
+    """The run of ``period`` over the subjects below ``organ`` to quote, with results
+    (without them, as :func:`list_runs` lists runs, when not ``with_results``: a caller
+    that needs a few subjects reads them with :func:`results_of`).
 
     The published one if there is one, else the newest draft; superseded runs never.
     ``level`` (organ runs) asks for runs whose scheme appraises organs of that level.
@@ -389,5 +394,47 @@ def find_run(
         ]
         chosen = next((r for r in candidates if r.status == "published"), None)
         chosen = chosen or (candidates[0] if candidates else None)
+        if chosen is not None and not with_results:
+            return _run(chosen)
         run_id = chosen.id if chosen is not None else None
     return None if run_id is None else load_run(app_engine, run_id)
+
+
+def results_of(
+    app_engine: Engine,
+    run_id: int,
+    *,
+    organ: str | None = None,
+    subjects: Sequence[str] | None = None,
+) -> tuple[SubjectResult, ...]:
+    """The results of run ``run_id`` of the subjects in ``organ`` (prosecutors) or among
+    ``subjects`` (organs), in :func:`load_run`'s order.
+
+    Why: a national run holds tens of thousands of results; an organ's briefing quotes
+    a handful, and parsing them all took seconds before its first answer.
+    """
+    q = select(AppraisalResult.detail_json).where(AppraisalResult.run_id == run_id)
+    if organ is not None:
+        q = q.where(AppraisalResult.organ_code == organ)
+    if subjects is not None:
+        q = q.where(AppraisalResult.subject.in_(list(subjects)))
+    q = q.order_by(AppraisalResult.group_key, AppraisalResult.rank, AppraisalResult.subject)
+    with session_scope(app_engine) as session:
+        return tuple(SubjectResult.from_dict(json.loads(d)) for d in session.scalars(q).all())
+
+
+def state_token(app_engine: Engine) -> str:
+    """What identifies the state of the appraisals stored in ``app_engine``: it changes
+    whenever a run is made, published or superseded, an item entered or withdrawn, or an
+    objection lodged or decided -- each writes an audit entry -- so a reader's cache of
+    grades keyed by it is never stale (one query over four primary keys)."""
+    from sqlalchemy import func
+
+    from kaoping.appraisal.records import AppraisalObjection
+
+    with session_scope(app_engine) as session:
+        marks = [
+            session.execute(select(func.count(t.id), func.max(t.id))).one()
+            for t in (AuditEntry, AppraisalRun, AppraisalItem, AppraisalObjection)
+        ]
+    return "-".join(f"{n}.{m or 0}" for n, m in marks)

@@ -214,18 +214,21 @@ def _published_above(
     own counties rather than scoring a run of its own for the briefing -- which also
     took a national warehouse tens of seconds per briefing.
     """
-    from kaoping.appraisal.runs import find_run
+    from kaoping.appraisal.runs import find_run, results_of
 
     parents = dict(zip(hierarchy.organs["organ_code"], hierarchy.organs["parent_code"],
                        strict=True))
+    children = [c for c, p in parents.items() if p == organ]
     above = parents.get(organ)
     while isinstance(above, str) and above:
-        run = find_run(app_engine, period, subject_type=kind, organ=above, level=level)
+        run = find_run(app_engine, period, subject_type=kind, organ=above, level=level,
+                       with_results=False)
         if run is not None and run.status == "published":
+            # only this organ's subjects: the run above may hold tens of thousands
             if kind == "organ":
-                mine = tuple(r for r in run.results if parents.get(r.subject) == organ)
+                mine = results_of(app_engine, run.run_id, subjects=children)
             else:
-                mine = tuple(r for r in run.results if r.organ_code == organ)
+                mine = results_of(app_engine, run.run_id, organ=organ)
             if mine:
                 return run, mine
         above = parents.get(above)

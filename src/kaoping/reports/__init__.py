@@ -39,6 +39,7 @@ __all__ = [
     "default_filename",
     "gather",
     "render",
+    "report_filename",
     "write_report",
 ]
 
@@ -110,8 +111,12 @@ def briefing(
 
 def default_filename(data: ReportData, fmt: Format, lang: Lang = "zh") -> str:
     """e.g. ``kaoping-440000-2020-H1-zh.pdf``: ASCII, safe in a download header."""
-    period = data.period.replace("..", "_")
-    return f"kaoping-{data.organ.code}-{period}-{lang}.{fmt}"
+    return report_filename(data.organ.code, data.period, fmt, lang)
+
+
+def report_filename(organ: str, period: str, fmt: Format, lang: Lang = "zh") -> str:
+    """:func:`default_filename` from the organ's code and the period's label."""
+    return f"kaoping-{organ}-{period.replace('..', '_')}-{lang}.{fmt}"
 
 
 def write_report(

@@ -9,7 +9,8 @@ copied into plain tuples here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -48,6 +49,23 @@ class BriefingSource:
     #: the content hashes (as the briefing prints them) of the appraisals it cites: a
     #: paragraph naming one is provenance, for the file's properties rather than the body
     hashes: tuple[str, ...] = ()
+
+    def to_json(self) -> bytes:
+        """The briefing as JSON, for a cache shared by processes (:meth:`from_json`)."""
+        return json.dumps(asdict(self), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, body: bytes) -> BriefingSource:
+        d = json.loads(body)
+        return cls(
+            markdown=d["markdown"],
+            sections=tuple(d["sections"]),
+            headline_changes=tuple((str(n), float(c), bool(f))
+                                   for n, c, f in d["headline_changes"]),
+            league=tuple(LeagueEntry(**e) for e in d["league"]),
+            grades=tuple((str(g), int(n)) for g, n in d["grades"]),
+            hashes=tuple(d["hashes"]),
+        )
 
 
 def _grade_name(table: GradeTable, grade: str, lang: Lang) -> str:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import pandas as pd
 
 from kaoping.web.errors import BadRequest, NotFound, Unavailable
+from kaoping.web.readcache import ReadCache
 
 if TYPE_CHECKING:
     import duckdb
@@ -256,6 +257,7 @@ class WebData:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.readcache = ReadCache(self.path)
         self._swap = threading.Lock()
         self._current: _Snapshot | None = None
 
@@ -651,22 +653,33 @@ class WebData:
 
     def report(self, organ: str, period: str, fmt: str, lang: str,
                app_engine: Any) -> tuple[bytes, str, str]:
-        """A report file (kaoping.reports): its bytes, media type and file name."""
-        from kaoping.reports import MEDIA_TYPES, ReportDataError, default_filename, render
-        from kaoping.reports.data import gather_from
+        """A report file (kaoping.reports): its bytes, media type and file name.
+
+        Made once per data version, state of the appraisals, organ, period, language
+        and format, in the render process (:mod:`kaoping.web.renderpool`), then served
+        from the read cache (:mod:`kaoping.web.readcache`)."""
+        from kaoping.reports import MEDIA_TYPES, ReportDataError, report_filename
+        from kaoping.web import renderpool
 
         language = "en" if lang == "en" else "zh"
         kind = fmt if fmt in ("xlsx", "docx", "pdf") else "xlsx"
-        with self.open() as wh:
-            try:
-                gathered = gather_from(wh, organ, period, breakdowns=kind == "xlsx")
-            except ReportDataError as exc:
-                raise NotFound(str(exc)) from None
-            catalogue = wh.catalogue
-        # rendering takes seconds and reads through its own connections: outside the lock
-        body = render(gathered, kind, language, catalogue=catalogue,  # type: ignore[arg-type]
-                      app_engine=app_engine)
-        return body, MEDIA_TYPES[kind], default_filename(gathered, kind, language)  # type: ignore[arg-type]
+        if not self.has_organ(organ):
+            raise NotFound(f"no organ {organ!r} in the warehouse")
+        key = ("report", self._appraisals(app_engine), organ, period, language, kind)
+        try:
+            body = self.readcache.kept(self.version(), key, lambda: renderpool.run(
+                renderpool.report, str(self.path), _url(app_engine), organ, period, kind,
+                language))
+        except ReportDataError as exc:
+            raise NotFound(str(exc)) from None
+        return body, MEDIA_TYPES[kind], report_filename(organ, period, kind, language)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _appraisals(app_engine: Any) -> str:
+        """The state of the stored appraisals, for the keys of what quotes their grades."""
+        from kaoping.appraisal.runs import state_token
+
+        return "none" if app_engine is None else state_token(app_engine)
 
     def _annex(self, organ: str, period: str) -> list[Any] | None:
         """The briefing's annex: the detections of ``organ`` and the organs below it,
@@ -683,17 +696,30 @@ class WebData:
         return list(annex_rows([d for d in found if d.organ_code in below]))
 
     def briefing(self, organ: str, period: str, lang: str, app_engine: Any) -> str:
-        """The narrative briefing's Markdown (kaoping.narrative.briefing), same figures."""
-        from kaoping.narrative.briefing import write_briefing
+        """The narrative briefing's Markdown (kaoping.narrative.briefing), same figures;
+        made once per data version, state of the appraisals, organ, period and language,
+        in the render process."""
+        from kaoping.web import renderpool
 
-        with self.open() as wh:
-            catalogue = wh.catalogue
-        # outside the lock: the briefing opens its own read-only connection and takes seconds
+        language = "en" if lang == "en" else "zh"
+        key = ("briefing", self._appraisals(app_engine), organ, period, language)
+
+        def make() -> tuple[str, bytes]:
+            annex = self._annex(organ, period)
+            made, text = self._rendered(renderpool.briefing_text, organ, period, language,
+                                        app_engine, annex)
+            return made, text.encode()
+
+        return self.readcache.kept(self.version(), key, make).decode()
+
+    def _rendered(self, fn: Any, organ: str, period: str, language: str, app_engine: Any,
+                  *more: Any) -> Any:
+        """``fn`` of :mod:`kaoping.web.renderpool` on this warehouse, engine errors as 4xx."""
+        from kaoping.web import renderpool
+
         try:
-            return write_briefing(self.path, period, organ=organ,
-                                  lang="en" if lang == "en" else "zh",
-                                  app_engine=app_engine, catalogue=catalogue,
-                                  annex=self._annex(organ, period))
+            return renderpool.run(fn, str(self.path), _url(app_engine), organ, period,
+                                  language, *more)
         except KeyError as exc:
             raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
         except ValueError as exc:
@@ -822,15 +848,22 @@ class WebData:
 
     def briefing_source(self, organ: str, period: str, lang: str, app_engine: Any) -> Any:
         """The briefing's Markdown with the series its charts need
-        (:class:`kaoping.reports.narrative.BriefingSource`), for the briefing page."""
-        from kaoping.reports.narrative import load_briefing
+        (:class:`kaoping.reports.narrative.BriefingSource`), for the briefing page; made
+        once per data version, state of the appraisals, organ, period and language, in
+        the render process."""
+        from kaoping.reports.narrative import BriefingSource
+        from kaoping.web import renderpool
 
-        with self.open() as wh:
-            catalogue = wh.catalogue
-        try:
-            return load_briefing(self.path, organ, period, "en" if lang == "en" else "zh",
-                                 catalogue=catalogue, app_engine=app_engine)
-        except KeyError as exc:
-            raise NotFound(str(exc.args[0]) if exc.args else str(exc)) from None
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+        language = "en" if lang == "en" else "zh"
+        key = ("briefing_source", self._appraisals(app_engine), organ, period, language)
+        body = self.readcache.kept(self.version(), key, lambda: self._rendered(
+            renderpool.briefing_source, organ, period, language, app_engine))
+        return BriefingSource.from_json(body)
+
+
+def _url(app_engine: Any) -> str | None:
+    """The application database's URL, for a process that opens it itself."""
+    if app_engine is None:
+        return None
+    url: str = app_engine.url.render_as_string(hide_password=False)
+    return url

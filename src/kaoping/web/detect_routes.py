@@ -1,8 +1,9 @@
 """Possible gaming in the API (``GET /api/detections``) and on the organ page.
 
 Detection runs every detector across all organs (the FDR control needs them all) and takes
-seconds on a national warehouse, so the answer for a period is kept per data version: a
-version is never written, so it stays right until the next one is published. Each caller
+seconds on a national warehouse, so the answer for a period is kept per data version, on
+disk for every worker (:mod:`kaoping.web.readcache`) and in memory: a version is never
+written, so it stays right until the next one is published. Each caller
 then gets the detections of the organs in his scope only. Detections list pseudonymous
 person ids, so, like the records behind a figure, they are for staff only.
 """
@@ -15,6 +16,7 @@ from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import TypeAdapter
 
 from kaoping.detect import DETECTOR_LABELS, Detection, detect
 from kaoping.detect import labels as detect_labels
@@ -34,6 +36,7 @@ router = APIRouter(prefix="/api", tags=["detections"], responses=API_ERRORS)
 _CACHE: OrderedDict[tuple[str, str, str], list[Detection]] = OrderedDict()
 _CACHE_SIZE = 16
 _LOCK = threading.Lock()
+_DETECTIONS = TypeAdapter(list[Detection])
 
 
 def all_detections(data: WebData, period: str) -> list[Detection]:
@@ -43,8 +46,13 @@ def all_detections(data: WebData, period: str) -> list[Detection]:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    with data.open() as wh:
-        found = detect(wh.backend, period)
+    def run() -> tuple[str, bytes]:
+        with data.open() as wh:
+            return data.version(), _DETECTIONS.dump_json(detect(wh.backend, period))
+
+    # on disk, for every worker: the detectors take seconds, and take them once
+    found = _DETECTIONS.validate_json(data.readcache.kept(data.version(), ("detections", period),
+                                                          run))
     with _LOCK:
         _CACHE[key] = found
         while len(_CACHE) > _CACHE_SIZE:

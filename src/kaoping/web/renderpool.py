@@ -1,0 +1,115 @@
+"""Reports and briefings are made in a process of their own, at a lower priority.
+
+A render is seconds of pure Python (fonts subset, charts drawn, the briefing written):
+made in a request's thread it holds the serving process's GIL, and every light request
+of that process -- a figure, a page -- waits behind it. Made in a child process, niced,
+the operating system gives the light requests the CPU first and the GIL stays free; the
+read cache (:mod:`kaoping.web.readcache`) keeps what the child made for every worker.
+
+The child opens the warehouse itself, so it returns the version it read: an answer of a
+version other than the request's is handed to that request (it is what the library
+makes now) but not kept under the request's version.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RENDER_PROCESSES", "briefing_source", "briefing_text", "report", "run"]
+
+#: child processes per worker: one keeps a core for the light requests on two cores
+RENDER_PROCESSES = 1
+#: how much less CPU priority a render gets than the requests it would delay
+NICENESS = 10
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    os.nice(NICENESS)
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # spawn, not fork: the server's threads and DuckDB connections must not be copied
+            _pool = ProcessPoolExecutor(RENDER_PROCESSES, initializer=_lower_priority,
+                                        mp_context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+def run(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in the render process (``fn`` a function of this module); a render
+    process that died (killed, out of memory) is replaced, once, rather than every later
+    render failing."""
+    global _pool
+    pool = _executor()
+    try:
+        return pool.submit(fn, *args).result()
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        return _executor().submit(fn, *args).result()
+
+
+def _version(db: str) -> str:
+    from kaoping.versions import version_token
+
+    token = version_token(db)
+    return "none" if token is None else f"{token[1]:x}-{token[2]:x}"
+
+
+@functools.lru_cache(maxsize=4)
+def _engine(app_db: str | None) -> Any:
+    """The render process's engine on ``app_db``, kept: it serves every render."""
+    if app_db is None:
+        return None
+    from kaoping.appdb import make_engine
+
+    return make_engine(app_db)
+
+
+def report(db: str, app_db: str | None, organ: str, period: str, kind: str,
+           lang: str) -> tuple[str, bytes]:
+    """(version read, the report's bytes); ``ReportDataError`` when it has no figures."""
+    from kaoping.api import Warehouse
+    from kaoping.reports import render
+    from kaoping.reports.data import gather_from
+
+    version = _version(db)
+    with Warehouse(Path(db)) as wh:
+        gathered = gather_from(wh, organ, period, breakdowns=kind == "xlsx")
+        catalogue = wh.catalogue
+    return version, render(gathered, kind, lang, catalogue=catalogue,  # type: ignore[arg-type]
+                           app_engine=_engine(app_db))
+
+
+def briefing_text(db: str, app_db: str | None, organ: str, period: str, lang: str,
+                  annex: Sequence[Any] | None) -> tuple[str, str]:
+    """(version read, the briefing's Markdown)."""
+    from kaoping.narrative.briefing import write_briefing
+
+    version = _version(db)
+    return version, write_briefing(db, period, organ=organ, lang=lang,  # type: ignore[arg-type]
+                                   app_engine=_engine(app_db), annex=annex)
+
+
+def briefing_source(db: str, app_db: str | None, organ: str, period: str,
+                    lang: str) -> tuple[str, bytes]:
+    """(version read, the briefing page's source as JSON)."""
+    from kaoping.reports.narrative import load_briefing
+
+    version = _version(db)
+    return version, load_briefing(Path(db), organ, period, lang,  # type: ignore[arg-type]
+                                  app_engine=_engine(app_db)).to_json()
