@@ -453,14 +453,12 @@ class _Run:
             )
             closure = self.temp.keep("closure", hierarchy.closure_table())
             pros_keys = subj[subj["subject_type"] == "prosecutor"]
-            subjects = self.temp.keep(
-                "prosecutor_keys",
-                ibis.memtable(
-                    pros_keys[["subject", "subject_key"]].rename(
-                        columns={"subject": "prosecutor_id", "subject_key": "subject"}
-                    )
-                ),
+            pros_frame = pros_keys[["subject", "subject_key"]].rename(
+                columns={"subject": "prosecutor_id", "subject_key": "subject"}
             )
+            if pros_frame.empty:  # a model without prosecutors: typed, though empty
+                pros_frame = pros_frame.astype({"prosecutor_id": "string", "subject": "int64"})
+            subjects = self.temp.keep("prosecutor_keys", ibis.memtable(pros_frame))
 
             staging = self.engine.staging(self.plan, run_id)
             wanted = {
