@@ -60,7 +60,7 @@ SENTENCE_P = (0.25, 0.15, 0.4, 0.08, 0.1, 0.02)
 
 
 def _offices() -> pd.DataFrame:
-    rows = [(STATE[0], None, 1, STATE[1])]
+    rows: list[tuple[str, str | None, int, str]] = [(STATE[0], None, 1, STATE[1])]
     for code, name in COUNTIES:
         rows.append((code, STATE[0], 2, name))
         rows += [(f"{code}-{u}", code, 3, f"{name} {label}") for u, label in UNITS]
@@ -75,7 +75,8 @@ def _pick(
 
 
 def _days(start: np.ndarray, days: np.ndarray) -> np.ndarray:
-    return start + days.astype("timedelta64[D]")
+    out: np.ndarray = start + days.astype("timedelta64[D]")
+    return out
 
 
 def _intake(rng: np.random.Generator, n: int, years: range, units: list[str]) -> pd.DataFrame:
@@ -214,12 +215,11 @@ def _sentencing(
                 guilty["disposed"].to_numpy("datetime64[D]"), rng.integers(0, 40, n)
             ),
             "sentence_type": kind,
-            "commitment_days": pd.array(np.where(custody, days, 0), dtype="Int64").astype(object),
-            "fine_amount": np.where(kind == "fine", fine, None),
+            "commitment_days": [int(d) if c else None for d, c in zip(days, custody, strict=True)],
+            "fine_amount": pd.Series(fine).where(kind == "fine").to_numpy(),
             "courthouse": guilty["courthouse"].to_numpy(),
         }
     )
-    out.loc[~custody, "commitment_days"] = None
     return out[out["sentenced"] < end].reset_index(drop=True)
 
 
