@@ -54,14 +54,47 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     data, db = tmp / "data", tmp / "us.duckdb"
     with pytest.MonkeyPatch.context() as mp:  # --model sets KAOPING_MODEL for the process
         mp.setenv("KAOPING_MODEL", str(US))
-        _cli("generate", "-o", str(data), "--persons", "2500", "--years", "2019-2020",
-             "--seed", "5", "--format", "csv")
+        _cli(
+            "generate",
+            "-o",
+            str(data),
+            "--persons",
+            "2500",
+            "--years",
+            "2019-2020",
+            "--seed",
+            "5",
+            "--format",
+            "csv",
+        )
         _cli("import", str(data), "--db", str(db))
         _cli("compute", "-c", str(CATALOGUE), "--db", str(db))
-        show = _cli("show", "decline_rate", "-c", str(CATALOGUE), "--db", str(db),
-                    "--organ", "C01", "--period", "2020")
-        show_by = _cli("show", "cases_disposed", "-c", str(CATALOGUE), "--db", str(db),
-                       "--organ", "C01", "--period", "2020", "--by", "sex")
+        show = _cli(
+            "show",
+            "decline_rate",
+            "-c",
+            str(CATALOGUE),
+            "--db",
+            str(db),
+            "--organ",
+            "C01",
+            "--period",
+            "2020",
+        )
+        show_by = _cli(
+            "show",
+            "cases_disposed",
+            "-c",
+            str(CATALOGUE),
+            "--db",
+            str(db),
+            "--organ",
+            "C01",
+            "--period",
+            "2020",
+            "--by",
+            "sex",
+        )
         yield Run(db, data, show, show_by)
 
 
@@ -99,16 +132,18 @@ def _below(offices: pd.DataFrame, code: str) -> set[str]:
     return found
 
 
-def _rows(files: dict[str, pd.DataFrame], table: str, date: str, office: str,
-          period: str) -> pd.DataFrame:
+def _rows(
+    files: dict[str, pd.DataFrame], table: str, date: str, office: str, period: str
+) -> pd.DataFrame:
     t = files[table]
     start, end = (pd.Timestamp(d) for d in PERIODS[period])
     keep = t["office_code"].isin(_below(files["offices"], office))
     return t[keep & (t[date] >= start) & (t[date] < end)]
 
 
-def _expected(files: dict[str, pd.DataFrame], office: str, period: str
-              ) -> dict[str, tuple[float, float | None]]:
+def _expected(
+    files: dict[str, pd.DataFrame], office: str, period: str
+) -> dict[str, tuple[float, float | None]]:
     """(numerator, denominator) of every US indicator, from the definitions."""
     intake = _rows(files, "intake", "decided", office, period)
     referred = _rows(files, "intake", "received", office, period)
@@ -128,7 +163,8 @@ def _expected(files: dict[str, pd.DataFrame], office: str, period: str
         "decline_rate": ((decided["decision"] == "rejected").sum(), len(decided)),
         "dismissal_rate": (primary["disposition_type"].isin(DISMISSED).sum(), len(primary)),
         "mean_days_to_disposition": (
-            float((timed["disposed"] - timed["received"]).dt.days.sum()), len(timed)
+            float((timed["disposed"] - timed["received"]).dt.days.sum()),
+            len(timed),
         ),
     }
 
@@ -161,23 +197,42 @@ def test_the_dataset_has_something_to_count(files: dict[str, pd.DataFrame]) -> N
 SIDES = {
     "cases_referred": ("intake", "received", lambda t: t.index == t.index, None),
     "decline_rate": (
-        "intake", "decided",
+        "intake",
+        "decided",
         lambda t: t["decision"] == "rejected",
         lambda t: t["decision"].isin(["approved", "rejected", "diverted"]),
     ),
     "cases_prosecuted": ("initiation", "arraigned", lambda t: t.index == t.index, None),
     "dismissal_rate": (
-        "disposition", "disposed",
+        "disposition",
+        "disposed",
         lambda t: t["primary_charge"] & t["disposition_type"].isin(DISMISSED),
         lambda t: t["primary_charge"],
     ),
 }
 LISTED = {
     "sex": {"male", "female", "unknown"},
-    "race": {"white", "black", "hispanic", "asian", "native_american", "pacific_islander",
-             "other", "unknown"},
-    "felony_class": {"murder", "class_x", "class_1", "class_2", "class_3", "class_4",
-                     "misdemeanor_a", "misdemeanor_b", "misdemeanor_c"},
+    "race": {
+        "white",
+        "black",
+        "hispanic",
+        "asian",
+        "native_american",
+        "pacific_islander",
+        "other",
+        "unknown",
+    },
+    "felony_class": {
+        "murder",
+        "class_x",
+        "class_1",
+        "class_2",
+        "class_3",
+        "class_4",
+        "misdemeanor_a",
+        "misdemeanor_b",
+        "misdemeanor_c",
+    },
 }
 
 
@@ -213,9 +268,7 @@ def test_breakdowns_by_sex_race_and_severity_match_pandas(
         assert sum(r.denominator or 0 for r in b.rows) == total.denominator
 
 
-def test_show_and_show_by_sex_print_the_figures(
-    run: Run, files: dict[str, pd.DataFrame]
-) -> None:
+def test_show_and_show_by_sex_print_the_figures(run: Run, files: dict[str, pd.DataFrame]) -> None:
     num, den = _expected(files, "C01", "2020")["decline_rate"]
     assert f"numerator {num:,} / denominator {den:,}" in run.show
     assert "Decline rate" in run.show and "Adams County" in run.show
