@@ -246,6 +246,13 @@ class Warehouse:
 
     def prosecutor(self, prosecutor_id: str) -> Subject:
         """The prosecutor as a subject (records he handled, in any organ)."""
+        from kaoping.model.organs import has_prosecutors
+
+        if not has_prosecutors():
+            raise KeyError(
+                f"no prosecutor {prosecutor_id!r}: the data model keeps no prosecutors, "
+                "so its figures are per organ only"
+            )
         rows = self._connection().execute(
             "SELECT organ_code, display_name FROM prosecutors WHERE prosecutor_id = ? LIMIT 1",
             [prosecutor_id],
@@ -272,16 +279,14 @@ class Warehouse:
         if prosecutor is not None:
             return self.prosecutor(prosecutor)
         if organ is None:
-            from kaoping.engine.tree import tree_holds
+            from kaoping.engine.tree import root_codes, tree_holds
 
             if not tree_holds(self._connection()):
                 self.hierarchy  # noqa: B018 -- raises HierarchyError naming the organ
-            roots = self._connection().execute(
-                "SELECT organ_code FROM organs WHERE parent_code IS NULL LIMIT 2"
-            ).fetchall()
+            roots = root_codes(self._connection())
             if len(roots) != 1:
                 raise ValueError("the warehouse has no single top organ; name one with organ=")
-            organ = str(roots[0][0])
+            organ = roots[0]
         return self.organ(organ)
 
     # --- computing --------------------------------------------------------------------

@@ -127,7 +127,11 @@ def _source(table: str, column: str) -> tuple[str, str]:
 def _categories(table: str, col: Column) -> tuple[Category, ...] | None:
     """The listed categories of ``col``, or None when it is not categorical."""
     if col.type is ColumnType.ENUM and col.enum is not None:
-        return tuple(Category(c, zh, _humanise(c)) for c, zh in col.enum.labels.items())
+        # the model's English label where it has one (a US model's), else the code's words
+        en = {c: t["en"] for c, t in col.enum.translations.items() if "en" in t}
+        return tuple(
+            Category(c, zh, en.get(c) or _humanise(c)) for c, zh in col.enum.labels.items()
+        )
     if col.type is ColumnType.BOOLEAN:
         return tuple(Category(*yes_no) for yes_no in _YES_NO)
     codes = CODE_LISTS.get(_source(table, col.name))
@@ -141,7 +145,7 @@ def _column(table: str, col: Column) -> BreakdownColumn | None:
     if listed is None:
         return None
     name_zh = _NAMES_ZH.get(col.name, col.label_zh)
-    name_en = _NAMES_EN.get(col.name, _humanise(col.name))
+    name_en = _NAMES_EN.get(col.name) or col.labels.get("en") or _humanise(col.name)
     return BreakdownColumn(col.name, col.type, name_zh, name_en, listed)
 
 

@@ -74,14 +74,29 @@ def env_paths() -> list[Path]:
     return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
 
+def default_catalogue_applies() -> bool:
+    """Whether the default catalogue fits the active data model: it counts the default
+    model's tables, so it is read for that model and for those extending it (which keep
+    every table of theirs), and left out for a model of its own, e.g. a US county
+    office's, whose catalogue is the user's files alone."""
+    from kaoping.model.selection import active, default_model
+
+    return set(default_model().tables) <= set(active().tables)
+
+
 def catalogue_files(
-    paths: Sequence[Path] | None = None, *, include_default: bool = True
+    paths: Sequence[Path] | None = None, *, include_default: bool | None = None
 ) -> list[Path]:
     """The files to read, in order: default ones, then ``paths`` (or ``$KAOPING_CATALOGUE_DIR``).
+
+    ``include_default`` None reads the default files when they fit the active model
+    (:func:`default_catalogue_applies`).
 
     Directories are expanded to their ``*.yaml`` / ``*.yml`` files; a file named twice is
     read once.
     """
+    if include_default is None:
+        include_default = default_catalogue_applies()
     wanted: list[Path] = default_files() if include_default else []
     for p in env_paths() if paths is None else paths:
         p = Path(p)
@@ -311,7 +326,7 @@ def _salvage(item: dict[str, Any], bad: list[Path_]) -> Indicator | None:
 
 
 def check_files(
-    paths: Sequence[Path] | None = None, *, include_default: bool = True
+    paths: Sequence[Path] | None = None, *, include_default: bool | None = None
 ) -> CheckResult:
     """Read the catalogue files and report every problem, without raising.
 
@@ -344,7 +359,7 @@ def check_files(
 
 
 def load_catalogue(
-    paths: Sequence[Path] | None = None, *, include_default: bool = True
+    paths: Sequence[Path] | None = None, *, include_default: bool | None = None
 ) -> Catalogue:
     """The indicator catalogue: the default one plus ``paths`` (or ``$KAOPING_CATALOGUE_DIR``).
 

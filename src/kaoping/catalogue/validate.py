@@ -42,6 +42,7 @@ from kaoping.catalogue.models import (
 )
 from kaoping.catalogue.typecheck import Kind, check, did_you_mean
 from kaoping.catalogue.virtual import table_columns
+from kaoping.model.organs import PROSECUTOR_COLUMN, has_prosecutors, organ_column, organ_columns
 from kaoping.model.schema import TABLES, ColumnType
 
 
@@ -81,8 +82,6 @@ def _known(m: Measure) -> bool:
     return m.table in TABLES
 
 
-#: the column that names the prosecutor who handled a record
-PROSECUTOR_COLUMN = "prosecutor_id"
 
 
 def tables_without_prosecutor(ind: Indicator) -> list[str]:
@@ -90,7 +89,9 @@ def tables_without_prosecutor(ind: Indicator) -> list[str]:
     over any of them cannot be computed per prosecutor, whatever ``per_prosecutor`` says."""
     out = []
     for _, m in _measures(ind):
-        if _known(m) and PROSECUTOR_COLUMN not in TABLES[m.table].column_names:
+        if _known(m) and not (
+            has_prosecutors() and PROSECUTOR_COLUMN in TABLES[m.table].column_names
+        ):
             out.append(m.table)
     return list(dict.fromkeys(out))
 
@@ -124,6 +125,20 @@ def known_table(ind: Indicator) -> Iterator[Issue]:
             yield Issue(
                 (role, "table"),
                 f"unknown table `{m.table}`{hint} (tables: {', '.join(TABLES)})",
+            )
+
+
+@rule("organ-column")
+def organ_column_known(ind: Indicator) -> Iterator[Issue]:
+    """Records are placed in the organ tree by their organ column (the one the model
+    declares as referencing the organ table's code); a table without one has no organ."""
+    o = organ_columns()
+    for role, m in _measures(ind):
+        if _known(m) and organ_column(m.table) is None:
+            yield Issue(
+                (role, "table"),
+                f"table `{m.table}` has no column that references `{o.table}.{o.code}`, so "
+                "its records belong to no organ; count a table whose records name their organ",
             )
 
 

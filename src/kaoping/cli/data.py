@@ -37,9 +37,32 @@ def progress_bar() -> Progress:
     )
 
 
+def _us_county_model() -> bool:
+    """Whether the active model is the US county one, whose tables its own generator
+    writes (:mod:`kaoping.synth.us_county`)."""
+    from kaoping.model.selection import active
+    from kaoping.synth.us_county import MODEL_NAME
+
+    return active().name == MODEL_NAME
+
+
 def run_generate(out: Path, persons: int, years: str, seed: int, fmt: Format) -> dict[str, Path]:
-    """Generate with a progress bar per table; shared by `generate` and `demo`."""
+    """Generate with a progress bar per table; shared by `generate` and `demo`.
+
+    The active model decides what is written: the default model's tables (and those of
+    a model extending it), or, under the US county model, that model's tables with
+    ``persons`` defendants."""
+    from kaoping.catalogue.load import default_catalogue_applies
+    from kaoping.model.selection import active
     from kaoping.synth import generate_dataset, parse_years
+    from kaoping.synth.us_county import generate_us_county
+
+    us = _us_county_model()
+    if not us and not default_catalogue_applies():
+        raise fail(
+            f"kaoping generate writes the default model's tables or the US county model's; "
+            f"model {active().name} is neither"
+        )
 
     try:
         year_range = parse_years(years)
@@ -54,12 +77,17 @@ def run_generate(out: Path, persons: int, years: str, seed: int, fmt: Format) ->
                 tasks[table] = bar.add_task(f"writing {table}", total=total)
             bar.update(tasks[table], completed=done)
 
-        paths = generate_dataset(
-            out, persons=persons, years=year_range, seed=seed, fmt=fmt, progress=report
-        )
+        if us:
+            paths = generate_us_county(
+                out, defendants=persons, years=year_range, seed=seed, fmt=fmt, progress=report
+            )
+        else:
+            paths = generate_dataset(
+                out, persons=persons, years=year_range, seed=seed, fmt=fmt, progress=report
+            )
     console.print(
         f"wrote {len(paths)} tables to [bold]{out}[/] in "
-        f"{time.perf_counter() - started:.1f} s ({persons:,} persons, "
+        f"{time.perf_counter() - started:.1f} s ({persons:,} {'defendants' if us else 'persons'}, "
         f"{year_range.start}-{year_range.stop - 1}, seed {seed})"
     )
     return paths
@@ -73,5 +101,9 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 7,
     fmt: Annotated[Format, typer.Option("--format", help="csv or parquet.")] = "csv",
 ) -> None:
-    """Generate a synthetic national dataset: one file per table, calibrated to SPP figures."""
+    """Generate a synthetic national dataset: one file per table, calibrated to SPP figures.
+
+    Under `--model` with the US county model (model/examples/us_county.yaml), a county
+    office's intake, initiation, disposition and sentencing tables, with --persons
+    defendants."""
     run_generate(out, persons, years, seed, fmt)

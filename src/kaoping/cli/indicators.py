@@ -58,7 +58,7 @@ def check(
     from kaoping.catalogue import check_files
     from kaoping.catalogue.load import catalogue_files
 
-    result = check_files(files, include_default=not alone)
+    result = check_files(files, include_default=False if alone else None)
     _echo_problems(result.problems)
     if result.errors:
         n = len(result.errors)

@@ -173,7 +173,7 @@ def _records(
     if by not in t.columns:  # a virtual column the measure itself does not use
         t = with_virtual_columns(backend.table(measure.table), measure.table, backend.table)
     t = t.filter(record_filter(measure, t), in_period(t, measure.date, period))
-    return of_subject(t, subject)
+    return of_subject(t, subject, measure.table)
 
 
 def _split(

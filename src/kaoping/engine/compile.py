@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kaoping.catalogue.expr import VIRTUAL_COLUMNS, columns, parse, to_ibis, with_virtual_columns
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
+from kaoping.model.organs import organ_column, organ_columns
 from kaoping.model.schema import TABLES
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = [
     "make_plan",
     "month_cube",
     "record_filter",
+    "record_organ",
     "source_table",
 ]
 
@@ -276,12 +278,26 @@ def _aggregates(mc: MeasureColumns, t: ir.Table) -> dict[str, ir.Value]:
     raise ValueError(f"{m.agg} is not additive; use distinct_parts")
 
 
-def _cell_keys(t: ir.Table, date: str, has_prosecutor: bool) -> dict[str, Any]:
+def record_organ(table: str) -> str:
+    """The column by which a record of ``table`` names its organ (the model says which:
+    :func:`kaoping.model.organs.organ_column`); ValueError when it names none."""
+    column = organ_column(table)
+    if column is None:
+        o = organ_columns()
+        raise ValueError(
+            f"table `{table}` has no column that references `{o.table}.{o.code}`, so its "
+            "records belong to no organ; declare one in the data model"
+        )
+    return column
+
+
+def _cell_keys(t: ir.Table, group: SourceGroup) -> dict[str, Any]:
     import ibis
 
+    date = group.date
     return {
-        "organ_code": t["organ_code"],
-        "prosecutor_id": t["prosecutor_id"] if has_prosecutor else ibis.null("string"),
+        "organ_code": t[record_organ(group.table)],
+        "prosecutor_id": t["prosecutor_id"] if group.has_prosecutor else ibis.null("string"),
         "year": t[date].year().cast("int32"),
         "month": t[date].month().cast("int32"),
     }
@@ -296,7 +312,7 @@ def month_cube(backend: TableSource, group: SourceGroup) -> ir.Table | None:
         return None
     t = source_table(backend, group.table, (mc.measure for mc in group.additive))
     t = t.filter(t[group.date].notnull())
-    keys = _cell_keys(t, group.date, group.has_prosecutor)
+    keys = _cell_keys(t, group)
     aggs: dict[str, ir.Value] = {}
     for mc in group.additive:
         aggs.update(_aggregates(mc, t))
@@ -308,7 +324,7 @@ def distinct_rows(backend: TableSource, group: SourceGroup, mc: MeasureColumns) 
     """The distinct (cell, ``value``) pairs of a ``count_distinct`` measure."""
     m = mc.measure
     t = source_table(backend, group.table, [m])
-    keys = _cell_keys(t, group.date, group.has_prosecutor)
+    keys = _cell_keys(t, group)
     rows: ir.Table = t.filter(record_filter(m, t)).select(**keys, value=_value(m, t)).distinct()
     return rows
 

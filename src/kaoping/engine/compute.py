@@ -49,6 +49,13 @@ from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
 from kaoping.engine.periods import Period, PeriodKind, fiscal_year_start, standard_periods
 from kaoping.engine.periodsums import KIND_CODES, period_ids, standard_sums
 from kaoping.engine.stats import params_frame
+from kaoping.model.organs import (
+    PROSECUTOR_COLUMN,
+    PROSECUTOR_TABLE,
+    has_prosecutors,
+    organ_column,
+    organ_columns,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -96,9 +103,16 @@ class ComputeSummary:
 
 def load_organs(backend: ibis.backends.duckdb.Backend) -> Hierarchy:
     """The organ hierarchy of the warehouse (a small reference table)."""
-    organs = backend.table("organs")
+    o = organ_columns()
+    organs = backend.table(o.table)
     frame = backend.execute(
-        organs.select("organ_code", "parent_code", "level", "name_zh", "name_en")
+        organs.select(
+            organ_code=organs[o.code].cast("string"),
+            parent_code=organs[o.parent].cast("string"),
+            level=organs[o.level],
+            name_zh=organs[o.name_zh].cast("string"),
+            name_en=organs[o.name_en].cast("string"),
+        )
     )
     return load_hierarchy(frame)
 
@@ -346,6 +360,17 @@ class _Run:
                 ok &= {y + 1 for y in group_years[(m.table, m.date)]}
         return ok
 
+    def _prosecutors(self) -> pd.DataFrame:
+        """prosecutor_id, organ_code of every prosecutor; none when the model keeps no
+        prosecutors (its figures are then per organ only)."""
+        import pandas as pd
+
+        if not has_prosecutors():
+            return pd.DataFrame({"prosecutor_id": [], "organ_code": []}, dtype=object)
+        t = self.backend.table(PROSECUTOR_TABLE)
+        organ = t[organ_column(PROSECUTOR_TABLE) or organ_columns().code]
+        return self.backend.execute(t.select(prosecutor_id=t[PROSECUTOR_COLUMN], organ_code=organ))
+
     def dimensions(
         self,
         hierarchy: Hierarchy,
@@ -364,9 +389,7 @@ class _Run:
         import pandas as pd
 
         o = hierarchy.organs
-        p = self.backend.execute(
-            self.backend.table("prosecutors").select("prosecutor_id", "organ_code")
-        )
+        p = self._prosecutors()
         p = p.merge(o[["organ_code", "level"]], on="organ_code", how="inner")
         # a prosecutor's organ is both his organ and his parent among the subjects
         organs = _subjects("organ", o["organ_code"], o["organ_code"], o["level"], o["parent_code"])
@@ -430,14 +453,12 @@ class _Run:
             )
             closure = self.temp.keep("closure", hierarchy.closure_table())
             pros_keys = subj[subj["subject_type"] == "prosecutor"]
-            subjects = self.temp.keep(
-                "prosecutor_keys",
-                ibis.memtable(
-                    pros_keys[["subject", "subject_key"]].rename(
-                        columns={"subject": "prosecutor_id", "subject_key": "subject"}
-                    )
-                ),
+            pros_frame = pros_keys[["subject", "subject_key"]].rename(
+                columns={"subject": "prosecutor_id", "subject_key": "subject"}
             )
+            if pros_frame.empty:  # a model without prosecutors: typed, though empty
+                pros_frame = pros_frame.astype({"prosecutor_id": "string", "subject": "int64"})
+            subjects = self.temp.keep("prosecutor_keys", ibis.memtable(pros_frame))
 
             staging = self.engine.staging(self.plan, run_id)
             wanted = {

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from kaoping.catalogue.models import Aggregation, Measure
-from kaoping.engine.compile import measure_value, record_filter, source_table
+from kaoping.engine.compile import measure_value, record_filter, record_organ, source_table
 from kaoping.engine.periods import Period
 from kaoping.engine.values import Subject
+from kaoping.model.organs import organ_column
 from kaoping.model.schema import TABLES
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def id_columns(measure: Measure) -> list[str]:
     """The pseudonymous id columns listed for a record of ``measure``'s table."""
     table = TABLES[measure.table]
     cols = list(table.key)
-    for extra in ("case_id", "organ_code", "prosecutor_id"):
+    for extra in ("case_id", organ_column(measure.table), "prosecutor_id"):
         if extra in table.column_names and extra not in cols:
             cols.append(extra)
     return cols
@@ -47,20 +48,22 @@ def in_period(t: ir.Table, date: str, period: Period) -> ir.BooleanValue:
 _LISTED_ORGANS = 64
 
 
-def _of_subject(t: ir.Table, subject: Subject) -> ir.Table:
+def _of_subject(t: ir.Table, subject: Subject, table: str) -> ir.Table:
     """The records of ``t`` that are ``subject``'s: the prosecutor's, or those of the
-    organ and every organ below it."""
+    organ and every organ below it. ``table`` is the model's table ``t`` reads, whose
+    organ column places a record."""
     import ibis
 
     if subject.kind == "prosecutor":
         return t.filter(t["prosecutor_id"] == subject.code)
     organs = list(subject.organs)
+    column = record_organ(table)
     if len(organs) <= _LISTED_ORGANS:
-        return t.filter(t["organ_code"].isin(organs))
+        return t.filter(t[column].isin(organs))
     # a province has hundreds of organs, the nation thousands: compiling that many
     # literals into the query took seconds, a join with a small table takes nothing
-    below = ibis.memtable(pd.DataFrame({"organ_code": organs}))
-    return t.semi_join(below, "organ_code")
+    below = ibis.memtable(pd.DataFrame({column: organs}))
+    return t.semi_join(below, column)
 
 
 #: public for the breakdowns (kaoping.engine.breakdown), which select records the same way
@@ -80,7 +83,7 @@ def subject_records(
     for p in periods:
         cond = in_period(t, measure.date, p)
         when = cond if when is None else (when | cond)
-    t = _of_subject(t.filter(record_filter(measure, t), when), subject)
+    t = _of_subject(t.filter(record_filter(measure, t), when), subject, measure.table)
     cols: dict[str, Any] = {c: t[c] for c in id_columns(measure)}
     cols[measure.date] = t[measure.date]
     value = measure_value(measure, t)

@@ -16,7 +16,7 @@ from kaoping.engine.values import Subject
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["HierarchyError", "organ_subject", "tree_holds"]
+__all__ = ["HierarchyError", "organ_subject", "root_codes", "tree_holds"]
 
 
 class HierarchyError(ValueError, LookupError):
@@ -31,8 +31,12 @@ class HierarchyError(ValueError, LookupError):
 #: deeper than any hierarchy kaoping models (four levels), shallow enough to stop a cycle
 _MAX_DEPTH = 64
 
+#: the organ table of the active model under the engine's column names
+#: (:func:`kaoping.model.organs.organs_sql`), as a CTE every query here starts with
+_ORGANS = "organs AS ({organs})"
+
 _TREE_OK = f"""
-WITH RECURSIVE reach(code, depth) AS (
+WITH RECURSIVE {_ORGANS}, reach(code, depth) AS (
     SELECT organ_code, 0 FROM organs WHERE parent_code IS NULL
     UNION
     SELECT o.organ_code, r.depth + 1 FROM organs o JOIN reach r ON o.parent_code = r.code
@@ -49,7 +53,7 @@ SELECT
 """
 
 _BELOW = f"""
-WITH RECURSIVE below(code, depth) AS (
+WITH RECURSIVE {_ORGANS}, below(code, depth) AS (
     SELECT CAST(? AS VARCHAR), 0
     UNION
     SELECT o.organ_code, b.depth + 1 FROM organs o JOIN below b ON o.parent_code = b.code
@@ -59,9 +63,23 @@ SELECT code FROM below WHERE code <> ? ORDER BY code
 """
 
 
+def _sql(template: str) -> str:
+    from kaoping.model.organs import organs_sql
+
+    return template.replace("{_ORGANS}", _ORGANS).format(organs=organs_sql())
+
+
+def root_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The codes of the organs without a parent (one in a tree that holds), at most two."""
+    rows = con.execute(
+        _sql("WITH {_ORGANS} SELECT organ_code FROM organs WHERE parent_code IS NULL LIMIT 2")
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def tree_holds(con: duckdb.DuckDBPyConnection) -> bool:
     """One root, every organ reachable from it once, every level one below its parent's."""
-    ok = con.execute(_TREE_OK).fetchall()
+    ok = con.execute(_sql(_TREE_OK)).fetchall()
     return bool(ok and ok[0][0])
 
 
@@ -71,14 +89,17 @@ def organ_subject(con: duckdb.DuckDBPyConnection, organ_code: str) -> Subject | 
     if not tree_holds(con):
         return None
     rows = con.execute(
-        "SELECT parent_code, level, name_zh, name_en FROM organs WHERE organ_code = ?",
+        _sql(
+            "WITH {_ORGANS} SELECT parent_code, level, name_zh, name_en FROM organs "
+            "WHERE organ_code = ?"
+        ),
         [organ_code],
     ).fetchall()
     if len(rows) != 1:
         return None
     parent, level, name_zh, name_en = rows[0]
     # the organ first, then the others by code, as Hierarchy.descendants lists them
-    rest = con.execute(_BELOW, [organ_code, organ_code]).fetchall()
+    rest = con.execute(_sql(_BELOW), [organ_code, organ_code]).fetchall()
     below = (organ_code, *(str(r[0]) for r in rest))
     return Subject(
         kind="organ",

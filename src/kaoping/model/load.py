@@ -102,6 +102,7 @@ class HierarchySpec(_Spec):
     parent: str
     level: str
     levels: list[LevelSpec]
+    names: dict[str, str] = {}
 
 
 class BooleanSpec(_Spec):
@@ -749,6 +750,16 @@ def _check_hierarchy(draft: _Draft) -> None:
                     table=spec.table,
                     key=f"hierarchy.{role}",
                 )
+        for language, name in spec.names.items():
+            if name not in cols:
+                draft.problem(
+                    where,
+                    f"hierarchy name column `{name}` (for `{language}`) is not a column of "
+                    f"`{spec.table}` (columns: {', '.join(cols)})",
+                    "names",
+                    table=spec.table,
+                    key="hierarchy.names",
+                )
         level = cols.get(spec.level)
         if level is not None and level.type is not ColumnType.INTEGER:
             draft.problem(
@@ -843,7 +854,7 @@ def _build(draft: _Draft) -> DataModel:
     if draft.hierarchy is not None:
         h = draft.hierarchy[0]
         levels = tuple(Level(lv.level, lv.name, dict(lv.label)) for lv in h.levels)
-        hierarchy = Hierarchy(h.table, h.code, h.parent, h.level, levels)
+        hierarchy = Hierarchy(h.table, h.code, h.parent, h.level, levels, dict(h.names))
     return DataModel(
         name=draft.name,
         title=dict(draft.title),

@@ -140,6 +140,8 @@ class Hierarchy:
     parent: str
     level: str
     levels: tuple[Level, ...]
+    #: language -> the column holding the organ's name in it, e.g. {zh: name_zh}
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
