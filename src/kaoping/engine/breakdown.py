@@ -3,16 +3,17 @@
 Breakdowns are computed on demand from the records, not stored: an indicator offers a
 handful of columns of up to a dozen categories each, for every organ and period, which
 stored would multiply the figures of a computation many times over while a reader asks
-for one organ and period at a time. One grouped query per measure reads the same records
+for one organ and period at a time. One grouped query per table reads the same records
 the figure counts -- the measure's filter, date column and period bounds, the organ and
 every organ below it (:mod:`kaoping.engine.records`) -- so a category's numerator and
 denominator are sums over the organs below like every other figure, and roll up.
 
 Every breakdown is checked: the categories' numerators and denominators must add up to
-the indicator's own, counted by a separate query. Counts, sums and averages always add
-up (the unknown / other category catches empty and unlisted values); a ``count_distinct``
-measure may not -- a case whose suspects fall in two categories counts once in the total
-and once in each -- and the check reports that rather than hide it.
+the indicator's own, counted by a separate query that neither groups nor joins the column
+on. Counts, sums and averages always add up (the unknown / other category catches empty
+and unlisted values); a ``count_distinct`` measure may not -- a case whose suspects fall
+in two categories counts once in the total and once in each -- and the check reports that
+rather than hide it.
 """
 
 from __future__ import annotations
