@@ -61,7 +61,7 @@ def test_page_shows_chart_table_and_selector(pages: dict[str, TestClient],
     zh = pages["officer_a"].get(url, params={"period": PERIOD, "by": "is_minor", "lang": "zh"})
     assert zh.status_code == 200, zh.text[:300]
     html = zh.text
-    assert 'id="breakdown-table"' in html and 'data-chart="bars"' in html
+    assert 'id="breakdown-table"' in html and 'data-chart="breakdown"' in html
     assert "分类统计" in html and "不详或其他" in html and "合计" in html
     assert '<option value="is_minor" selected>是否未成年人</option>' in html
     assert '<option value="crime_chapter">罪名所属章（刑法分则）</option>' in html

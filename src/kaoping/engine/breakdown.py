@@ -3,16 +3,17 @@
 Breakdowns are computed on demand from the records, not stored: an indicator offers a
 handful of columns of up to a dozen categories each, for every organ and period, which
 stored would multiply the figures of a computation many times over while a reader asks
-for one organ and period at a time. One grouped query per measure reads the same records
+for one organ and period at a time. One grouped query per table reads the same records
 the figure counts -- the measure's filter, date column and period bounds, the organ and
 every organ below it (:mod:`kaoping.engine.records`) -- so a category's numerator and
 denominator are sums over the organs below like every other figure, and roll up.
 
 Every breakdown is checked: the categories' numerators and denominators must add up to
-the indicator's own, counted by a separate query. Counts, sums and averages always add
-up (the unknown / other category catches empty and unlisted values); a ``count_distinct``
-measure may not -- a case whose suspects fall in two categories counts once in the total
-and once in each -- and the check reports that rather than hide it.
+the indicator's own, counted by a separate query that neither groups nor joins the column
+on. Counts, sums and averages always add up (the unknown / other category catches empty
+and unlisted values); a ``count_distinct`` measure may not -- a case whose suspects fall
+in two categories counts once in the total and once in each -- and the check reports that
+rather than hide it.
 """
 
 from __future__ import annotations
@@ -28,12 +29,11 @@ from kaoping.catalogue.models import Aggregation, Indicator, Measure, Unit
 from kaoping.catalogue.virtual import with_virtual_columns
 from kaoping.engine.compile import measure_value, record_filter, source_table
 from kaoping.engine.periods import Period
-from kaoping.engine.records import in_period, measure_figures, of_subject
+from kaoping.engine.records import in_period, of_subject
 from kaoping.engine.stats import avg_as_ratio, is_ratio
 from kaoping.engine.values import Subject
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
 
     from kaoping.catalogue.virtual import TableSource
 
@@ -165,42 +165,65 @@ def _plain(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
-def _records(
-    backend: TableSource, measure: Measure, subject: Subject, period: Period, by: str
-) -> ir.Table:
-    """The records ``measure`` counts for ``subject`` in ``period``, with column ``by``."""
-    t = source_table(backend, measure.table, [measure])
-    if by not in t.columns:  # a virtual column the measure itself does not use
-        t = with_virtual_columns(backend.table(measure.table), measure.table, backend.table)
-    t = t.filter(record_filter(measure, t), in_period(t, measure.date, period))
-    return of_subject(t, subject, measure.table)
-
-
-def _split(
-    backend: TableSource, measure: Measure, subject: Subject, period: Period,
-    column: BreakdownColumn,
-) -> Split:
-    """The measure's (total, records) per category, in one grouped query."""
+def _scan(
+    backend: TableSource, measures: list[Measure], subject: Subject, period: Period,
+    column: BreakdownColumn | None,
+) -> list[Split]:
+    """Each of ``measures`` (one table, one date column) as (total, records) per category
+    of ``column`` -- or, with ``column`` None, over all its records (key None) -- in ONE
+    query: a scan of the subject's records in the period, one filtered aggregate per
+    measure (the page waits for it, so a rate's two sides are read together)."""
     import ibis
 
-    t = _records(backend, measure, subject, period, column.name)
-    raw = t[column.name].cast("string")
-    # empty and unlisted values both go to the unknown / other category (code None)
-    category = ibis.ifelse(raw.isin(list(column.codes)), raw, ibis.null("string"))
-    value = measure_value(measure, t)
-    t = t.mutate(__category=category, __value=value if value is not None else ibis.literal(1))
-    if measure.agg is Aggregation.COUNT:
-        total: Any = t.count()
-    elif measure.agg is Aggregation.COUNT_DISTINCT:
-        total = t["__value"].nunique()
+    table, date = measures[0].table, measures[0].date
+    t = source_table(backend, table, measures)
+    if column is not None and column.name not in t.columns:
+        # a virtual column the measures do not use; the totals are read without this
+        # join, so the check would catch a join that lost or repeated records
+        t = with_virtual_columns(backend.table(table), table, backend.table)
+    t = of_subject(t.filter(in_period(t, date, period)), subject, table)
+    aggs: dict[str, Any] = {}
+    for i, m in enumerate(measures):
+        where = record_filter(m, t)
+        value = measure_value(m, t)
+        if m.agg is Aggregation.COUNT:
+            aggs[f"t{i}"] = t.count(where=where)
+        elif m.agg is Aggregation.COUNT_DISTINCT:
+            aggs[f"t{i}"] = value.nunique(where=where)  # type: ignore[union-attr]
+        else:
+            aggs[f"t{i}"] = value.cast("float64").sum(where=where)  # type: ignore[union-attr]
+        aggs[f"n{i}"] = t.count(where=where)
+    if column is None:
+        query = t.aggregate(**aggs).mutate(__category=ibis.null("string"))
     else:
-        total = t["__value"].cast("float64").sum()
-    grouped = t.group_by("__category").aggregate(total=total, n=t.count())
-    frame: pd.DataFrame = backend.execute(grouped)  # type: ignore[attr-defined]
-    out: Split = {}
-    for code, tot, n in frame.itertuples(index=False):
+        raw = t[column.name].cast("string")
+        # empty and unlisted values both go to the unknown / other category (code None)
+        category = ibis.ifelse(raw.isin(list(column.codes)), raw, ibis.null("string"))
+        query = t.group_by(__category=category).aggregate(**aggs)
+    frame: pd.DataFrame = backend.execute(query)  # type: ignore[attr-defined]
+    out: list[Split] = [{} for _ in measures]
+    for row in frame.to_dict("records"):
+        code = row["__category"]
         key = None if code is None or pd.isna(code) else str(code)
-        out[key] = (0.0 if pd.isna(tot) else float(tot), float(n))
+        for i in range(len(measures)):
+            total, n = row[f"t{i}"], row[f"n{i}"]
+            out[i][key] = (0.0 if pd.isna(total) else float(total), float(n))
+    return out
+
+
+def _figures(
+    backend: TableSource, measures: list[Measure], subject: Subject, period: Period,
+    column: BreakdownColumn | None,
+) -> list[Split]:
+    """:func:`_scan` for measures on any tables: one query per (table, date column)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, m in enumerate(measures):
+        groups.setdefault((m.table, m.date), []).append(i)
+    out: list[Split] = [{} for _ in measures]
+    for indices in groups.values():
+        splits = _scan(backend, [measures[i] for i in indices], subject, period, column)
+        for i, split in zip(indices, splits, strict=True):
+            out[i] = split
     return out
 
 
@@ -256,8 +279,10 @@ def compute_breakdown(
     sides: list[tuple[str, Measure]] = [("numerator", indicator.numerator)]
     if indicator.denominator is not None:
         sides.append(("denominator", indicator.denominator))
-    splits = [_split(backend, m, subject, period, column) for _, m in sides]
-    totals = [measure_figures(backend, m, subject, [period])[0] for _, m in sides]
+    measures = [m for _, m in sides]
+    splits = _figures(backend, measures, subject, period, column)
+    totals = [split.get(None, (0.0, 0.0)) for split in
+              _figures(backend, measures, subject, period, None)]
     zero = (0.0, 0.0)
     num_total = _pair(indicator, totals[0], totals[1] if len(totals) > 1 else None)[0]
     rows = tuple(

@@ -9,6 +9,7 @@ sends a browser to ``/login`` and an API client a 401 with ``WWW-Authenticate: B
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -202,6 +203,16 @@ def _install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+def _warm_up() -> None:
+    """Import the Ibis engine while the server waits for its first requests: pages read
+    stored figures without it, but an indicator page's breakdown (kaoping.engine.breakdown)
+    queries the records through it, and importing it costs the first such page about a
+    second."""
+    import ibis.backends.duckdb  # noqa: F401
+
+    import kaoping.engine.breakdown  # noqa: F401
+
+
 def create_app(
     config: WebConfig | None = None,
     *,
@@ -240,6 +251,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm_up, name="kaoping-warm-up", daemon=True).start()
         yield
         _app.state.jobs.shutdown()
         ctx.data.close()
