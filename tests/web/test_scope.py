@@ -19,6 +19,7 @@ from kaoping.web.admin_pages import admin_scope
 from kaoping.web.data_pages import job_in_scope
 from kaoping.web.scope import (
     get_scope,
+    item_in_scope,
     objection_in_scope,
     organ_in_scope,
     prosecutor_in_scope,
@@ -37,6 +38,7 @@ OBJECTION_ROUTES = [r for r in PROTECTED if "objection_id" in path_params(r[1])]
 CHECKS = {"organ_code": organ_in_scope, "prosecutor_id": prosecutor_in_scope,
           "run_id": run_in_scope, "subject": result_in_scope,
           "objection_id": objection_in_scope, "job_id": job_in_scope,
+          "item_id": item_in_scope,
           "username": admin_scope, "action": admin_scope}
 
 
@@ -52,7 +54,7 @@ def _values(
 ) -> dict[str, str]:
     return {"organ_code": organ, "prosecutor_id": prosecutor, "indicator": INDICATOR,
             "run_id": str(run), "subject": subject or prosecutor, "objection_id": str(objection),
-            "job_id": "0" * 32, "username": "nobody", "action": "revoke"}
+            "job_id": "0" * 32, "username": "nobody", "action": "revoke", "item_id": "1"}
 
 
 @pytest.mark.parametrize("item", PROTECTED, ids=route_id)

@@ -13,14 +13,14 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kaoping.web import appraisal_data as ad
-from kaoping.web.errors import BadRequest, Forbidden, NotFound, WebError
+from kaoping.web.errors import BadRequest, Forbidden, WebError
 from kaoping.web.i18n import STRINGS, pick_lang
 from kaoping.web.pages import check_csrf, render
 from kaoping.web.scope import (
+    ItemInScope,
     ObjectionInScope,
     ResultInScope,
     RunInScope,
@@ -453,27 +453,23 @@ def item_form(
 
 @router.post("/appraisal/runs/{run_id}/results/{subject}/items/{item_id}/withdraw")
 def item_withdraw_form(
-    ref: ResultInScope,
-    item_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    ref: ItemInScope,
     reason: Annotated[str, Form(max_length=4000)],
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Withdraw a bonus or deduction item of the subject, with the reason (later runs no
     longer count it; stored runs keep what they counted)."""
-    scope = ref.scope
+    result = ref.result
+    scope = result.scope
     check_csrf(scope, csrf)
-    if not scope.may_review(ref.run):
+    if not scope.may_review(result.run):
         raise Forbidden("officers of the appraising organ withdraw its bonus and deduction items")
     if not reason.strip():
         raise BadRequest("withdrawing an item needs a reason")
-    mine = {i.item_id for i in ad.items(scope.ctx.engine, subject=ref.result.subject,
-                                          period=ref.run.period)}
-    if item_id not in mine:
-        raise NotFound(f"no item {item_id} of {ref.result.subject} in {ref.run.period}")
-    ad.withdraw_item(scope.ctx.engine, item_id, reason=reason.strip(),
+    ad.withdraw_item(scope.ctx.engine, ref.item.item_id, reason=reason.strip(),
                      user=scope.principal.username)
     return RedirectResponse(
-        f"/appraisal/runs/{ref.run.run_id}/results/{ref.result.subject}#items", 303)
+        f"/appraisal/runs/{result.run.run_id}/results/{result.result.subject}#items", 303)
 
 
 def adjustment_choices(run: Any) -> list[dict[str, Any]]:

@@ -312,6 +312,7 @@ RUN_ID = Path(description="Appraisal run id (GET /api/appraisal/runs)", ge=1, le
 SUBJECT = Path(description="An organ code or a prosecutor id", min_length=1, max_length=64,
                pattern=r"^[A-Za-z0-9_.-]+$")
 OBJECTION_ID = Path(description="Objection id", ge=1, le=2**31 - 1)
+ITEM_ID = Path(description="Bonus or deduction item id", ge=1, le=2**31 - 1)
 
 
 @dataclass(frozen=True)
@@ -380,3 +381,25 @@ def objection_in_scope(
 
 
 ObjectionInScope = Annotated[ObjectionRef, Depends(objection_in_scope)]
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    item: Any
+    result: ResultRef
+
+
+def item_in_scope(result: ResultInScope, item_id: Annotated[int, ITEM_ID]) -> ItemRef:
+    """The ``{item_id}`` of the path, if it is a bonus or deduction item of the result's
+    subject in the run's period (and so in the scope the result is in)."""
+    from kaoping.web import appraisal_data
+    from kaoping.web.errors import NotFound
+
+    for item in appraisal_data.items(result.scope.ctx.engine, subject=result.result.subject,
+                                     period=result.run.period):
+        if item.item_id == item_id:
+            return ItemRef(item, result)
+    raise NotFound(f"no item {item_id} of {result.result.subject} in {result.run.period}")
+
+
+ItemInScope = Annotated[ItemRef, Depends(item_in_scope)]
