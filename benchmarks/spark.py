@@ -9,6 +9,7 @@ change, interval, ranks, flags). Starting the SparkSession is timed apart.
 
     python benchmarks/spark.py                        # 1,000,000 persons on local[2]
     python benchmarks/spark.py --persons 5000 --master 'local[2]'
+    python benchmarks/spark.py --spark-conf spark.driver.memory=6g   # repeatable
 
 Prints both times, the number of Spark jobs, the organ figures that differ (0 expected)
 and ends with ``spark_over_duckdb: X`` (Spark's seconds over DuckDB's). Measured
@@ -58,8 +59,28 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--master", default="local[2]")
-    parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting over the defaults below (repeatable)",
+    )
     args = parser.parse_args()
+    # the driver's default 1 GB does not hold the broadcast organ x period grid; four
+    # shuffle partitions for two cores, not Spark's 200 (each one a task per stage);
+    # adaptive execution off, as in tests/spark, so that a job is a job of the plan
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": "4g",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.sql.adaptive.enabled": "false",
+    }
+    for item in args.spark_conf:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--spark-conf {item!r}: expected key=value")
+        conf[key] = value
     indicators = list(load_catalogue().indicators)
 
     from kaoping.engine.backends.spark import SparkCompute, spark_session
@@ -76,8 +97,6 @@ def main() -> None:
         duckdb_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        # the driver's default 1 GB does not hold the broadcast organ x period grid
-        conf = {"spark.ui.enabled": "false", "spark.driver.memory": args.driver_memory}
         session = spark_session(args.master, conf)
         session.sparkContext.setLogLevel("ERROR")
         start_s = time.perf_counter() - t0
@@ -96,7 +115,7 @@ def main() -> None:
             on_spark = organ_figures(con)
         differ = differences(on_duckdb, on_spark)
 
-    print(f"persons: {args.persons:,}   master: {args.master}")
+    print(f"persons: {args.persons:,}   master: {args.master}   conf: {conf}")
     print(f"duckdb_seconds: {duckdb_s:.1f}")
     print(f"spark_session_seconds: {start_s:.1f}")
     print(f"spark_seconds: {spark_s:.1f}")

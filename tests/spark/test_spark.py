@@ -6,7 +6,9 @@ tiny and Spark's cost is per job). Each dataset is computed once on DuckDB (the
 warehouse file) and once on Spark (from the same canonical tables exported as Parquet,
 into Parquet results read back through DuckDB), and the two are compared whole; the
 hand-built warehouse's tests of ``tests/engine/test_compute.py`` -- numbers worked out
-on paper -- then run against the Spark results too.
+on paper -- then run against the Spark results too. A tiny generated dataset (two
+provinces of :mod:`kaoping.synth`'s national one) is computed with the whole default
+catalogue on both engines, and every measure and every figure compared.
 """
 
 from __future__ import annotations
@@ -14,23 +16,31 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 from tests.engine import test_compute as hand
-from tests.engine.engine_data import build_warehouse
+from tests.engine.engine_data import build_warehouse, person
+from tests.helpers import insert_rows
 
 from kaoping.api import Warehouse
+from kaoping.catalogue import load_catalogue
 from kaoping.engine.backends.parquet import latest_manifest, open_results
 from kaoping.engine.backends.spark import SparkCompute, register_source, spark_session
+from kaoping.engine.compile import make_plan
 from kaoping.engine.compute import compute
+from kaoping.engine.figures import part_table
 from kaoping.engine.store import RESULTS_COLUMNS
-from kaoping.warehouse import bump_data_version, export_parquet
+from kaoping.model.schema import TABLES
+from kaoping.synth import generate_dataset
+from kaoping.warehouse import bump_data_version, connect, export_parquet
 
 KEYS = ["indicator", "subject_type", "subject", "period"]
 
@@ -158,6 +168,137 @@ def test_a_source_column_of_the_wrong_type_is_named(spark: SparkSession, tmp_pat
         register_source(spark, str(tmp_path), "organs")
     with pytest.raises(FileNotFoundError, match="no table persons"):
         register_source(spark, str(tmp_path), "persons")
+
+
+# --- a year recomputed alone -------------------------------------------------------
+
+
+def test_a_year_recomputed_alone_reuses_the_kept_years_and_renews_the_next(
+    spark: SparkSession, hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # a 2019 record imported late: recomputing 2019 alone on Spark must read as a
+    # computation of both years does on DuckDB -- 2020 (kept, not written again)
+    # compares with the new 2019 -- as tests/engine/test_compute.py asks of DuckDB
+    late = person("z9", "110101", date(2019, 5, 5), "prosecuted", prosecutor="P1", case="Kz9")
+    path = build_warehouse(tmp_path / "w.duckdb", hand.PERSONS)
+    with duckdb.connect(str(path)) as con:
+        insert_rows(con, "persons", [tuple(late[c] for c in TABLES["persons"].column_names)])
+        export_parquet(con, tmp_path / "after")
+        compute(con, hand.INDICATORS, years=[2019, 2020])
+        whole = _values(con)
+    # the hand-built warehouse's Spark run of both years, before the late record
+    results = tmp_path / "results"
+    shutil.copytree(hand_built[1], results)
+    first = latest_manifest(results)
+    partial = compute(
+        SparkCompute(spark, tmp_path / "after", results), hand.INDICATORS, years=[2019]
+    )
+    second = latest_manifest(results)
+    assert partial.years == (2019,) and second.run_id != first.run_id
+    con, _ = open_results(results)
+    with con:
+        pd.testing.assert_frame_equal(_values(con), whole, check_exact=True)
+        national = con.execute(
+            "SELECT subject, period, numerator, previous_numerator FROM indicator_values "
+            "WHERE indicator = 'prosecuted' AND subject IN ('100000', 'P1') "
+            "AND period IN ('2019', '2020') ORDER BY ALL"
+        ).fetchall()
+    # by hand: nationally e1 and z9 were prosecuted in 2019; P1's are the same two
+    assert national == [
+        ("100000", "2019", 2, 0),
+        ("100000", "2020", 7, 2),
+        ("P1", "2019", 2, 0),
+        ("P1", "2020", 1, 2),
+    ]
+    # 2020's sums were not written again: the new run names them in the first run
+    cube = second.tables["indicator_figures_organ_0"]
+    assert {e["path"].split("/")[1] for e in cube} == {first.run_id, second.run_id}
+    assert [e["years"] for e in cube if first.run_id in e["path"]] == [[2020]]
+
+
+# --- the whole default catalogue on a tiny generated dataset -------------------------
+
+
+def _two_provinces(root: Path, persons: int) -> Path:
+    """A generated national dataset cut down to its two busiest provinces (and the
+    national organ): every table of the data model, a tenth of the organs -- Spark's
+    cost is per job and per organ-grid row, not per record."""
+    written = generate_dataset(root / "national", persons=persons, years=(2019, 2020), seed=11)
+    organs = pq.read_table(written["organs"]).to_pandas()
+    people = pq.read_table(written["persons"], columns=["organ_code"]).to_pandas()
+    busiest = set(people["organ_code"].str[:2].value_counts().index[:2])
+    keep = set(
+        organs.loc[
+            (organs["level"] == 2) & organs["organ_code"].str[:2].isin(busiest), "organ_code"
+        ]
+    )
+    while more := set(organs.loc[organs["parent_code"].isin(keep), "organ_code"]) - keep:
+        keep |= more
+    keep |= set(organs.loc[organs["level"] == 1, "organ_code"])
+    source = root / "source"
+    source.mkdir()
+    for name, path in written.items():
+        table = pq.read_table(path)
+        if "organ_code" in table.column_names:
+            table = table.filter(pc.is_in(table["organ_code"], pa.array(sorted(keep))))
+        pq.write_table(table, source / f"{name}.parquet")
+    return source
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> tuple[Path, Path]:
+    """The default catalogue computed on two provinces of generated data, on DuckDB
+    (loaded from the Parquet as benchmarks/compute.py loads it) and on Spark from the
+    same Parquet: (warehouse, results)."""
+    root = tmp_path_factory.mktemp("generated")
+    source = _two_provinces(root, persons=3000)
+    indicators = list(load_catalogue().indicators)
+    path = root / "w.duckdb"
+    con = connect(path)
+    try:
+        for name in TABLES:
+            con.execute(
+                f'INSERT INTO "{name}" BY NAME SELECT * FROM read_parquet(?)',
+                [str(source / f"{name}.parquet")],
+            )
+        compute(con, indicators)
+    finally:
+        con.close()
+    compute(SparkCompute(spark, source, root / "results"), indicators)
+    return path, root / "results"
+
+
+def test_every_default_catalogue_measure_is_equal_on_both_engines(
+    generated: tuple[Path, Path],
+) -> None:
+    path, results = generated
+    plan = make_plan(load_catalogue().indicators)
+    spark_con, _ = open_results(results)
+    measured = 0
+    with duckdb.connect(str(path), read_only=True) as con, spark_con:
+        for i in range(len(plan.parts)):
+            for subjects in ("organ", "prosecutor"):
+                name = part_table(i, subjects)
+                on_duckdb = con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').df()
+                on_spark = spark_con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').df()
+                pd.testing.assert_frame_equal(on_spark, on_duckdb, check_exact=True, obj=name)
+                measured += int((on_duckdb.drop(columns=["subject_key", "pid"]) != 0).any().sum())
+    # every table of the data model feeds a measure that is not zero everywhere
+    assert measured >= len(plan.parts)
+
+
+def test_every_column_of_every_default_catalogue_figure_equals_duckdbs(
+    generated: tuple[Path, Path],
+) -> None:
+    path, results = generated
+    with duckdb.connect(str(path), read_only=True) as con:
+        on_duckdb = _values(con)
+    con, _ = open_results(results)
+    with con:
+        on_spark = _values(con)
+    assert set(on_spark["indicator"]) == {i.id for i in load_catalogue().indicators}
+    assert (on_duckdb["flags"] != "").any() and on_duckdb["rank_in_level"].notna().any()
+    pd.testing.assert_frame_equal(on_spark, on_duckdb, check_exact=True)
 
 
 # --- the command line -----------------------------------------------------------------

@@ -128,13 +128,34 @@ def data_years(
     July 2019 is in FY2020 when years start in July.
     """
     start = fiscal_year_start() if year_start is None else year_start
-    t = backend.table(table)
-    t = t.filter(t[date].notnull())
-    year: Any = t[date].year()
-    if start != 1:
-        year = year + (t[date].month() >= start).cast("int32")
-    frame = backend.execute(t.group_by(y=year).aggregate(n=t.count()))
-    return {int(y): int(n) for y, n in zip(frame["y"], frame["n"], strict=True)}
+    return records_per_year(backend, [(table, date)], start)[(table, date)]
+
+
+def records_per_year(
+    backend: ibis.backends.duckdb.Backend, groups: Sequence[tuple[str, str]],
+    year_start: int | None = None,
+) -> dict[tuple[str, str], dict[int, int]]:
+    """:func:`data_years` of every (table, date column) of ``groups``, in one query: an
+    engine whose cost is per query (Spark) counts them all at once."""
+    import ibis
+
+    if not groups:
+        return {}
+    start = fiscal_year_start() if year_start is None else year_start
+    counted = []
+    for n, (table, date) in enumerate(groups):
+        t = backend.table(table)
+        t = t.filter(t[date].notnull())
+        year: Any = t[date].year()
+        if start != 1:
+            year = year + (t[date].month() >= start).cast("int32")
+        g = t.group_by(y=year).aggregate(n=t.count())
+        counted.append(g.select(g=ibis.literal(n, type="int32"), y=g["y"], n=g["n"]))
+    frame = backend.execute(ibis.union(*counted, distinct=False))
+    out: dict[tuple[str, str], dict[int, int]] = {k: {} for k in groups}
+    for g, y, n in zip(frame["g"], frame["y"], frame["n"], strict=True):
+        out[groups[int(g)]][int(y)] = int(n)
+    return out
 
 
 def default_years(counts: Iterable[dict[int, int]]) -> tuple[int, ...]:
@@ -231,10 +252,8 @@ class _Run:
             self.cubes.append(_Cube(part, self.temp.keep(f"cube{i}", cube)))
 
     def years(self) -> tuple[dict[tuple[str, str], set[int]], tuple[int, ...]]:
-        counts = {
-            (g.table, g.date): data_years(self.backend, g.table, g.date, self.year_start)
-            for g in self.plan.groups
-        }
+        counts = records_per_year(self.backend, [(g.table, g.date) for g in self.plan.groups],
+                                  self.year_start)
         #: the years a default run computes: the only ones a year may be compared with
         self.comparable = frozenset(default_years(counts.values()))
         target = self.requested_years or tuple(sorted(self.comparable))

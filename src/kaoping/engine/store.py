@@ -657,22 +657,7 @@ class Staging:
         return rows
 
     def _check_layout(self, layout: pd.DataFrame, kept: Sequence[int]) -> None:
-        """Refuse to replace some years when the kept ones mean something else."""
-        stored = _stored_layout(self.con)
-        years = ", ".join(map(str, kept))
-        if stored is None:
-            raise ValueError(
-                f"the stored results of {years} were written by an earlier version of "
-                "kaoping, so the years asked for cannot be replaced alone: compute every "
-                "year (leave out --years)"
-            )
-        wanted = layout.sort_values("table_name").reset_index(drop=True)
-        if not stored.reset_index(drop=True).equals(wanted):
-            raise ValueError(
-                f"the stored results of {years} were computed from other definitions than "
-                "these (the catalogue or the indicators chosen changed), so the years asked "
-                "for cannot be replaced alone: compute every year (leave out --years)"
-            )
+        check_layout(_stored_layout(self.con), layout, kept)
 
     def _organ_figures(self, pids: Sequence[int]) -> None:
         """Replace the organs' figures of the periods ``pids`` with those picked from the
@@ -713,25 +698,52 @@ class Staging:
 
     def _merged(self, dims: Dimensions, years: Sequence[int]) -> Dimensions:
         """This run's dimensions, with the stored periods and years of the other years."""
-        import pandas as pd
-
         con = self.con
 
         def stored(name: str) -> pd.DataFrame:
             return con.execute(f'SELECT * FROM "{name}"').df()
 
-        def union(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-            both = pd.concat([new, old[list(new.columns)]], ignore_index=True)
-            return both.drop_duplicates(keys, keep="first").reset_index(drop=True)
+        return merged_dimensions(dims, years, stored(PERIODS_TABLE), stored(YEARS_TABLE))
 
-        old_years = stored(YEARS_TABLE)
-        old_years = old_years[~old_years["year"].isin(list(years))]
-        return Dimensions(
-            subjects=dims.subjects,
-            periods=union(stored(PERIODS_TABLE), dims.periods, ["pid"]),
-            params=dims.params,
-            years=union(old_years, dims.years, ["indicator", "year"]),
+
+def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequence[int]) -> None:
+    """Refuse to replace some years when the kept ones mean something else: the stored
+    tables' ``stored`` layout (None: written before layouts were) is not ``layout``."""
+    years = ", ".join(map(str, kept))
+    if stored is None:
+        raise ValueError(
+            f"the stored results of {years} were written by an earlier version of "
+            "kaoping, so the years asked for cannot be replaced alone: compute every "
+            "year (leave out --years)"
         )
+    wanted = layout.sort_values("table_name").reset_index(drop=True)
+    stored = stored.sort_values("table_name").reset_index(drop=True)
+    if not stored.equals(wanted):
+        raise ValueError(
+            f"the stored results of {years} were computed from other definitions than "
+            "these (the catalogue or the indicators chosen changed), so the years asked "
+            "for cannot be replaced alone: compute every year (leave out --years)"
+        )
+
+
+def merged_dimensions(
+    dims: Dimensions, years: Sequence[int], periods: pd.DataFrame, has_previous: pd.DataFrame
+) -> Dimensions:
+    """A partial run's dimensions ``dims`` (of ``years``), with the stored ``periods``
+    and ``has_previous`` (the years table) of the other years."""
+    import pandas as pd
+
+    def union(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        both = pd.concat([new, old[list(new.columns)]], ignore_index=True)
+        return both.drop_duplicates(keys, keep="first").reset_index(drop=True)
+
+    old_years = has_previous[~has_previous["year"].isin(list(years))]
+    return Dimensions(
+        subjects=dims.subjects,
+        periods=union(periods, dims.periods, ["pid"]),
+        params=dims.params,
+        years=union(old_years, dims.years, ["indicator", "year"]),
+    )
 
 
 def subject_keys(
@@ -746,12 +758,21 @@ def subject_keys(
     """
     import pandas as pd
 
-    cols = [c for c in _SUBJECTS_COLUMNS if c != "subject_key"]
     stored = _table_exists(con, SUBJECTS_TABLE) and _table_exists(con, LAYOUT_TABLE)
     if keep_stored and stored:
         old = con.execute(f'SELECT * FROM "{SUBJECTS_TABLE}"').df()
     else:
         old = pd.DataFrame()
+    return keyed_subjects(subjects, old)
+
+
+def keyed_subjects(subjects: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """``subjects`` with their keys: those of the stored subjects ``old`` where they are
+    among them, new ones after the largest otherwise; the stored subjects no longer
+    present are kept (see :func:`subject_keys`)."""
+    import pandas as pd
+
+    cols = [c for c in _SUBJECTS_COLUMNS if c != "subject_key"]
     if list(old.columns) != list(_SUBJECTS_COLUMNS):  # none stored, or another layout
         old = pd.DataFrame({c: pd.Series(dtype="object") for c in _SUBJECTS_COLUMNS})
     merged = subjects[cols].merge(

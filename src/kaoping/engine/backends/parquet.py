@@ -6,9 +6,13 @@ A results directory holds::
       runs/<run_id>/<table>/part-*.parquet    every stored table of one run
       manifests/<finished>-<run_id>.json      one per published run, written last
 
-A manifest names the run's tables, the DuckDB SQL of the results views over them
-(``indicator_values`` and its halves, compiled from the same Ibis expressions as the
-DuckDB warehouse's views) and where the canonical tables were read from. A writer
+A manifest names the run's tables -- each as the directories holding its rows and, for
+the tables of figures, the years each directory supplies: a partial recomputation
+(``--years``) writes the years it recomputes and names the kept years in the runs that
+wrote them, so nothing unchanged is written again --, the DuckDB SQL of the results
+views over them (``indicator_values`` and its halves, compiled from the same Ibis
+expressions as the DuckDB warehouse's views) and where the canonical tables were read
+from. A writer
 (:mod:`kaoping.engine.backends.spark`) writes every table of a run first and its
 manifest last, so a reader, which takes the newest manifest, never sees half a run; a
 failed run leaves a directory no manifest names.
@@ -44,7 +48,7 @@ __all__ = [
     "source_path",
 ]
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 RUNS_DIR = "runs"
 MANIFESTS_DIR = "manifests"
 #: beside exported canonical tables: the warehouse's data version at export
@@ -57,8 +61,10 @@ class Manifest:
 
     run_id: str
     finished_at: str
-    #: table name -> its directory, relative to the results directory
-    tables: dict[str, str]
+    #: table name -> where its rows are: [{"path": a directory, relative to the results
+    #: directory, "years": the years of figures read from it (pid // 100), or None for
+    #: all its rows}, ...]
+    tables: dict[str, list[dict[str, Any]]]
     #: view name -> DuckDB SELECT over the tables, in the order they are created
     views: dict[str, str]
     #: where the canonical tables were read from (a directory of Parquet)
@@ -145,8 +151,27 @@ def _quote(path: str) -> str:
 
 
 def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, path: str) -> None:
+    con.execute(f'CREATE VIEW "{name}" AS {_read(path)}')
+
+
+def _read(path: str) -> str:
     where = f"{path}/*.parquet" if Path(path).is_dir() else path
-    con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({_quote(where)})')
+    return f"SELECT * FROM read_parquet({_quote(where)})"
+
+
+def _table_view(
+    con: duckdb.DuckDBPyConnection, root: Path, name: str, entries: list[dict[str, Any]]
+) -> None:
+    """The view ``name`` of a run's table: the rows of its entries' directories, of the
+    years each supplies (see :class:`Manifest`)."""
+    selects = []
+    for entry in entries:
+        select = _read(str(root / entry["path"]))
+        if entry.get("years") is not None:
+            years = ", ".join(str(int(y)) for y in entry["years"])
+            select += f' WHERE "pid" // 100 IN ({years})'
+        selects.append(select)
+    con.execute(f'CREATE VIEW "{name}" AS {" UNION ALL ".join(selects)}')
 
 
 def open_results(results: Path | str) -> tuple[duckdb.DuckDBPyConnection, Manifest]:
@@ -163,8 +188,8 @@ def open_results(results: Path | str) -> tuple[duckdb.DuckDBPyConnection, Manife
     manifest = latest_manifest(root)
     con = duckdb.connect()
     try:
-        for name, rel in manifest.tables.items():
-            _parquet_view(con, name, str(root / rel))
+        for name, entries in manifest.tables.items():
+            _table_view(con, root, name, entries)
         for name, sql in manifest.views.items():
             con.execute(f'CREATE VIEW "{name}" AS {sql}')
         for table in TABLES:

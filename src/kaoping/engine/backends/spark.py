@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow as pa
 
 from kaoping.engine.backends.parquet import (
+    MANIFESTS_DIR,
     Manifest,
     manifest_name,
     read_meta,
@@ -51,6 +52,15 @@ _SPARK_TYPES = {
     "BOOLEAN": "BOOLEAN",
 }
 
+
+#: DuckDB type -> Ibis type
+_IBIS_TYPES = {
+    "VARCHAR": "string",
+    "INTEGER": "int32",
+    "BIGINT": "int64",
+    "DOUBLE": "float64",
+    "BOOLEAN": "boolean",
+}
 
 #: DuckDB type -> Arrow type, for the small tables written from pandas
 _ARROW_TYPES = {
@@ -105,7 +115,7 @@ class SparkCompute:
         source: str | Path,
         results: str | Path,
         *,
-        hold: str = "checkpoint",
+        hold: str = "cache",
     ) -> None:
         if hold not in ("checkpoint", "cache"):
             raise ValueError(f"hold={hold!r}: checkpoint or cache")
@@ -123,14 +133,13 @@ class SparkCompute:
     def materialise(self, name: str, expr: ir.Table) -> ir.Table:
         self.ibis.create_view(name, expr, overwrite=True)
         df = self.session.table(name)
-        if self.hold == "cache":
-            # computed by the first query that reads it, kept for the others: no job of
-            # its own, but the lineage stays in every later plan
-            df.cache()
-        else:
-            # eager: computed now, once, and every later query reads the checkpoint
-            df = df.localCheckpoint(eager=True)
-            df.createOrReplaceTempView(name)
+        # cache: computed by the first job that reads it, kept for the others -- no job
+        # of its own, but the lineage stays in every later plan; checkpoint: computed
+        # now, in a job of its own, and every later query reads the checkpoint
+        df = df.cache() if self.hold == "cache" else df.localCheckpoint(eager=True)
+        # the view is the frame's plan from now on, not the SQL it was made from, so
+        # that it outlives the views that SQL names
+        df.createOrReplaceTempView(name)
         self._held[name] = df
         table: ir.Table = self.ibis.table(name)
         return table
@@ -144,8 +153,22 @@ class SparkCompute:
 
     @contextmanager
     def tuned(self) -> Iterator[None]:
-        # Spark is tuned where it runs (--spark-conf, spark-defaults.conf), not per run
-        yield
+        # Spark is tuned where it runs (--spark-conf, spark-defaults.conf); the one
+        # setting kaoping makes is to join without broadcasting: every broadcast of a
+        # small table (periods, organ keys, the ancestor closure) is a job of its own,
+        # dozens per cube, and the organ x period grid broadcast needs gigabytes of the
+        # driver's memory
+        conf = self.session.conf
+        key = "spark.sql.autoBroadcastJoinThreshold"
+        before = conf.get(key)
+        conf.set(key, "-1")
+        try:
+            yield
+        finally:
+            if before is None:
+                conf.unset(key)
+            else:
+                conf.set(key, before)
 
     # --- what the run records and keeps ---------------------------------------------
 
@@ -154,28 +177,58 @@ class SparkCompute:
 
         return int(read_meta(self.source).get(DATA_VERSION, 0))
 
+    def published(self) -> Manifest | None:
+        """The newest published run of the results directory (None before the first)."""
+        fs, hpath = self._fs(f"{self.results}/{MANIFESTS_DIR}")
+        if not fs.exists(hpath):
+            return None
+        names = sorted(str(f.getPath().toString()) for f in fs.listStatus(hpath) if f.isFile())
+        names = [n for n in names if n.endswith(".json")]
+        if not names:
+            return None
+        return Manifest.from_json(self._read_text(names[-1]), names[-1])
+
+    def stored(self, manifest: Manifest, name: str) -> pd.DataFrame:
+        """The published table ``name`` of ``manifest``'s run, whole (a small table)."""
+        from kaoping.engine import store
+
+        schema = _schema(store._TABLES[name])
+        paths = [f"{self.results}/{e['path']}" for e in manifest.tables[name]]
+        frame: pd.DataFrame = self.session.read.schema(schema).parquet(*paths).toPandas()
+        return frame
+
     def stored_years(self) -> set[int]:
-        # every Spark run is published whole: there is nothing kept to merge with
-        return set()
+        from kaoping.engine.results import PERIODS_TABLE
+
+        manifest = self.published()
+        if manifest is None:
+            return set()
+        return {int(y) for y in self.stored(manifest, PERIODS_TABLE)["year"]}
 
     def subject_keys(self, subjects: pd.DataFrame, *, keep_stored: bool) -> pd.DataFrame:
         import pandas as pd
 
-        out = subjects.reset_index(drop=True).copy()
-        out.insert(0, "subject_key", pd.Series(range(1, len(out) + 1), dtype="int32"))
-        return out.astype({"level": "int32"})
+        from kaoping.engine import store
+        from kaoping.engine.results import SUBJECTS_TABLE
+
+        manifest = self.published() if keep_stored else None
+        old = self.stored(manifest, SUBJECTS_TABLE) if manifest is not None else pd.DataFrame()
+        return store.keyed_subjects(subjects, old)
 
     def staging(self, plan: Plan, run_id: str) -> ParquetStaging:
         return ParquetStaging(self, plan, run_id)
 
     # --- writing --------------------------------------------------------------------
 
-    def write_expr(self, expr: ir.Table, path: str) -> None:
-        """Write ``expr`` (its in-memory tables registered with Spark) to ``path``."""
+    def write_expr(self, expr: ir.Table, path: str, order: Sequence[str] = ()) -> None:
+        """Write ``expr`` (its in-memory tables registered with Spark) to ``path``, each
+        file in ``order`` -- a reader's period then skips most row groups; a global
+        sort would be a job of its own."""
         name = f"__kaoping_write_{uuid.uuid4().hex[:8]}"
-        self.ibis.create_view(name, expr, overwrite=True)
+        self.ibis.create_view(name, _unordered(expr), overwrite=True)
         try:
-            self.write(self.session.table(name), path)
+            df = self.session.table(name)
+            self.write(df.sortWithinPartitions(*order) if order else df, path)
         finally:
             self.session.catalog.dropTempView(name)
 
@@ -204,6 +257,17 @@ class SparkCompute:
         finally:
             out.close()
 
+    def _read_text(self, path: str) -> str:
+        fs, hpath = self._fs(path)
+        stream = fs.open(hpath)
+        try:
+            reader = self.session._jvm.java.io.BufferedReader(  # type: ignore[union-attr]
+                self.session._jvm.java.io.InputStreamReader(stream, "UTF-8")  # type: ignore[union-attr]
+            )
+            return "\n".join(iter(reader.readLine, None))
+        finally:
+            stream.close()
+
     def delete(self, path: str) -> None:
         fs, hpath = self._fs(path)
         fs.delete(hpath, True)
@@ -217,17 +281,28 @@ class SparkCompute:
 
 class ParquetStaging:
     """One Spark run's results, written to ``runs/<run_id>/`` and published by its
-    manifest."""
+    manifest.
+
+    A partial run (``--years``) writes only the years it computes; its manifest names
+    the other years in the runs that wrote them (see
+    :class:`~kaoping.engine.backends.parquet.Manifest`) -- where the DuckDB warehouse
+    deletes and inserts a year's rows (:class:`kaoping.engine.store.Staging`).
+    """
 
     def __init__(self, engine: SparkCompute, plan: Plan, run_id: str) -> None:
         self.engine, self.plan = engine, plan
         self.run_id = run_id
         self.dir = f"{engine.results}/{run_dir(self.run_id)}"
         self.prefix = f"__kaoping_run_{self.run_id[:8]}_"
-        self.tables: dict[str, str] = {}
+        #: table -> where its rows are (the manifest's entries)
+        self.tables: dict[str, list[dict[str, Any]]] = {}
+        #: table -> its columns (name -> DuckDB type), to read it without a job
+        self.schemas: dict[str, dict[str, str]] = {}
 
-    def _path(self, name: str) -> str:
-        self.tables[name] = f"{run_dir(self.run_id)}/{name}"
+    def _path(self, name: str, columns: Mapping[str, str], years: Sequence[int] | None) -> str:
+        rel = f"{run_dir(self.run_id)}/{name}"
+        self.tables[name] = [{"path": rel, "years": None if years is None else list(years)}]
+        self.schemas[name] = dict(columns)
         return f"{self.dir}/{name}"
 
     def write(self, index: int, subjects: SubjectType, figures: ir.Table | None) -> None:
@@ -236,13 +311,12 @@ class ParquetStaging:
 
         name = part_table(index, subjects)
         types = {c: KEY_COLUMNS.get(c, "DOUBLE") for c in part_columns(self.plan.parts[index])}
+        # the years are known at commit; until then the table's rows are all this run's
+        where = self._path(name, types, None)
         if figures is None:
-            schema = ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in types.items())
-            self.engine.write(
-                self.engine.session.createDataFrame([], schema=schema), self._path(name)
-            )
+            self.engine.write_empty(types, where)
         else:
-            self.engine.write_expr(_typed(figures, types).order_by("pid"), self._path(name))
+            self.engine.write_expr(_typed(figures, types), where, ["pid"])
 
     def discard(self) -> None:
         if self.engine.exists(self.dir):
@@ -256,14 +330,45 @@ class ParquetStaging:
         written_years: Sequence[int],
         run: dict[str, object],
     ) -> int:
-        """Write the small tables and the organs' figures, then the manifest; returns
-        the number of figures. ``replace_years`` is not needed: a Spark run is always
-        published whole (of the years it computed)."""
+        """Write the small tables and the figures picked from the cubes' tables, then the
+        manifest; returns the number of figures written.
+
+        With ``replace_years`` None the run is published whole; otherwise (as
+        :meth:`kaoping.engine.store.Staging.commit`) only the figures of
+        ``written_years`` are this run's, the published run's other years are kept --
+        named in the manifest where they lie, not written again -- and the organs'
+        figures of a kept year that follows a replaced one are picked again, with the
+        new previous year.
+        """
         from kaoping.engine import results as names
         from kaoping.engine import store
-        from kaoping.engine.figures import has_rows, indicator_row_count, part_table
 
         engine = self.engine
+        written = sorted(int(y) for y in written_years)
+        for name in list(self.tables):
+            self.tables[name][0]["years"] = written
+        published = engine.published() if replace_years else None
+        kept: list[int] = []
+        if published is not None:
+            kept = sorted(engine.stored_years() - set(replace_years or ()))
+        pids = dims.periods["pid"].tolist()
+        rebuilt = list(pids)
+        if kept:
+            assert published is not None
+            store.check_layout(
+                engine.stored(published, names.LAYOUT_TABLE), store._layout(self.plan), kept
+            )
+            dims = store.merged_dimensions(
+                dims,
+                replace_years or (),
+                engine.stored(published, names.PERIODS_TABLE),
+                engine.stored(published, names.YEARS_TABLE),
+            )
+            follows = {y + 1 for y in replace_years or ()} & set(kept)
+            periods = dims.periods
+            rebuilt += periods.loc[periods["year"].isin(list(follows)), "pid"].tolist()
+            for name in self.tables:
+                self.tables[name] += _kept(published.tables[name], written)
         frames = {
             names.LAYOUT_TABLE: store._layout(self.plan),
             names.SUBJECTS_TABLE: dims.subjects,
@@ -272,33 +377,43 @@ class ParquetStaging:
             names.YEARS_TABLE: dims.years,
         }
         for name, frame in frames.items():
-            engine.write_frame(frame, store._TABLES[name], self._path(name))
+            engine.write_frame(
+                frame, store._TABLES[name], self._path(name, store._TABLES[name], None)
+            )
         for name in self.tables:
             self._register(name)
-        pids = dims.periods["pid"].tolist()
-        rows = 0
-        if has_rows(self.plan, "prosecutor"):
-            staged = [
-                engine.ibis.table(self.prefix + part_table(i, "prosecutor"))
-                for i in range(len(self.plan.parts))
-            ]
-            rows += indicator_row_count(self.plan, staged, pids)
-        prosecutors = store.prosecutor_rows_expr(engine.ibis, self.plan, self.prefix)
-        where = self._path(names.PROSECUTOR_ROWS_TABLE)
+        # the prosecutors' rows of the years written, the organs' figures of the periods
+        # rebuilt: picked from the cubes' tables as the manifest will name them
+        rows_years = sorted({int(p) // 100 for p in rebuilt} | set(written))
+        prosecutors = store.prosecutor_rows_expr(
+            engine.ibis, self.plan, self.prefix, _pids_of(dims.periods, written) if kept else None
+        )
+        columns = store.PROSECUTOR_ROWS_COLUMNS
+        where = self._path(names.PROSECUTOR_ROWS_TABLE, columns, written)
         if prosecutors is None:
-            engine.write_empty(store.PROSECUTOR_ROWS_COLUMNS, where)
+            engine.write_empty(columns, where)
         else:
-            engine.write_expr(prosecutors, where)
-        self._register(names.PROSECUTOR_ROWS_TABLE)
-        organ = store.organ_figures_expr(engine.ibis, self.plan, pids, self.prefix)
-        organ = organ.order_by("pid", "subject_key")
-        engine.write_expr(organ, self._path(names.ORGAN_FIGURES_TABLE))
-        rows += self._register(names.ORGAN_FIGURES_TABLE).count()
+            engine.write_expr(prosecutors, where, ["pid", "subject_key"])
+        columns = {c: t for c, (t, _) in store.FIGURES_COLUMNS.items()}
+        organ = store.organ_figures_expr(engine.ibis, self.plan, rebuilt, self.prefix)
+        where = self._path(names.ORGAN_FIGURES_TABLE, columns, rows_years)
+        engine.write_expr(organ, where, ["pid", "subject_key"])
+        if kept:
+            assert published is not None
+            for name, years in (
+                (names.PROSECUTOR_ROWS_TABLE, written),
+                (names.ORGAN_FIGURES_TABLE, rows_years),
+            ):
+                self.tables[name] += _kept(published.tables[name], years)
+        # the figures this run wrote, organs' and prosecutors' (one job, over the files'
+        # metadata, rather than a count per indicator)
+        mine = [self._read_own(n) for n in (names.ORGAN_FIGURES_TABLE, names.PROSECUTOR_ROWS_TABLE)]
+        rows = int(mine[0].unionByName(mine[1], allowMissingColumns=True).count())
         finished = datetime.now()
         manifest = Manifest(
             run_id=self.run_id,
             finished_at=finished.isoformat(),
-            tables=dict(self.tables),
+            tables={n: list(e) for n, e in self.tables.items()},
             views=self._views(),
             source=engine.source,
             data_version=int(str(run.get("data_version") or 0)),
@@ -311,10 +426,28 @@ class ParquetStaging:
             engine.session.catalog.dropTempView(self.prefix + name)
         return rows
 
-    def _register(self, name: str) -> DataFrame:
-        df = self.engine.session.read.parquet(f"{self.dir}/{name}")
-        df.createOrReplaceTempView(self.prefix + name)
-        return df
+    def _frame(self, entries: Sequence[Mapping[str, Any]], name: str) -> DataFrame:
+        """The rows of ``entries`` (of table ``name``), the years each supplies."""
+        from functools import reduce
+
+        from pyspark.sql import functions as F
+
+        schema = _schema(self.schemas[name])
+        read = self.engine.session.read
+        parts = []
+        for entry in entries:
+            df = read.schema(schema).parquet(f"{self.engine.results}/{entry['path']}")
+            if entry.get("years") is not None:
+                df = df.filter(F.expr("pid div 100").isin([int(y) for y in entry["years"]]))
+            parts.append(df)
+        return reduce(lambda a, b: a.unionByName(b), parts)
+
+    def _register(self, name: str) -> None:
+        # with its schema given, a table is read without a job inferring it
+        self._frame(self.tables[name], name).createOrReplaceTempView(self.prefix + name)
+
+    def _read_own(self, name: str) -> DataFrame:
+        return self._frame(self.tables[name][:1], name)
 
     def _views(self) -> dict[str, str]:
         """The DuckDB SQL of the results views, compiled from the same Ibis expressions
@@ -323,17 +456,50 @@ class ParquetStaging:
 
         from kaoping.engine import store
 
-        engine, prefix = self.engine, self.prefix
+        schemas = self.schemas
 
         class Written:
             """``.table(name)``: an unbound table of the written table's schema, so that
             the SQL names the table, not a Spark view."""
 
             def table(self, name: str) -> ir.Table:
-                schema = engine.ibis.table(prefix + name).schema()
-                return ibis.table(schema, name=name)
+                columns = schemas[name]
+                return ibis.table({c: _IBIS_TYPES[t] for c, t in columns.items()}, name=name)
 
         return store.views_sql(Written(), self.plan)
+
+
+def _kept(entries: Sequence[Mapping[str, Any]], replaced: Sequence[int]) -> list[dict[str, Any]]:
+    """A published table's ``entries`` without the years ``replaced`` (an entry of all
+    its rows -- a small table -- is replaced whole, so it is not kept)."""
+    out = []
+    for entry in entries:
+        if entry.get("years") is None:
+            continue
+        years = [int(y) for y in entry["years"] if int(y) not in set(replaced)]
+        if years:
+            out.append({"path": entry["path"], "years": years})
+    return out
+
+
+def _pids_of(periods: pd.DataFrame, years: Sequence[int]) -> list[int]:
+    return [int(p) for p in periods.loc[periods["year"].isin(list(years)), "pid"]]
+
+
+def _schema(columns: Mapping[str, str]) -> str:
+    """A Spark DDL schema of ``columns`` (name -> DuckDB type)."""
+    return ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in columns.items())
+
+
+def _unordered(expr: ir.Table) -> ir.Table:
+    """``expr`` without its final ORDER BY: a global sort is a job of its own on Spark."""
+    import ibis.expr.operations as ops
+
+    op = expr.op()
+    if isinstance(op, ops.Sort):
+        parent: ir.Table = op.parent.to_expr()
+        return parent
+    return expr
 
 
 # --- the canonical tables ---------------------------------------------------------------
