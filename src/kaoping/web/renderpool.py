@@ -51,16 +51,29 @@ def _executor() -> ProcessPoolExecutor:
 def run(fn: Any, *args: Any) -> Any:
     """``fn(*args)`` in the render process (``fn`` a function of this module); a render
     process that died (killed, out of memory) is replaced, once, rather than every later
-    render failing."""
+    render failing.
+
+    The serving process's ``KAOPING_*`` settings go with each render: the child started
+    with the settings of its first render, and a font or catalogue named since (a setting
+    is read when it is used) must be the one this render uses."""
     global _pool
+    settings = {k: v for k, v in os.environ.items() if k.startswith("KAOPING_")}
     pool = _executor()
     try:
-        return pool.submit(fn, *args).result()
+        return pool.submit(_with_settings, settings, fn, *args).result()
     except BrokenProcessPool:
         with _pool_lock:
             if _pool is pool:
                 _pool = None
-        return _executor().submit(fn, *args).result()
+        return _executor().submit(_with_settings, settings, fn, *args).result()
+
+
+def _with_settings(settings: dict[str, str], fn: Any, *args: Any) -> Any:
+    """In the child: the request's ``KAOPING_*`` settings, exactly, then ``fn(*args)``."""
+    for key in [k for k in os.environ if k.startswith("KAOPING_") and k not in settings]:
+        del os.environ[key]
+    os.environ.update(settings)
+    return fn(*args)
 
 
 def _version(db: str) -> str:
