@@ -7,6 +7,8 @@ keeping the last) must be reported at all.
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
 import yaml
@@ -83,3 +85,31 @@ def parse(text: str) -> tuple[Any, dict[Path_, int], yaml.Node | None]:
     finally:
         loader.dispose()
     return data, (line_map(node) if node is not None else {}), node
+
+
+def unwrap_optional(annotation: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def annotation_at(cls: Any, loc: Path_ | typing.Sequence[str | int]) -> Any:
+    """The type a field at ``loc`` inside the pydantic model ``cls`` is declared with (a
+    pydantic error gives the path; the message says what would be valid there)."""
+    from pydantic import BaseModel
+
+    current: Any = cls
+    for part in loc:
+        current = unwrap_optional(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                return None
+            current = info.annotation
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    return unwrap_optional(current)

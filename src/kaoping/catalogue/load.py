@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import copy
 import os
-import types
-import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -29,7 +27,15 @@ from kaoping.catalogue.errors import CatalogueError, Problem
 from kaoping.catalogue.models import ASPECTS, Catalogue, Indicator
 from kaoping.catalogue.typecheck import did_you_mean
 from kaoping.catalogue.validate import validate_indicator, with_defaults
-from kaoping.yamltext import Path_, duplicate_keys, line_at, line_map, parse, syntax_error
+from kaoping.yamltext import (
+    Path_,
+    annotation_at,
+    duplicate_keys,
+    line_at,
+    line_map,
+    parse,
+    syntax_error,
+)
 
 DEFAULT_DIR = Path(__file__).parent / "default"
 ENV_DIR = "KAOPING_CATALOGUE_DIR"
@@ -124,29 +130,9 @@ _line = line_at
 # --- pydantic errors made friendly -----------------------------------------------------
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``X | None`` -> ``X``."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0] if len(args) == 1 else annotation
-    return annotation
-
-
 def _annotation_at(loc: Sequence[str | int]) -> Any:
     """The type the field at ``loc`` (relative to an indicator) is declared with."""
-    current: Any = Indicator
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                return None
-            current = info.annotation
-        elif typing.get_origin(current) in (dict, list):
-            current = typing.get_args(current)[-1]
-        else:
-            return None
-    return _unwrap(current)
+    return annotation_at(Indicator, loc)
 
 
 def _valid_fields(parent: Any) -> list[str]:

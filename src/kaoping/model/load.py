@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import types
-import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -35,7 +33,14 @@ from kaoping.model.types import (
     Level,
     Table,
 )
-from kaoping.yamltext import Path_, duplicate_keys, line_at, parse, syntax_error
+from kaoping.yamltext import (
+    Path_,
+    annotation_at,
+    duplicate_keys,
+    line_at,
+    parse,
+    syntax_error,
+)
 
 DEFAULT_FILE = Path(__file__).parent / "default" / "model.yaml"
 DEFAULT_NAME = "default"
@@ -196,28 +201,6 @@ class _Draft:
 # --- pydantic's errors, said as a model author needs them ------------------------------
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``X | None`` -> ``X``."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0] if len(args) == 1 else annotation
-    return annotation
-
-
-def _annotation_at(cls: type[BaseModel], loc: Path_) -> Any:
-    current: Any = cls
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                return None
-            current = info.annotation
-        elif typing.get_origin(current) in (dict, list):
-            current = typing.get_args(current)[-1]
-        else:
-            return None
-    return _unwrap(current)
 
 
 def _closest(name: str, candidates: list[str]) -> str:
@@ -233,7 +216,7 @@ def _friendly(cls: type[BaseModel], err: Any) -> tuple[Path_, str]:
     kind, given = err["type"], err.get("input")
     name = str(loc[-1]) if loc else "model"
     if kind == "extra_forbidden":
-        parent = _annotation_at(cls, loc[:-1])
+        parent = annotation_at(cls, loc[:-1])
         valid = (
             list(parent.model_fields)
             if isinstance(parent, type) and issubclass(parent, BaseModel)
@@ -242,7 +225,7 @@ def _friendly(cls: type[BaseModel], err: Any) -> tuple[Path_, str]:
         return loc, f"unknown key `{name}`{_closest(name, valid)} (keys here: {', '.join(valid)})"
     if kind == "missing":
         return loc, f"required key `{name}` is missing"
-    annotation = _annotation_at(cls, loc)
+    annotation = annotation_at(cls, loc)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         values = [str(m.value) for m in annotation]
         return loc, (
