@@ -114,3 +114,28 @@ def test_the_cli_spells_the_generator_formats_as_the_generator_does() -> None:
     from kaoping.synth import Format
 
     assert get_args(CliFormat) == get_args(Format)
+
+
+def test_every_lang_option_is_the_same() -> None:
+    """``--lang`` has one name, type, default and help on every command (issue 13)."""
+
+    import typer.main
+
+    from kaoping.cli import app
+
+    def walk(cmd: Any, path: str) -> list[tuple[str, Any]]:
+        found = [(path, p) for p in cmd.params if "--lang" in getattr(p, "opts", [])]
+        if hasattr(cmd, "commands"):  # a group (typer's groups are not click.Group here)
+            for name, sub in cmd.commands.items():
+                found += walk(sub, f"{path} {name}")
+        return found
+
+    options = walk(typer.main.get_command(app), "kaoping")
+    assert len(options) >= 5, [p for p, _ in options]
+    shapes = {(str(o.default), o.help) for _, o in options}
+    assert shapes == {("zh", "Language: zh (default) or en.")}, shapes
+    from typer.testing import CliRunner
+
+    for path, _ in options:  # and the same type: a choice of exactly zh and en
+        shown = CliRunner().invoke(app, [*path.split()[1:], "--help"]).output
+        assert "--lang <zh|en>" in shown, (path, shown)

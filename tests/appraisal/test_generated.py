@@ -162,7 +162,8 @@ def test_cli_run_twice_explain_object_and_audit(warehouse: Path, tmp_path: Path)
     assert again["subjects"] == first["subjects"]
     run_id, subject = str(first["run_id"]), row["subject"]
 
-    text = invoke("appraise", "explain", run_id, subject, "--records", "2", *db, *app_db).output
+    text = invoke("appraise", "explain", run_id, subject, "--records", "2", "--lang", "en",
+                  *db, *app_db).output
     assert f"{subject}" in text and "total" in text
     for dim in ("political_security", "economic_stability", "team"):
         assert dim in text

@@ -11,6 +11,7 @@ command functions (``tests/test_cli_startup.py`` pins this).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,16 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+class Lang(StrEnum):
+    """The languages every command writes in."""
+
+    zh = "zh"
+    en = "en"
+
+
+#: ``--lang`` of every command: the same name, type, default and help everywhere
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language: zh (default) or en.")]
 
 DbOption = Annotated[
     Path | None,

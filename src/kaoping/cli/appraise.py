@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from kaoping.cli.app import DbOption, app, console, err_console, fail, resolve_db
+from kaoping.cli.app import (
+    DbOption,
+    Lang,
+    LangOption,
+    app,
+    console,
+    err_console,
+    fail,
+    resolve_db,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -209,15 +218,13 @@ def explain(
     records: Annotated[
         int, typer.Option("--records", min=0, help="Records listed per value (0: none).")
     ] = 5,
-    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "en",
+    lang: LangOption = Lang.zh,
     db: DbOption = None,
     app_db: AppDbOption = None,
 ) -> None:
     """How a subject's score was made: total → dimensions → indicators → values → records."""
     from kaoping.appraisal import explain_score, render_explanation
 
-    if lang not in ("zh", "en"):
-        raise fail("--lang is zh or en")
     with _errors():
         expl = explain_score(_engine(app_db), run_id, subject, records=records,
                              warehouse=db)
@@ -453,7 +460,7 @@ def brief(
     organ: Annotated[
         str | None, typer.Option("--organ", help="Organ code (default: the national organ).")
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+    lang: LangOption = Lang.zh,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
     db: DbOption = None,
     app_db: AppDbOption = None,
@@ -464,8 +471,6 @@ def brief(
     """Write the briefing (通报) of an organ for a period, as Markdown generated from the data."""
     from kaoping.narrative.briefing import write_briefing
 
-    if lang not in ("zh", "en"):
-        raise fail("--lang is zh or en")
     with _errors():
         path = resolve_db(db)
         text = write_briefing(path, period, organ=organ,

@@ -8,14 +8,13 @@ terminal does not re-wrap them.
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from kaoping.cli.app import app, console, fail
+from kaoping.cli.app import Lang, LangOption, app, console, fail
 
 if TYPE_CHECKING:
     # the catalogue pulls in pydantic and Ibis: imported by the commands, not at start-up
@@ -29,9 +28,6 @@ indicators_app = typer.Typer(
 app.add_typer(indicators_app, name="indicators")
 
 
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
 
 
 UNIT_ZH = {"count": "数量", "rate": "比率", "ratio": "比值", "days": "天数", "amount": "金额"}
@@ -72,7 +68,7 @@ def check(
 def list_(
     family: Annotated[str | None, typer.Option("--family", help="Only this family.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Full definitions as JSON.")] = False,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of headers and labels.")] = Lang.zh,
+    lang: LangOption = Lang.zh,
     catalogue: Annotated[
         list[Path] | None,
         typer.Option("--catalogue", "-c", help="Extra catalogue files or directories."),

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kaoping.cli.app import DbOption, app, console, fail, resolve_db
+from kaoping.cli.app import DbOption, Lang, LangOption, app, console, fail, resolve_db
 
 _COLUMNS = {
     "zh": ["院代码", "院名称", "层级", "上级院代码", "本院自办", "分子", "分母", "数值", "说明"],
@@ -36,7 +36,7 @@ def publish(
         typer.Option("--rules", help="Suppression rules (YAML); default: KAOPING_SUPPRESSION "
                      "or the shipped rules (counts 1-4, rates over fewer than 10)."),
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+    lang: LangOption = Lang.zh,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the table to FILE: .csv, .xlsx or .json "
@@ -52,8 +52,6 @@ def publish(
     from kaoping.publication.public import MARK, public_table
     from kaoping.publication.rules import RulesError, load_rules
 
-    if lang not in ("zh", "en"):
-        raise fail("--lang is zh or en")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".json"):
         raise fail(f"{out}: the table is written as .csv, .xlsx or .json, not '{out.suffix}'")
     try:

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kaoping.cli.app import DbOption, app, console, err_console, fail, resolve_db
+from kaoping.cli.app import (
+    DbOption,
+    Lang,
+    LangOption,
+    app,
+    console,
+    err_console,
+    fail,
+    resolve_db,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,11 +33,6 @@ class ReportFormat(StrEnum):
     xlsx = "xlsx"
     docx = "docx"
     pdf = "pdf"
-
-
-class ReportLang(StrEnum):
-    zh = "zh"
-    en = "en"
 
 
 def _format(fmt: ReportFormat | None, out: Path | None) -> ReportFormat:
@@ -65,7 +69,7 @@ def report(
             help="xlsx (tables), docx or pdf (briefing); default: from the --out suffix.",
         ),
     ] = None,
-    lang: Annotated[ReportLang, typer.Option("--lang", help="Language.")] = ReportLang.zh,
+    lang: LangOption = Lang.zh,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="File to write (default: kaoping-ORGAN-PERIOD-LANG.FMT)."),
