@@ -61,6 +61,31 @@ def build_warehouse(
     return db
 
 
+#: the tables of a generated dataset that a raw load copies (every table but the ones
+#: the generator does not write)
+GENERATED_TABLES = ("organs", "prosecutors", "crimes", "persons", "suggestions", "petitions",
+                    "leads", "property_returns", "quality_reviews", "public_interest_cases")
+
+
+def load_generated(root: Path, *, persons: int, seed: int) -> tuple[Path, dict[str, Path]]:
+    """Generate a dataset of 2019-2020 under ``root`` and copy it into a new warehouse as
+    it is (no validation: quicker than :func:`build_warehouse` where the import is not
+    what a test is about). Returns the warehouse and the generated files by table."""
+    from kaoping.synth import generate_dataset
+    from kaoping.warehouse import connect
+
+    files = generate_dataset(root / "data", persons=persons, years=(2019, 2020), seed=seed)
+    db = root / "w.duckdb"
+    con = connect(db)
+    try:
+        for table in GENERATED_TABLES:
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)',
+                        [str(files[table])])
+    finally:
+        con.close()
+    return db, files
+
+
 ADMIN_PASSWORD = "helper-admin-password-1"
 
 

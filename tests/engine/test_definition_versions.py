@@ -18,13 +18,11 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from tests.helpers import admin_client
+from tests.helpers import admin_client, load_generated
 from typer.testing import CliRunner
 
 import kaoping
 from kaoping.catalogue import load_catalogue
-from kaoping.synth import generate_dataset
-from kaoping.warehouse import connect
 
 OLD = ("not_prosecuted", "conditional_not_prosecuted")
 NEW = ("not_prosecuted",)
@@ -75,23 +73,13 @@ CASES: dict[str, Any] = {
 }
 del CASES["denominator"]
 
-TABLES = ("organs", "prosecutors", "crimes", "persons", "suggestions", "petitions", "leads",
-          "property_returns", "quality_reviews", "public_interest_cases")
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, pd.DataFrame]]:
     """(warehouse, catalogue file, persons with a ``concluded`` timestamp), computed."""
     root = tmp_path_factory.mktemp("versions")
-    files = generate_dataset(root / "data", persons=6000, years=(2019, 2020), seed=11)
-    db = root / "w.duckdb"
-    con = connect(db)
-    try:
-        for table in TABLES:
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)',
-                        [str(files[table])])
-    finally:
-        con.close()
+    db, files = load_generated(root, persons=6000, seed=11)
     cat = root / "versions.yaml"
     entries = [_indicator("np_rate_v", versions=[_VERSION]), _indicator("np_rate"), CASES]
     cat.write_text(yaml.safe_dump({"indicators": entries}, allow_unicode=True), "utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.helpers import admin_client
+from tests.helpers import admin_client, load_generated
 
 import kaoping
 from kaoping.catalogue import load_catalogue
@@ -23,8 +23,6 @@ from kaoping.engine.periods import (
     standard_periods,
 )
 from kaoping.engine.periodsums import period_ids
-from kaoping.synth import generate_dataset
-from kaoping.warehouse import connect
 
 NATION = "000000"
 
@@ -120,23 +118,13 @@ def test_a_bad_setting_names_itself(monkeypatch: pytest.MonkeyPatch, bad: str) -
 # --- a computation by fiscal year ------------------------------------------------------
 
 INDICATORS = ("non_prosecution_rate", "cases_per_prosecutor")
-TABLES = ("organs", "prosecutors", "crimes", "persons", "suggestions", "petitions", "leads",
-          "property_returns", "quality_reviews", "public_interest_cases")
 
 
 @pytest.fixture(scope="module")
 def fiscal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, pd.DataFrame]]:
     """A warehouse computed with years from July, and its persons."""
     root = tmp_path_factory.mktemp("fiscal")
-    files = generate_dataset(root / "data", persons=5000, years=(2019, 2020), seed=5)
-    db = root / "w.duckdb"
-    con = connect(db)
-    try:
-        for table in TABLES:
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)',
-                        [str(files[table])])
-    finally:
-        con.close()
+    db, files = load_generated(root, persons=5000, seed=5)
     catalogue = [load_catalogue().get(i) for i in INDICATORS]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(FISCAL_YEAR_START_ENV, "7")

@@ -76,6 +76,9 @@ class Aggregation(StrEnum):
     COUNT_DISTINCT = "count_distinct"  # distinct values of `expr`, e.g. cases
     SUM = "sum"  # sum of `expr`
     AVG = "avg"  # NOT re-aggregable; prefer sum/count pairs for indicators that roll up
+    #: the middle value of ``expr`` (the mean of the two middle ones for an even number),
+    #: exact at every level: the cubes keep how many records have each value
+    MEDIAN = "median"
 
 
 class Strict(BaseModel):
@@ -237,6 +240,12 @@ class Indicator(Strict):
             if changes != m.changes:
                 object.__setattr__(self, role, m.model_copy(update={"changes": changes}))
         return self
+
+    @property
+    def is_median(self) -> bool:
+        """Whether the value is the median of the numerator's ``expr`` (stored as the
+        median over its number of records; the value is the median, not a quotient)."""
+        return self.numerator.agg is Aggregation.MEDIAN
 
     def version_on(self, day: dt.date) -> int:
         """The number of the version in force on ``day``: 1 before any change."""

@@ -257,6 +257,8 @@ def measure_expr(ind: Indicator) -> Iterator[Issue]:
 def unit_denominator(ind: Indicator) -> Iterator[Issue]:
     """Rates, ratios and days are quotients; counts and amounts are totals."""
     quotients = (Unit.RATE, Unit.RATIO, Unit.DAYS)
+    if ind.is_median:
+        return  # a median is a value of its own, over its records (rule "median")
     if ind.unit in quotients and ind.denominator is None:
         extra = " (days are a sum of days over a count, so that they roll up)"
         yield Issue(
@@ -417,6 +419,38 @@ def versions(ind: Indicator) -> Iterator[Issue]:
             filters[role] = revision.filter
 
 
+#: the units a median may have: a middle value of days or of an amount
+MEDIAN_UNITS = (Unit.DAYS, Unit.AMOUNT)
+
+
+@rule("median")
+def median(ind: Indicator) -> Iterator[Issue]:
+    """A median is the middle value of the numerator's records: the value itself, over
+    no denominator (the number of records is kept beside it)."""
+    den = ind.denominator
+    if den is not None and den.agg is Aggregation.MEDIAN:
+        yield Issue(
+            ("denominator", "agg"),
+            "a median cannot be a denominator; put `agg: median` on the numerator and "
+            "leave the denominator out",
+        )
+    if not ind.is_median:
+        return
+    if den is not None:
+        yield Issue(
+            ("denominator",),
+            "a median is the value itself (the middle value of the numerator's `expr`) "
+            "and takes no denominator; remove it (the number of records is kept and "
+            "`min_denominator` applies to it)",
+        )
+    if ind.unit not in MEDIAN_UNITS:
+        units = " or ".join(f"`{u.value}`" for u in MEDIAN_UNITS)
+        yield Issue(
+            ("unit",),
+            f"a median of `{ind.numerator.expr}` has unit {units}, not `{ind.unit.value}`",
+        )
+
+
 @rule("avg-rolls-up")
 def avg_rolls_up(ind: Indicator) -> Iterator[Issue]:
     for role, m in _measures(ind):
@@ -424,7 +458,7 @@ def avg_rolls_up(ind: Indicator) -> Iterator[Issue]:
             yield Issue(
                 (role, "agg"),
                 "an average cannot be re-aggregated up the hierarchy; use a `sum` numerator "
-                "over a `count` denominator instead",
+                "over a `count` denominator instead (or `agg: median` for the middle value)",
                 "warning",
             )
 
@@ -473,7 +507,7 @@ def _range_issues(path: tuple[str | int, ...], rng: Range, unit: Unit) -> Iterat
 
 @rule("min-denominator")
 def min_denominator(ind: Indicator) -> Iterator[Issue]:
-    if ind.denominator is None and ind.min_denominator > 0:
+    if ind.denominator is None and ind.min_denominator > 0 and not ind.is_median:
         yield Issue(
             ("min_denominator",),
             "min_denominator has no effect without a denominator",

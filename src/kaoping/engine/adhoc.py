@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kaoping.catalogue.models import Aggregation, Indicator, Measure
+from kaoping.catalogue.models import Indicator
 from kaoping.engine.periods import Period
-from kaoping.engine.records import measure_figures
-from kaoping.engine.stats import avg_as_ratio, derive, params_frame
+from kaoping.engine.records import figure_pair, measure_figures
+from kaoping.engine.stats import derive, params_frame
 from kaoping.engine.values import Subject
 
 if TYPE_CHECKING:
@@ -26,26 +26,17 @@ if TYPE_CHECKING:
 __all__ = ["compute_one"]
 
 
-def _figure(total: float, n: float, measure: Measure) -> float | None:
-    if measure.agg is Aggregation.AVG:
-        return total / n if n else None
-    return total
-
-
 def _pairs(
     backend: Any, indicator: Indicator, subject: Subject, periods: list[Period]
 ) -> list[tuple[float | None, float | None]]:
     """(numerator, denominator) for each period, as the full computation defines them."""
-    num_m, den_m = indicator.numerator, indicator.denominator
-    nums = measure_figures(backend, num_m, subject, periods)
-    if avg_as_ratio(indicator):
-        return [(total, n) for total, n in nums]
+    nums = measure_figures(backend, indicator.numerator, subject, periods)
+    den_m = indicator.denominator
     dens = measure_figures(backend, den_m, subject, periods) if den_m else None
-    out: list[tuple[float | None, float | None]] = []
-    for i, (total, n) in enumerate(nums):
-        den = _figure(*dens[i], den_m) if dens is not None and den_m is not None else None
-        out.append((_figure(total, n, num_m), den))
-    return out
+    return [
+        figure_pair(indicator, num, dens[i] if dens is not None else None)
+        for i, num in enumerate(nums)
+    ]
 
 
 def compute_one(

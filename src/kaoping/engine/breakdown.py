@@ -29,8 +29,8 @@ from kaoping.catalogue.models import Aggregation, Indicator, Measure, Unit
 from kaoping.catalogue.virtual import with_virtual_columns
 from kaoping.engine.compile import measure_value, record_filter, source_table
 from kaoping.engine.periods import Period
-from kaoping.engine.records import in_period, of_subject
-from kaoping.engine.stats import avg_as_ratio, is_ratio
+from kaoping.engine.records import figure_pair, in_period, of_subject
+from kaoping.engine.stats import is_ratio
 from kaoping.engine.values import Subject
 
 if TYPE_CHECKING:
@@ -190,6 +190,8 @@ def _scan(
             aggs[f"t{i}"] = t.count(where=where)
         elif m.agg is Aggregation.COUNT_DISTINCT:
             aggs[f"t{i}"] = value.nunique(where=where)  # type: ignore[union-attr]
+        elif m.agg is Aggregation.MEDIAN:
+            aggs[f"t{i}"] = value.cast("float64").median(where=where)  # type: ignore[union-attr]
         else:
             aggs[f"t{i}"] = value.cast("float64").sum(where=where)  # type: ignore[union-attr]
         aggs[f"n{i}"] = t.count(where=where)
@@ -227,28 +229,11 @@ def _figures(
     return out
 
 
-def _figure(measure: Measure, total: float, n: float) -> float | None:
-    """What a measure's (total, records) makes: an average for ``avg``, else the total."""
-    if measure.agg is Aggregation.AVG:
-        return total / n if n else None
-    return total
-
-
-def _pair(
-    ind: Indicator, num: tuple[float, float], den: tuple[float, float] | None
-) -> tuple[float | None, float | None]:
-    """(numerator, denominator) as the stored figures define them (engine.adhoc)."""
-    if avg_as_ratio(ind):
-        return num
-    d = _figure(ind.denominator, *den) if ind.denominator is not None and den else None
-    return _figure(ind.numerator, *num), d
-
-
 def _row(
     ind: Indicator, category: Category, num: tuple[float, float],
     den: tuple[float, float] | None, total_numerator: float | None,
 ) -> BreakdownRow:
-    n, d = _pair(ind, num, den)
+    n, d = figure_pair(ind, num, den)
     value = (n / d if n is not None and d else None) if is_ratio(ind) else n
     share = None
     if ind.unit in (Unit.COUNT, Unit.AMOUNT) and n is not None and total_numerator:
@@ -257,6 +242,10 @@ def _row(
 
 
 def _check(role: str, measure: Measure, split: Split, total: tuple[float, float]) -> SideCheck:
+    if measure.agg is Aggregation.MEDIAN:
+        # medians do not add up; what must is the records each category holds
+        total = (total[1], total[1])
+        split = {k: (n, n) for k, (_, n) in split.items()}
     return SideCheck(
         role,
         total=total[0],
@@ -284,7 +273,7 @@ def compute_breakdown(
     totals = [split.get(None, (0.0, 0.0)) for split in
               _figures(backend, measures, subject, period, None)]
     zero = (0.0, 0.0)
-    num_total = _pair(indicator, totals[0], totals[1] if len(totals) > 1 else None)[0]
+    num_total = figure_pair(indicator, totals[0], totals[1] if len(totals) > 1 else None)[0]
     rows = tuple(
         _row(
             indicator, cat, splits[0].get(cat.code, zero),

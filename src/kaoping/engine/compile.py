@@ -42,10 +42,14 @@ __all__ = [
     "record_filter",
     "record_organ",
     "source_table",
+    "value_counts",
 ]
 
 #: The grain of every cube: one row per organ, prosecutor, year and month.
 CELL = ("organ_code", "prosecutor_id", "year", "month")
+
+#: the aggregations that are not summed in a source group's cube but get one each
+_OWN_CUBE = (Aggregation.COUNT_DISTINCT, Aggregation.MEDIAN)
 
 
 @cache
@@ -62,9 +66,12 @@ class MeasureColumns:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """``avg`` keeps a sum and a count so that it stays additive; others one column."""
+        """``avg`` keeps a sum and a count so that it stays additive, ``median`` the
+        middle value and the number of records; others one column."""
         if self.measure.agg is Aggregation.AVG:
             return (f"{self.key}_sum", f"{self.key}_n")
+        if self.measure.agg is Aggregation.MEDIAN:
+            return (f"{self.key}_med", f"{self.key}_n")
         return (self.key,)
 
 
@@ -82,36 +89,47 @@ class SourceGroup:
 
     @property
     def additive(self) -> tuple[MeasureColumns, ...]:
-        return tuple(m for m in self.measures if m.measure.agg is not Aggregation.COUNT_DISTINCT)
+        return tuple(m for m in self.measures if m.measure.agg not in _OWN_CUBE)
 
     @property
     def distinct(self) -> tuple[MeasureColumns, ...]:
         return tuple(m for m in self.measures if m.measure.agg is Aggregation.COUNT_DISTINCT)
+
+    @property
+    def medians(self) -> tuple[MeasureColumns, ...]:
+        return tuple(m for m in self.measures if m.measure.agg is Aggregation.MEDIAN)
 
 
 @dataclass(frozen=True)
 class Part:
     """One monthly cube of the computation, and one stored table of figures.
 
-    Either the additive measures of a source group (``distinct`` None) or one
-    ``count_distinct`` measure of it, which needs a cube of its own.
+    Either the additive measures of a source group (``distinct`` and ``median`` None),
+    or one ``count_distinct`` measure of it, or one ``median`` measure: each of those
+    needs a cube of its own.
     """
 
     group: SourceGroup
     distinct: MeasureColumns | None = None
+    median: MeasureColumns | None = None
 
     @property
     def name(self) -> str:
-        if self.distinct is None:
-            return f"{self.group.table} by {self.group.date}"
-        m = self.distinct.measure
-        return f"{self.group.table}: distinct {m.expr} by {self.group.date}"
+        if self.distinct is not None:
+            m = self.distinct.measure
+            return f"{self.group.table}: distinct {m.expr} by {self.group.date}"
+        if self.median is not None:
+            m = self.median.measure
+            return f"{self.group.table}: median {m.expr} by {self.group.date}"
+        return f"{self.group.table} by {self.group.date}"
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The figure columns of the cube, sorted."""
         if self.distinct is not None:
             return (self.distinct.key,)
+        if self.median is not None:
+            return self.median.columns
         return tuple(sorted(c for mc in self.group.additive for c in mc.columns))
 
 
@@ -135,6 +153,7 @@ class Plan:
             if g.additive:
                 out.append(Part(g))
             out.extend(Part(g, mc) for mc in g.distinct)
+            out.extend(Part(g, median=mc) for mc in g.medians)
         return tuple(out)
 
     @cached_property
@@ -275,7 +294,7 @@ def _aggregates(mc: MeasureColumns, t: ir.Table) -> dict[str, ir.Value]:
     if m.agg is Aggregation.AVG:
         total, n = mc.columns
         return {total: value.sum(where=where).fill_null(0), n: t.count(where=where).cast("float64")}
-    raise ValueError(f"{m.agg} is not additive; use distinct_parts")
+    raise ValueError(f"{m.agg} is not additive; use distinct_parts or value_counts")
 
 
 def record_organ(table: str) -> str:
@@ -327,6 +346,24 @@ def distinct_rows(backend: TableSource, group: SourceGroup, mc: MeasureColumns) 
     keys = _cell_keys(t, group)
     rows: ir.Table = t.filter(record_filter(m, t)).select(**keys, value=_value(m, t)).distinct()
     return rows
+
+
+def value_counts(backend: TableSource, group: SourceGroup, mc: MeasureColumns) -> ir.Table:
+    """(cell, ``value``, ``n``): how many records of each monthly cell have each value
+    of a ``median`` measure's ``expr``.
+
+    A median is not a sum of medians, but these counts add up: an organ's (or a
+    period's) counts are the sums of its cells', and its median is read off them
+    exactly (:mod:`kaoping.engine.medians`). The cube is as long as there are distinct
+    (cell, value) pairs -- at most the records, far fewer for whole days.
+    """
+    m = mc.measure
+    t = source_table(backend, group.table, [m])
+    keys = _cell_keys(t, group)
+    kept = t.filter(record_filter(m, t))
+    rows = kept.select(**keys, value=_value(m, kept).cast("float64"))
+    cube: ir.Table = rows.group_by([*CELL, "value"]).aggregate(n=rows.count().cast("float64"))
+    return cube
 
 
 def distinct_parts(rows: ir.Table, mc: MeasureColumns) -> tuple[ir.Table, ir.Table]:

@@ -43,9 +43,11 @@ from kaoping.engine.compile import (
     distinct_rows,
     make_plan,
     month_cube,
+    value_counts,
 )
 from kaoping.engine.distinct import distinct_by_period, period_masks
 from kaoping.engine.hierarchy import Hierarchy, load_hierarchy
+from kaoping.engine.medians import period_medians
 from kaoping.engine.periods import Period, PeriodKind, fiscal_year_start, standard_periods
 from kaoping.engine.periodsums import KIND_CODES, period_ids, standard_sums
 from kaoping.engine.stats import params_frame
@@ -239,7 +241,9 @@ class _Run:
         the distinct counts)."""
         for i, part in enumerate(self.plan.parts):
             self.step(part.name)
-            if part.distinct is None:
+            if part.median is not None:
+                cube = value_counts(self.backend, part.group, part.median)
+            elif part.distinct is None:
                 cube = month_cube(self.backend, part.group)
                 if cube is None:  # pragma: no cover - a part is made for additive measures
                     raise AssertionError(part.name)
@@ -331,12 +335,26 @@ class _Run:
         (the organ_code) to subject_key.
         """
         cols = list(part.columns)
-        own = sums(part.table, ["organ_code", "year", "month"], cols)
+        # a median's cube counts records per value: the value is one more key
+        median = part.part.median
+        by = ["value"] if median is not None else []
+        sum_cols = ["n"] if median is not None else cols
+        own = sums(part.table, ["organ_code", "year", "month", *by], sum_cols)
         j = own.join(closure, own["organ_code"] == closure["descendant"])
-        rolled = sums(j, {"subject": j["ancestor"], "year": j["year"], "month": j["month"]}, cols)
-        ancestors = closure.select(organ_code=closure["descendant"], subject=closure["ancestor"])
-        rest = self._remainders(cols, masks, ancestors, "organ_code")
-        per = self._period_figures(rolled, cols, ids, rest)
+        rolled = sums(
+            j,
+            {"subject": j["ancestor"], "year": j["year"], "month": j["month"],
+             **{c: j[c] for c in by}},
+            sum_cols,
+        )
+        if median is not None:
+            per = period_medians(rolled, median.columns, ids, self.temp.keep,
+                                 self.year_start)
+        else:
+            ancestors = closure.select(organ_code=closure["descendant"],
+                                       subject=closure["ancestor"])
+            rest = self._remainders(cols, masks, ancestors, "organ_code")
+            per = self._period_figures(rolled, cols, ids, rest)
         grid = keys.cross_join(ids.select("pid"))
         return _join_on_grid(grid, per, cols).drop("subject")
 
@@ -351,9 +369,15 @@ class _Run:
         """
         cols = list(part.columns)
         t = part.table.join(subjects.view(), "prosecutor_id")
-        cells = t.select("subject", "year", "month", *cols)
-        rest = self._remainders(cols, masks, subjects, "prosecutor_id")
-        per = self._period_figures(cells, cols, ids, rest)
+        median = part.part.median
+        if median is not None:
+            cells = t.select("subject", "year", "month", "value", "n")
+            per = period_medians(cells, median.columns, ids, self.temp.keep,
+                                 self.year_start)
+        else:
+            cells = t.select("subject", "year", "month", *cols)
+            rest = self._remainders(cols, masks, subjects, "prosecutor_id")
+            per = self._period_figures(cells, cols, ids, rest)
         if set(self.prosecutor_kinds) != set(KIND_CODES):
             kinds = [str(k) for k in self.prosecutor_kinds]
             chosen = ids.filter(ids["period_kind"].isin(kinds))

@@ -48,6 +48,7 @@ class MeasureRecords:
             Aggregation.COUNT_DISTINCT: f"count of distinct {m.expr}",
             Aggregation.SUM: f"sum of {m.expr}",
             Aggregation.AVG: f"average of {m.expr}",
+            Aggregation.MEDIAN: f"median of {m.expr}",
         }[m.agg]
         if lang == "zh":
             what = {
@@ -55,6 +56,7 @@ class MeasureRecords:
                 Aggregation.COUNT_DISTINCT: f"{m.expr} 的不同值个数",
                 Aggregation.SUM: f"{m.expr} 之和",
                 Aggregation.AVG: f"{m.expr} 的平均值",
+                Aggregation.MEDIAN: f"{m.expr} 的中位数",
             }[m.agg]
             cond = f"，条件：{m.filter}" if m.filter else ""
             later = "".join(

@@ -84,6 +84,9 @@ def _figure(plan: Plan, base: ir.Table, m: Measure, suffix: str) -> Any:
     if m.agg is Aggregation.AVG:
         total, n = (base[c + suffix] for c in mc.columns)
         return ibis.ifelse(n > 0, total / n, ibis.null("float64"))
+    if m.agg is Aggregation.MEDIAN:
+        med, n = (base[c + suffix] for c in mc.columns)
+        return ibis.ifelse(n > 0, med, ibis.null("float64"))
     return base[mc.key + suffix]
 
 
@@ -91,13 +94,17 @@ def num_den(plan: Plan, base: ir.Table, ind: Indicator, suffix: str = "") -> tup
     """The numerator and denominator of ``ind`` from a table holding its measure columns.
 
     An average without a denominator is a ratio of the sum to the count, so that a
-    roll-up re-aggregates both; a count without a denominator has none (NULL).
+    roll-up re-aggregates both; a median is the value, over the number of its records
+    (what ``min_denominator`` judges); a count without a denominator has none (NULL).
     """
     import ibis
 
     if avg_as_ratio(ind):
         total, n = plan.columns_of(ind.numerator).columns
         return base[total + suffix], base[n + suffix]
+    if ind.is_median:
+        _, n = plan.columns_of(ind.numerator).columns
+        return _figure(plan, base, ind.numerator, suffix), base[n + suffix]
     num = _figure(plan, base, ind.numerator, suffix)
     den_m = ind.denominator
     den = _figure(plan, base, den_m, suffix) if den_m else ibis.null("float64")
@@ -127,7 +134,7 @@ def _nonzero(ind: Indicator, num: Any, den: Any) -> Any:
     """Whether a prosecutor's figures of ``ind`` are kept: numerator or denominator not
     zero (an indicator without a denominator has a NULL one, never compared)."""
     kept = (num.cast("float64") != 0).fill_null(False)
-    if ind.denominator is not None or avg_as_ratio(ind):
+    if ind.denominator is not None or avg_as_ratio(ind) or ind.is_median:
         kept = kept | (den.cast("float64") != 0).fill_null(False)
     return kept
 
@@ -262,9 +269,9 @@ def organ_figures(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -
 
 def _zero_is_null(measure: Measure | None) -> bool:
     """Whether a figure of ``measure`` is NULL, not 0, where there are no records: an
-    average of nothing, or no measure at all (an average without a denominator is
-    stored as sum and count, and is not asked)."""
-    return measure is None or measure.agg is Aggregation.AVG
+    average or a median of nothing, or no measure at all (an average without a
+    denominator is stored as sum and count, and is not asked)."""
+    return measure is None or measure.agg in (Aggregation.AVG, Aggregation.MEDIAN)
 
 
 def indicator_figures(
@@ -333,7 +340,10 @@ def indicator_figures(
     # for a count without a denominator
     inds = _indicators(plan, subjects)
     null_num = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(i.numerator)]
-    null_den = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(i.denominator)]
+    null_den = [
+        i.id for i in inds
+        if not avg_as_ratio(i) and not i.is_median and _zero_is_null(i.denominator)
+    ]
     none = ibis.null("float64")
     zero = ibis.literal(0.0, type="float64")
     num_fill = ibis.ifelse(j["indicator"].isin(null_num), none, zero) if null_num else zero

@@ -101,11 +101,16 @@ def fiscal_cells(cells: ir.Table, year_start: int) -> ir.Table:
 
 
 def standard_sums(
-    cells: ir.Table, key: str, cols: Sequence[str], keep: Any, year_start: int = 1
+    cells: ir.Table,
+    key: str | Sequence[str],
+    cols: Sequence[str],
+    keep: Any,
+    year_start: int = 1,
 ) -> ir.Table:
     """(``key``, year, kind, k, cols): ``cells`` summed over every standard period.
 
-    ``cells`` holds ``key``, calendar year, month and ``cols``; ``keep`` materialises an
+    ``cells`` holds ``key`` (a column, or several: a median's counts are kept per
+    subject and value), calendar year, month and ``cols``; ``keep`` materialises an
     expression used more than once (:meth:`kaoping.engine.blocks.Temp.keep`). With
     ``year_start`` other than 1 the years, halves, quarters and year-to-date ranges are
     fiscal (year and ``k`` as :func:`period_id` names them).
@@ -113,10 +118,11 @@ def standard_sums(
     import ibis
 
     cells = fiscal_cells(cells, year_start)
+    keys = [key] if isinstance(key, str) else list(key)
 
     def shaped(t: ir.Table, kind: int, k: Any) -> ir.Table:
         out: ir.Table = t.select(
-            key,
+            *keys,
             "year",
             kind=ibis.literal(kind, type="int32"),
             k=k.cast("int32"),
@@ -124,21 +130,23 @@ def standard_sums(
         )
         return out
 
-    monthly = sums(cells, [key, "year", "month"], cols)
-    exact = monthly.select(key, "year", "month", **{c: monthly[c].cast(EXACT) for c in cols})
+    monthly = sums(cells, [*keys, "year", "month"], cols)
+    exact = monthly.select(*keys, "year", "month", **{c: monthly[c].cast(EXACT) for c in cols})
     m = keep("months", exact)
     q = keep(
-        "quarters", sums(m, {key: m[key], "year": m["year"], "k": (m["month"] + 2) // 3 * 3}, cols)
+        "quarters",
+        sums(m, {**{c: m[c] for c in keys}, "year": m["year"], "k": (m["month"] + 2) // 3 * 3},
+             cols),
     )
-    h = sums(q, {key: q[key], "year": q["year"], "k": (q["k"] + 5) // 6 * 6}, cols)
-    y = sums(h, [key, "year"], cols)
+    h = sums(q, {**{c: q[c] for c in keys}, "year": q["year"], "k": (q["k"] + 5) // 6 * 6}, cols)
+    y = sums(h, [*keys, "year"], cols)
     months = ibis.memtable(pd.DataFrame({"month": pd.Series(range(1, 13), dtype="int32")}))
-    grid = m.select(key, "year").distinct().cross_join(months)
-    g = grid.left_join(m, [key, "year", "month"])
+    grid = m.select(*keys, "year").distinct().cross_join(months)
+    g = grid.left_join(m, [*keys, "year", "month"])
     zero = ibis.literal(0, type=EXACT)
-    g = g.select(key, "year", "month", **{c: g[c].fill_null(zero) for c in cols})
-    w = ibis.cumulative_window(group_by=[g[key], g["year"]], order_by=g["month"])
-    ytd = g.select(key, "year", "month", **{c: g[c].sum().over(w) for c in cols})
+    g = g.select(*keys, "year", "month", **{c: g[c].fill_null(zero) for c in cols})
+    w = ibis.cumulative_window(group_by=[*(g[c] for c in keys), g["year"]], order_by=g["month"])
+    ytd = g.select(*keys, "year", "month", **{c: g[c].sum().over(w) for c in cols})
     ytd = ytd.filter(ytd["month"] >= 2)
     pieces = [
         shaped(m, KIND_CODES[PeriodKind.MONTH], m["month"]),

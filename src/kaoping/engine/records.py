@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kaoping.catalogue.models import Aggregation, Measure
+from kaoping.catalogue.models import Aggregation, Indicator, Measure
 from kaoping.engine.compile import measure_value, record_filter, record_organ, source_table
 from kaoping.engine.periods import Period
+from kaoping.engine.stats import avg_as_ratio
 from kaoping.engine.values import Subject
 from kaoping.model.organs import organ_column
 from kaoping.model.schema import TABLES
@@ -26,7 +27,15 @@ if TYPE_CHECKING:
 
     from kaoping.catalogue.virtual import TableSource
 
-__all__ = ["id_columns", "in_period", "measure_figures", "of_subject", "subject_records"]
+__all__ = [
+    "figure_pair",
+    "id_columns",
+    "in_period",
+    "measure_figure",
+    "measure_figures",
+    "of_subject",
+    "subject_records",
+]
 
 
 def id_columns(measure: Measure) -> list[str]:
@@ -96,7 +105,8 @@ def subject_records(
 def measure_figures(
     backend: TableSource, measure: Measure, subject: Subject, periods: list[Period]
 ) -> list[tuple[float, float]]:
-    """For each period, the measure's (total, n): the figure is total, or total / n for avg.
+    """For each period, the measure's (total, n): the figure is total, or total / n for
+    avg (:func:`measure_figure`); for a median, total is the median (0 without records).
 
     One query over the records of all ``periods`` together.
     """
@@ -110,11 +120,39 @@ def measure_figures(
         elif measure.agg is Aggregation.COUNT_DISTINCT:
             aggs[f"t{i}"] = rows["value"].nunique(where=where)
             aggs[f"n{i}"] = rows.count(where=where)
+        elif measure.agg is Aggregation.MEDIAN:
+            aggs[f"t{i}"] = rows["value"].cast("float64").median(where=where)
+            aggs[f"n{i}"] = rows.count(where=where)
         else:
             aggs[f"t{i}"] = rows["value"].cast("float64").sum(where=where)
             aggs[f"n{i}"] = rows.count(where=where)
     result = backend_execute(backend, rows.aggregate(**aggs))
     return [(_number(result[f"t{i}"]), _number(result[f"n{i}"])) for i in range(len(periods))]
+
+
+def measure_figure(measure: Measure, total: float, n: float) -> float | None:
+    """What a measure's (total, records) makes: an average for ``avg``, the median for
+    ``median`` (none without records), else the total."""
+    if measure.agg is Aggregation.AVG:
+        return total / n if n else None
+    if measure.agg is Aggregation.MEDIAN:
+        return total if n else None
+    return total
+
+
+def figure_pair(
+    indicator: Indicator, num: tuple[float, float], den: tuple[float, float] | None
+) -> tuple[float | None, float | None]:
+    """(numerator, denominator) as the stored figures define them, from the (total,
+    records) of each side: an average without a denominator is its sum over its count,
+    a median is itself over its number of records."""
+    if avg_as_ratio(indicator):
+        return num
+    if indicator.is_median:
+        return measure_figure(indicator.numerator, *num), num[1]
+    den_m = indicator.denominator
+    d = measure_figure(den_m, *den) if den_m is not None and den is not None else None
+    return measure_figure(indicator.numerator, *num), d
 
 
 def _number(x: Any) -> float:

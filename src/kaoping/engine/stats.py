@@ -129,7 +129,9 @@ def params_frame(indicators: Iterable[Indicator], levels: Iterable[int]) -> pd.D
                     "has_range": ind.reasonable_range is not None,
                     "low": _bound(ind, level, "low"),
                     "high": _bound(ind, level, "high"),
-                    "min_denominator": float(ind.min_denominator) if ratio else 0.0,
+                    # a median's denominator is its number of records
+                    "min_denominator": float(ind.min_denominator)
+                    if ratio or ind.is_median else 0.0,
                     "max_yoy_change": ind.max_yoy_change,
                 }
             )
@@ -242,7 +244,9 @@ def derive(t: ir.Table) -> ir.Table:
     change = _change(t["change_unit"], value, previous).cast("float64")
     ci_low, ci_high = _wilson(num, den)
     none = ibis.null("float64")
-    small = ratio & (t["min_denominator"] > 0) & (den < t["min_denominator"]).fill_null(False)
+    # min_denominator is 0 unless the denominator is the population of the value (a
+    # rate's, an average's, a median's records: params_frame)
+    small = (t["min_denominator"] > 0) & (den < t["min_denominator"]).fill_null(False)
     out_of_range = (value < t["low"]).fill_null(False) | (value > t["high"]).fill_null(False)
     swing = (change.abs() > t["max_yoy_change"]).fill_null(False)
     nothing = ibis.null("string")

@@ -98,15 +98,27 @@ def suppressed_cells(
     organs = wh.hierarchy.organs[["organ_code", "parent_code", "level", "name_zh", "name_en"]]
     tree = organs.merge(figures[["organ_code", "numerator", "denominator"]],
                         on="organ_code", how="left")
+    median = indicator.is_median
+    medians = tree.set_index("organ_code")["numerator"]
     tree["numerator"] = tree["numerator"].fillna(0)
-    if indicator.denominator is None:
+    if indicator.denominator is None and not median:
         tree["denominator"] = np.nan
     else:
         tree["denominator"] = tree["denominator"].fillna(0)
+    if median:
+        # a median does not add up, its records do: the cells are hidden by the number
+        # of records (like a rate's denominator), and an organ's own cases (本院) have
+        # no median of their own to publish -- it is not a difference of medians
+        tree["numerator"] = tree["denominator"]
     count_like = indicator.numerator.agg in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT)
     cells = suppress(tree, rule, count_like=count_like)
     cells = cells.merge(organs, on="organ_code", how="left")
-    cells["value"] = _value(indicator.unit, cells["numerator"], cells["denominator"])
+    if median:
+        own_median = cells["organ_code"].map(medians).astype(float)
+        cells["numerator"] = own_median.where(~cells["own"].astype(bool))
+        cells["value"] = cells["numerator"]
+    else:
+        cells["value"] = _value(indicator.unit, cells["numerator"], cells["denominator"])
     kind = cells["suppressed"].astype(object)
     cells["suppressed"] = kind.where(kind.notna(), None)
     return cells
