@@ -324,3 +324,25 @@ def test_the_api_and_the_indicator_page_show_a_median_over_its_records(
         assert f'<th>记录数</th><td data-testid="denominator">{n:,}<' in page.text
         assert 'data-testid="numerator"' not in page.text
         assert "中位数" in page.text
+
+
+def test_the_workbook_gives_the_median_unrounded(setup: Setup, tmp_path: Path) -> None:
+    """The median is in the workbook as it is (45.5, not 46), formatted like the value,
+    beside its number of records -- and a briefing of another office's catalogue, which
+    the shipped appraisal scheme does not fit, has no grade table rather than an error."""
+    import openpyxl
+
+    from kaoping.reports import write_report
+
+    rows = _months(setup.persons, "2020-01", "2020-03")
+    median, n = _expected(rows["days"])
+    assert median is not None
+    xlsx = write_report(setup.db, organ=NATION, period="2020-Q1", fmt="xlsx",
+                        out=tmp_path / "r.xlsx", catalogue=setup.wh.catalogue)
+    cells = [c for ws in openpyxl.load_workbook(xlsx).worksheets
+             for row in ws.iter_rows() for c in row]
+    assert any(c.value == median and c.number_format != "#,##0" for c in cells)
+    assert any(c.value == n for c in cells)
+    word = write_report(setup.db, organ=NATION, period="2020-Q1", fmt="docx",
+                        out=tmp_path / "r.docx", catalogue=setup.wh.catalogue)
+    assert word.stat().st_size > 0

@@ -245,7 +245,7 @@ def _grade_table(
     catalogue: Catalogue,
     hierarchy: Hierarchy,
 ) -> GradeTable | None:
-    from kaoping.appraisal.errors import AppraisalError
+    from kaoping.appraisal.errors import AppraisalError, SchemeError
     from kaoping.appraisal.load import default_scheme
     from kaoping.appraisal.runs import find_run
 
@@ -268,7 +268,12 @@ def _grade_table(
             run.content_hash,
             f"kaoping appraise show {run.run_id}",
         )
-    scheme = default_scheme(kind, catalogue)
+    try:
+        scheme = default_scheme(kind, catalogue)
+    except SchemeError:
+        # the shipped scheme scores indicators this catalogue does not have (another
+        # office's catalogue): without a run of its own scheme there are no grades
+        return None
     cmd = f"kaoping appraise --organ {organ} --period {period}"
     if kind == "organ":
         subjects = scheme.subjects.model_copy(update={"level": level})

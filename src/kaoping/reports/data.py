@@ -68,6 +68,8 @@ class IndicatorInfo:
     ranges: dict[int, tuple[float | None, float | None]] = field(default_factory=dict)
     #: "file:line" of the definition
     source: str | None = None
+    #: the value is a median, and the denominator its number of records
+    median: bool = False
 
     def name(self, lang: Lang) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -193,6 +195,7 @@ def _info(ind: Indicator, source: str | None) -> IndicatorInfo:
         aspect=ind.aspect,
         ranges=ranges,
         source=source,
+        median=ind.is_median,
     )
 
 

@@ -100,7 +100,9 @@ def _write_figure(
         return
     vfmt = VALUE_FORMATS.get(ind.unit, "General")
     _write_number(ws, row, col, fig.value, vfmt)
-    _write_number(ws, row, col + 1, fig.numerator, _count_format(ind.unit))
+    # a median's numerator is the median itself, formatted like the value
+    num_fmt = vfmt if ind.median else _count_format(ind.unit)
+    _write_number(ws, row, col + 1, fig.numerator, num_fmt)
     _write_number(ws, row, col + 2, fig.denominator, _count_format(ind.unit))
     _write_number(ws, row, col + 3, fig.previous, vfmt)
     zh_en = CHANGE_FORMATS.get(fig.change_unit, ("+0.0;-0.0;0.0",) * 2)
