@@ -234,3 +234,31 @@ def test_every_table_exports_to_xlsx(
     links = {a.get_attribute("data-export") for a in page.query_selector_all("a[data-export]")}
     tables = {t.get_attribute("id") for t in page.query_selector_all("table.grid")}
     assert tables and tables <= links
+
+
+def test_breakdown_bars_are_labelled_as_the_table_prints_them(
+    browser: Any, server: str, subjects: Subjects
+) -> None:
+    """The value at the end of each bar is the table's figure: average days to one
+    decimal (not the chart's two), counts whole with separators."""
+    page = _login(browser, server, "officer_a")
+    for indicator in ("avg_prosecution_review_days", "persons_prosecuted"):
+        _open_slow(page, f"{server}/organs/{subjects.province_a}/indicators/{indicator}"
+                         f"?period={PERIOD}")
+        labels = page.evaluate(
+            """() => {
+                const el = document.querySelector('[data-chart=breakdown]');
+                const s = echarts.getInstanceByDom(el).getOption().series[0];
+                return s.data.map(v => s.label.formatter({value: v}));
+            }"""
+        )
+        cells = page.query_selector_all("#breakdown-table tbody tr td:nth-child(2)")
+        table = [c.inner_text().strip() for c in cells]
+        assert labels and len(labels) == len(table), (indicator, labels, table)
+        for label, shown in zip(labels, table, strict=True):
+            if label == "—":  # a category without records: no figure either way
+                assert shown in ("—", "无数据"), (indicator, shown)
+                continue
+            # the table prints days with their unit word; the bar only the number
+            assert shown.startswith(label), (indicator, label, shown)
+        assert sum(label != "—" for label in labels) >= 2, (indicator, labels)

@@ -44,9 +44,13 @@
   // a breakdown: one horizontal bar per category, so that long labels (chapters of the
   // Criminal Law) read in full; the value is written at the end of each bar
   function breakdown(el, d, unit) {
-    function text(v) {  // as the table prints it: a rate to one decimal
+    // as the table prints it (kaoping.narrative.numbers.format_value): rates and days
+    // to one decimal, ratios to two, counts whole with thousands separators
+    var places = { rate: 1, days: 1, ratio: 2 }[unit];
+    function text(v) {
       if (v === null || v === undefined) { return "—"; }
-      return (unit === "rate" ? v.toFixed(1) : v) + suffix(unit);
+      if (unit === "count") { return Math.round(v).toLocaleString("en-US"); }
+      return (places === undefined ? v : v.toFixed(places)) + suffix(unit);
     }
     return {
       animation: false,
