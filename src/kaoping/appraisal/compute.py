@@ -62,6 +62,8 @@ class ComputedRun:
     results_json: str
     results_hash: str
     warnings: tuple[str, ...] = ()
+    #: each result's :meth:`SubjectResult.to_dict`, made once for the hash and the store
+    result_dicts: tuple[dict[str, Any], ...] = ()
 
 
 def _sha(data: Any) -> str:
@@ -220,12 +222,13 @@ def compute_run(
         scheme=scheme, definitions=definitions, subjects=subjects, values=values,
         workloads=loads, items=counted, expected=expected,
     )))
-    results_json = canonical_json([r.to_dict() for r in results])
+    dicts = tuple(r.to_dict() for r in results)
+    results_json = canonical_json(list(dicts))
     return ComputedRun(
         scheme=scheme, period=p.label, organ=scope.organ, subject_type=scheme.subjects.kind,
         content_hash=_sha(inputs), inputs=inputs, results=results,
         results_json=results_json, results_hash=_sha(results_json),
-        warnings=_warnings(results),
+        warnings=_warnings(results), result_dicts=dicts,
     )
 
 

@@ -159,8 +159,16 @@ class SubjectResult:
         raise KeyError(f"no indicator `{indicator_id}` in this result")
 
 
+#: dataclass -> its field names: ``fields()`` rebuilds the tuple on every call, and a
+#: national run shallow-copies some 200,000 objects
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _shallow(obj: Any) -> dict[str, Any]:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {n: getattr(obj, n) for n in names}
 
 
 def canonical_json(data: Any) -> str:

@@ -186,14 +186,14 @@ def _store(
     )
     session.add(row)
     session.flush()
+    dicts = computed.result_dicts or tuple(r.to_dict() for r in computed.results)
     session.add_all([
         AppraisalResult(
             run_id=row.id, subject=r.subject, organ_code=r.organ_code, group_key=r.group,
             name_zh=r.name_zh, name_en=r.name_en, total=r.total, rank=r.rank, peers=r.peers,
-            grade=r.grade, detail_json=json.dumps(r.to_dict(), ensure_ascii=False,
-                                                  sort_keys=True),
+            grade=r.grade, detail_json=json.dumps(d, ensure_ascii=False, sort_keys=True),
         )
-        for r in computed.results
+        for r, d in zip(computed.results, dicts, strict=True)
     ])
     audit(session, who, "run.create", "run", row.id, scheme=s.id, period=computed.period,
           organ=computed.organ, content_hash=computed.content_hash, supersedes=supersedes,
