@@ -323,7 +323,10 @@ def test_the_api_and_the_indicator_page_show_a_median_over_its_records(
         # labelled as what they are: the median over its records, not 分子 / 分母
         assert f'<th>记录数</th><td data-testid="denominator">{n:,}<' in page.text
         assert 'data-testid="numerator"' not in page.text
-        assert "中位数" in page.text
+        # nor in the breakdown's and the history's tables
+        assert 'class="num" data-sort="num">分子</th>' not in page.text
+        assert '<th class="num">分子</th>' not in page.text
+        assert ">记录数</th>" in page.text.split('id="breakdown-table"')[1]
 
 
 def test_the_workbook_gives_the_median_unrounded(setup: Setup, tmp_path: Path) -> None:

@@ -38,7 +38,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "value": ("数值", "Value"),
     "numerator": ("分子", "Numerator"),
     "denominator": ("分母", "Denominator"),
-    "median_value": ("中位数", "Median"),
     "median_records": ("记录数", "Records"),
     "previous": ("去年同期", "Same period last year"),
     "no_data": ("无数据", "No data"),
