@@ -327,6 +327,11 @@ def test_the_api_and_the_indicator_page_show_a_median_over_its_records(
         assert 'class="num" data-sort="num">分子</th>' not in page.text
         assert '<th class="num">分子</th>' not in page.text
         assert ">记录数</th>" in page.text.split('id="breakdown-table"')[1]
+        published = client.get(f"/organs/{NATION}/published/median_review_days"
+                               "?period=2020-Q1&lang=zh").text
+        header = published.split('id="published"')[1].split("</thead>")[0]
+        assert "记录数" in header and "分子" not in header
+        assert f">{n:,}</td>" in published
 
 
 def test_the_workbook_gives_the_median_unrounded(setup: Setup, tmp_path: Path) -> None:
