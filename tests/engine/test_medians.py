@@ -354,3 +354,21 @@ def test_the_workbook_gives_the_median_unrounded(setup: Setup, tmp_path: Path) -
     word = write_report(setup.db, organ=NATION, period="2020-Q1", fmt="docx",
                         out=tmp_path / "r.docx", catalogue=setup.wh.catalogue)
     assert word.stat().st_size > 0
+
+
+def test_kaoping_show_says_over_how_many_records(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    rows = _months(setup.persons, "2020-05", "2020-05")
+    median, n = _expected(rows["days"])
+    monkeypatch.setenv("KAOPING_CATALOGUE_DIR", str(setup.catalogue_dir))
+    out = CliRunner().invoke(app, ["show", "median_review_days", "--organ", NATION,
+                                   "--period", "2020-05", "--db", str(setup.db)])
+    assert out.exit_code == 0, out.output
+    assert f"median of {n:,} records" in out.output
+    assert "denominator" not in out.output
+    assert f"{median:.1f}" in out.output

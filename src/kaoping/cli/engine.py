@@ -264,14 +264,16 @@ def _change_text(v: IndicatorValue) -> str:
     return f"{v.change:+.1f}{unit}" if v.change_unit != "difference" else f"{v.change:+.2f}"
 
 
-def _panel(v: IndicatorValue, stale: bool) -> Panel:
+def _panel(v: IndicatorValue, stale: bool, median: bool = False) -> Panel:
     title = f"{v.subject_name_zh} · {v.period_zh}  ({v.subject} · {v.period})"
     no_data = v.data_reason("en")
     if no_data is not None:  # a period the records do not cover: no zeros, no arrows
         lines = [f"[bold]{v.name_zh} / {v.name_en}[/]", no_data, v.data_reason("zh") or ""]
         return Panel("\n".join(lines), title=title, expand=False)
     lines = [f"[bold]{_fmt(v, v.value)}[/]   {v.name_zh} / {v.name_en}"]
-    if v.denominator is not None:
+    if median:  # the value is the median itself; what it is taken over is its records
+        lines.append(f"median of {_plain(v.denominator)} records")
+    elif v.denominator is not None:
         lines.append(f"numerator {_plain(v.numerator)} / denominator {_plain(v.denominator)}")
     if v.ci_low is not None and v.ci_high is not None:
         lines.append(f"95% interval {v.ci_low * 100:.1f}% – {v.ci_high * 100:.1f}%")
@@ -331,11 +333,12 @@ def show(
         value = wh.indicator(indicator, organ=organ, prosecutor=prosecutor, period=period)
         stale = value.source == "stored" and wh.stale
         fresh = wh.freshness()
+        median = wh.definition(indicator).is_median
     if as_json:
         payload = {**value.to_dict(), "freshness": fresh.to_dict()}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    console.print(_panel(value, stale))
+    console.print(_panel(value, stale, median))
     if fresh.stale and value.source == "stored":
         err_console.print(f"[yellow]warning:[/] {fresh.message('en')}", highlight=False)
         err_console.print(f"[yellow]注意：[/]{fresh.message('zh')}", highlight=False)
