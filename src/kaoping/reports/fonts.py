@@ -25,7 +25,9 @@ that reportlab embeds, so the PDF shows the same glyphs on any reader.
 from __future__ import annotations
 
 import io
+import json
 import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,6 +43,8 @@ __all__ = [
     "chart_font",
     "cjk_font",
     "find_cjk_font",
+    "font_cache_beside",
+    "keep_outlines_in",
     "truetype_subset",
 ]
 
@@ -212,6 +216,43 @@ class _CffSource:
         self.metrics: dict[str, tuple[int, int]] = dict(self.font["hmtx"].metrics)
         self.glyphs: dict[str, _Outline] = {}
         self.lock = threading.Lock()
+        stat = Path(path).stat()
+        #: the name of this font's outlines in a directory that keeps them
+        self.kept_as = f"{Path(path).stem}-{index}-{stat.st_size}-{stat.st_mtime_ns}.json"
+        self.read_from: Path | None = None
+
+    def _keep(self, directory: Path | None, drawn: bool) -> None:
+        """Read the outlines kept in ``directory`` (once), and write them back when this
+        document drew new ones. A file that cannot be read or written is ignored: the
+        glyphs are drawn again."""
+        if directory is None:
+            return
+        path = directory / self.kept_as
+        if self.read_from != directory:
+            self.read_from = directory
+            try:
+                kept = json.loads(path.read_text(encoding="utf-8"))
+                for name, (data, box, points, contours) in kept.items():
+                    self.glyphs.setdefault(name, _Outline(
+                        bytes.fromhex(data), None if box is None else tuple(box),
+                        int(points), int(contours),
+                    ))
+            except (OSError, ValueError, TypeError):
+                pass
+        if not drawn:
+            return
+        body = json.dumps({
+            n: [o.data.hex(), None if o.box is None else list(o.box), o.points, o.contours]
+            for n, o in self.glyphs.items()
+        })
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(body)
+            os.replace(tmp, path)
+        except OSError:
+            pass
 
     def _glyph(self, name: str) -> _Outline:
         """The TrueType outline of the glyph ``name`` (cubic curves approximated by
@@ -245,7 +286,10 @@ class _CffSource:
             cmap = {cp: self.cmap[cp] for cp in sorted({ord(c) for c in text}) if cp in self.cmap}
             names = sorted(set(cmap.values()) - {".notdef"}, key=self.order.__getitem__)
             order = [".notdef", *names]
+            self._keep(_KEPT_IN[0], drawn=False)
+            had = len(self.glyphs)
             outlines = [self._glyph(n) for n in order]
+            self._keep(_KEPT_IN[0], drawn=len(self.glyphs) > had)
             src = self.font
             fb = FontBuilder(int(src["head"].unitsPerEm), isTTF=True)
             fb.setupGlyphOrder(order)
@@ -311,6 +355,25 @@ class _Outline:
     box: tuple[int, int, int, int] | None
     points: int
     contours: int
+
+
+#: the directory the drawn outlines are kept in across processes (:func:`keep_outlines_in`)
+_KEPT_IN: list[Path | None] = [None]
+
+
+def keep_outlines_in(directory: Path | None) -> None:
+    """Keep the glyphs a PDF's fonts draw (:func:`truetype_subset`) in ``directory``
+    too, so that a new process -- a render process, a `kaoping report` -- reads them
+    instead of drawing them again: drawing is most of a first PDF's font time. The
+    files are named by the font file, its size and time, and hold compiled outlines
+    (JSON); None keeps them in this process only."""
+    _KEPT_IN[0] = directory
+
+
+def font_cache_beside(db: Path) -> Path:
+    """Where the outlines of the reports of the warehouse ``db`` are kept: beside it, as
+    its read cache is (``.<warehouse>.fontcache/``); they do not change with its data."""
+    return db.parent / f".{db.name}.fontcache"
 
 
 @lru_cache(maxsize=4)
