@@ -16,10 +16,12 @@ The faces follow the usage of Chinese official documents (GB/T 9704): headings i
 仿宋_GB2312, to be used instead.
 
 The PDF needs more than a file name. reportlab's ``TTFont`` reads only TrueType (``glyf``)
-outlines, while the Noto CJK fonts are CFF-outlined OpenType. So for each PDF the characters
-it uses are cut out of the font with fontTools (which matplotlib already depends on) and
-their outlines converted to TrueType: a few hundred glyphs, a font of some tens of kilobytes
-that reportlab embeds, so the PDF shows the same glyphs on any reader.
+outlines, while the Noto CJK fonts are CFF-outlined OpenType. So for each PDF a TrueType
+font of the characters it uses is built with fontTools (which matplotlib already depends
+on): a few hundred glyphs, a font of some tens of kilobytes that reportlab embeds, so the
+PDF shows the same glyphs on any reader. Each glyph's outline is converted once per
+process, and kept on disk when a caller says where (:func:`keep_outlines_in`): the
+conversion is most of a PDF's font time.
 """
 
 from __future__ import annotations
