@@ -139,3 +139,50 @@ def test_every_lang_option_is_the_same() -> None:
     for path, _ in options:  # and the same type: a choice of exactly zh and en
         shown = CliRunner().invoke(app, [*path.split()[1:], "--help"]).output
         assert "--lang <zh|en>" in shown, (path, shown)
+
+
+@pytest.mark.parametrize(
+    "env", [{}, {"KAOPING_DB": "elsewhere/w.duckdb"}, {"kaoping_db": "x.duckdb"}]
+)
+def test_the_warehouse_path_is_the_settings_one(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kaoping show` reads KAOPING_DB without pydantic-settings; it must say the same."""
+    from kaoping.settings import get_settings
+    from kaoping.warehouse import warehouse_path
+
+    for name in [n for n in os.environ if n.upper() == "KAOPING_DB"]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert warehouse_path() == get_settings().db
+
+
+def test_show_does_not_load_the_settings_machinery(tmp_path: Path) -> None:
+    """`kaoping show` on a missing warehouse gets as far as opening it -- the path found,
+    the catalogue loaded -- without importing pydantic-settings (a tenth of a second)."""
+    code = (
+        "import json, sys\n"
+        "from kaoping.cli import main\n"
+        "sys.argv = ['kaoping', 'show', 'non_prosecution_rate', '--organ', '110000',"
+        " '--period', '2020']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.__stdout__.write(json.dumps(['pydantic_settings' in sys.modules,"
+        " 'kaoping.catalogue' in sys.modules]))\n"
+    )
+    env = {**_env(), "KAOPING_DB": str(tmp_path / "none.duckdb")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "no warehouse at" in done.stderr, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True]
+
+
+def test_the_consoles_print_colons_as_written() -> None:
+    """No emoji codes: an organ's or a user's ":name:" is printed as it is."""
+    from kaoping.cli.app import console, err_console
+
+    for c in (console, err_console):
+        with c.capture() as captured:
+            c.print("组织:smile: 21:05 :warning:", highlight=False)
+        assert captured.get().strip() == "组织:smile: 21:05 :warning:"

@@ -63,9 +63,9 @@ class Warehouse:
         results: Path | str | None = None,
     ) -> None:
         if path is None:
-            from kaoping.settings import get_settings
+            from kaoping.warehouse import warehouse_path
 
-            path = get_settings().db
+            path = warehouse_path()
         if results is None:
             from kaoping.warehouse import results_dir
 

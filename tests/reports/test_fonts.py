@@ -156,3 +156,53 @@ def test_a_missing_font_is_a_503_with_the_reason_from_the_web(
     assert "missing.otf" in pdf.json()["detail"]
     xlsx = client.get(f"{base}&format=xlsx", headers=headers)  # needs no font
     assert xlsx.status_code == 200
+
+
+def _shapes(tt: TTFont, text: str) -> dict[str, tuple[object, ...]]:
+    """char -> (advance, contour end points, points) of ``text``'s glyphs in ``tt``."""
+    cmap, glyf = tt.getBestCmap(), tt["glyf"]
+    out: dict[str, tuple[object, ...]] = {}
+    for ch in text:
+        g = glyf[cmap[ord(ch)]]
+        coords, ends, _ = g.getCoordinates(glyf)
+        out[ch] = (tt["hmtx"][cmap[ord(ch)]][0], tuple(ends), tuple(coords))
+    return out
+
+
+def test_a_pdf_font_has_the_source_glyphs_and_keeps_them_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The glyphs a PDF font holds have the source font's advance widths and outline
+    bounds (the CFF curves' own, measured by fontTools, within 2 font units of the
+    quadratic approximation); a new process reads them from the kept files instead of
+    drawing them, and gets the same outlines."""
+    from fontTools.pens.boundsPen import BoundsPen
+
+    face = fonts.cjk_font("serif")
+    text = "检察院不起诉率批捕ABCxyz0123%（），"
+    fonts.keep_outlines_in(tmp_path)
+    try:
+        fonts._cff_source.cache_clear()
+        drawn = TTFont(io.BytesIO(fonts.truetype_subset(face, text, "drawn")))
+        assert len(list(tmp_path.glob("*.json"))) == 1
+        fonts._cff_source.cache_clear()  # as a new process
+
+        def no_drawing(*args: object) -> None:
+            raise AssertionError("a kept glyph was drawn again")
+
+        monkeypatch.setattr("fontTools.pens.ttGlyphPen.TTGlyphPen", no_drawing)
+        read = TTFont(io.BytesIO(fonts.truetype_subset(face, text, "read")))
+    finally:
+        fonts.keep_outlines_in(None)
+        fonts._cff_source.cache_clear()
+    assert _shapes(read, text) == _shapes(drawn, text)
+    source = TTFont(str(face.path), lazy=True)
+    glyphs, cmap = source.getGlyphSet(), source.getBestCmap()
+    for ch, (advance, _, coords) in _shapes(drawn, text).items():
+        assert advance == source["hmtx"][cmap[ord(ch)]][0], ch
+        pen = BoundsPen(glyphs)
+        glyphs[cmap[ord(ch)]].draw(pen)
+        xs, ys = [x for x, _ in coords], [y for _, y in coords]  # type: ignore[attr-defined]
+        assert pen.bounds is not None
+        for got, want in zip((min(xs), min(ys), max(xs), max(ys)), pen.bounds, strict=True):
+            assert abs(got - want) <= 2, ch

@@ -28,8 +28,10 @@ app = typer.Typer(
     # Click hands these to every sub-context, so `-h` works on each command and group too.
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console()
-err_console = Console(stderr=True)
+# no emoji codes: a ":name:" in a user's data stays as written, and rich's table of
+# emoji (75 ms to import) is not loaded by the first line printed
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 class Lang(StrEnum):
     """The languages every command writes in."""
@@ -48,10 +50,11 @@ DbOption = Annotated[
 
 
 def resolve_db(db: Path | None) -> Path:
-    # pydantic-settings costs a third of a second to import: only commands that need it pay.
-    from kaoping.settings import get_settings
+    # pydantic-settings costs a tenth of a second to import: the warehouse's path is read
+    # from the environment without it
+    from kaoping.warehouse import warehouse_path
 
-    return db if db is not None else get_settings().db
+    return db if db is not None else warehouse_path()
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

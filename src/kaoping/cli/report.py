@@ -108,6 +108,10 @@ def report(
         for problem in exc.problems:
             err_console.print(str(problem), highlight=False, markup=False)
         raise fail("the catalogue did not load") from None
+    if chosen is ReportFormat.pdf:
+        from kaoping.reports.fonts import font_cache_beside, keep_outlines_in
+
+        keep_outlines_in(font_cache_beside(resolve_db(db)))
     try:
         data = gather(resolve_db(db), organ, period, catalogue=cat,
                       breakdowns=chosen is ReportFormat.xlsx)

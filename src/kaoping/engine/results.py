@@ -203,6 +203,14 @@ def read_results(
             f"AND period IN ({_marks(periods)})",
             [*indicators, subject_type, level, whom, *periods],
         )
+    elif subject_type == "organ":
+        cur = con.execute(
+            _ORGAN_RANKED_SQL.format(
+                unranked=unranked, who=who,
+                indicators=_marks(indicators), periods=_marks(periods),
+            ),
+            [*indicators, subject_type, level, *periods, whom],
+        )
     else:
         cur = con.execute(
             _RANKED_SQL.format(
@@ -219,17 +227,11 @@ def read_results(
 #: a peer orders before ``me``: inside the range before outside it, then the higher score
 _BEFORE = "(p.in_range > me.in_range OR (p.in_range = me.in_range AND p.score > me.score))"
 _SAME_PARENT = "p.parent_code IS NOT DISTINCT FROM me.parent_code"
-#: ``me``'s rows ranked among the peers of their indicator, period and level; the
-#: arithmetic of the percentile is percent_rank()'s, so the figures are the view's
-_RANKED_SQL = f"""
-WITH me AS (
-    SELECT * FROM "{{unranked}}" WHERE indicator IN ({{indicators}}) AND subject_type = ?
-    AND level = ? AND {{who}} = ? AND period IN ({{periods}})
-), peers AS (
-    SELECT indicator, period, parent_code, in_range, score FROM "{{scores}}"
-    WHERE indicator IN ({{indicators}}) AND subject_type = ? AND level = ?
-    AND period IN ({{periods}})
-), counted AS (
+#: ``me`` ranked among ``peers`` (both defined before): counted per indicator and
+#: period; the arithmetic of the percentile is percent_rank()'s, so the figures are the
+#: view's
+_COUNTED_SQL = f"""
+counted AS (
     SELECT me.indicator, me.subject, me.period,
         count(*) FILTER (WHERE {_SAME_PARENT}) AS in_parent,
         count(*) FILTER (WHERE {_SAME_PARENT} AND {_BEFORE}) AS before_in_parent,
@@ -251,6 +253,32 @@ SELECT me.* EXCLUDE (in_range, score, rankable) REPLACE (
 FROM me LEFT JOIN counted AS c
     ON c.indicator = me.indicator AND c.subject = me.subject AND c.period = me.period
 """
+#: ``me``'s rows ranked among the peers of their indicator, period and level, read from
+#: two views: the unranked one for ``me``, the scores for the peers
+_RANKED_SQL = """
+WITH me AS (
+    SELECT * FROM "{unranked}" WHERE indicator IN ({indicators}) AND subject_type = ?
+    AND level = ? AND {who} = ? AND period IN ({periods})
+), peers AS (
+    SELECT indicator, period, parent_code, in_range, score FROM "{scores}"
+    WHERE indicator IN ({indicators}) AND subject_type = ? AND level = ?
+    AND period IN ({periods})
+), """ + _COUNTED_SQL
+#: the same for organs, from the unranked view alone: ``me`` and the peers are rows of
+#: one slice (indicators, periods, level), read once. Why: most of a point read's time is
+#: DuckDB binding and optimising the views' derivations, once per view named -- a third
+#: less with one view. The organs' unranked rows cost no more to derive than their
+#: scores (their previous year is stored beside them); a prosecutor's previous year is
+#: found on read, so the prosecutors' peers are read from the scores view, which skips it.
+_ORGAN_RANKED_SQL = """
+WITH level_rows AS MATERIALIZED (
+    SELECT * FROM "{unranked}" WHERE indicator IN ({indicators}) AND subject_type = ?
+    AND level = ? AND period IN ({periods})
+), me AS (
+    SELECT * FROM level_rows WHERE {who} = ?
+), peers AS (
+    SELECT indicator, period, parent_code, in_range, score FROM level_rows WHERE rankable
+), """ + _COUNTED_SQL
 
 
 def _marks(values: Sequence[object]) -> str:

@@ -54,10 +54,28 @@ def _style() -> dict[RcKeyType, Any]:
     }
 
 
+def _figure(n: int) -> MplFigure:
+    """A figure for ``n`` bars at the resolution it is saved in, laid out by matplotlib's
+    constrained layout (:func:`_png`)."""
+    return MplFigure(figsize=(7.0, _height(n)), dpi=DPI, layout="constrained")
+
+
 def _png(fig: MplFigure) -> bytes:
+    """The figure as PNG, drawn once.
+
+    Why not ``savefig(bbox_inches="tight")``, as kaoping once did: it draws the figure to
+    measure it and again to save it, and so does saving a figure that keeps a layout
+    engine. The constrained layout is run here once -- it measures the labels and the
+    legend without drawing -- and then dropped, so saving draws the figure once, at the
+    fixed size.
+    """
     FigureCanvasAgg(fig)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
     return buf.getvalue()
 
 
@@ -82,7 +100,7 @@ def bar_chart(
     """
     scale = 100.0 if percent else 1.0
     with mpl.rc_context(_style()):
-        fig = MplFigure(figsize=(7.0, _height(len(bars))))
+        fig = _figure(len(bars))
         ax = fig.add_subplot()
         ys = list(range(len(bars)))[::-1]
         values = [b.value * scale for b in bars]
@@ -114,7 +132,7 @@ def bar_chart(
 def change_chart(bars: Sequence[Bar], *, unit_label: str) -> bytes:
     """Year-on-year changes as diverging bars around zero (rises right, falls left)."""
     with mpl.rc_context(_style()):
-        fig = MplFigure(figsize=(7.0, _height(len(bars))))
+        fig = _figure(len(bars))
         ax = fig.add_subplot()
         ys = list(range(len(bars)))[::-1]
         values = [b.value for b in bars]

@@ -99,7 +99,9 @@ def report(db: str, app_db: str | None, organ: str, period: str, kind: str,
     from kaoping.api import Warehouse
     from kaoping.reports import render
     from kaoping.reports.data import gather_from
+    from kaoping.reports.fonts import font_cache_beside, keep_outlines_in
 
+    keep_outlines_in(font_cache_beside(Path(db)))
     version = _version(db)
     with Warehouse(Path(db)) as wh:
         gathered = gather_from(wh, organ, period, breakdowns=kind == "xlsx")
