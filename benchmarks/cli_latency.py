@@ -143,18 +143,26 @@ def build(db: Path, persons: int, years: str, seed: int, env: dict[str, str]) ->
 
 
 def a_prosecutor(db: Path) -> str:
-    """A prosecutor of the warehouse (the first by id), read with DuckDB."""
+    """The prosecutor with the most records of INDICATOR's numerator in PERIOD: one whose
+    figure is stored, so that `show --prosecutor` times a read, not a computation from
+    the records (the first prosecutor by id may have no case in the period)."""
     import duckdb
 
+    from kaoping.catalogue import load_catalogue
+
+    measure = load_catalogue().get(INDICATOR).numerator
     con = duckdb.connect(str(db), read_only=True)
     try:
         row = con.execute(
-            "SELECT prosecutor_id FROM prosecutors ORDER BY prosecutor_id LIMIT 1"
+            f'SELECT prosecutor_id FROM "{measure.table}" '
+            f'WHERE prosecutor_id IS NOT NULL AND year("{measure.date}") = ? '
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+            [int(PERIOD[:4])],
         ).fetchone()
     finally:
         con.close()
     if row is None:
-        sys.exit(f"{db} has no prosecutors")
+        sys.exit(f"{db} has no prosecutor with records of {INDICATOR} in {PERIOD}")
     return str(row[0])
 
 
