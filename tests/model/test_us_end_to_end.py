@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.helpers import admin_client
 from typer.testing import CliRunner
 
 import kaoping
@@ -291,3 +292,46 @@ def test_show_and_show_by_sex_print_the_figures(run: Run, files: dict[str, pd.Da
         if code is not None:
             line = next(x for x in run.show_by.splitlines() if f" {code} " in x)
             assert f" {n:,} " in line, line
+
+
+def test_the_dashboard_serves_a_us_office(
+    run: Run, files: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web service with the US model and catalogue, as a county's administrator
+    uses it: every page answers (no prosecutors, no gaming detectors, no shipped
+    appraisal scheme fit this office, and none of them may fail), and the figures it
+    shows are the pandas ones."""
+    monkeypatch.setenv("KAOPING_MODEL", str(US))
+    monkeypatch.setenv("KAOPING_CATALOGUE_DIR", str(CATALOGUE))
+    expected = _expected(files, "C01", "2020")
+    with admin_client(run.db, tmp_path) as (client, headers):
+        for url in ("/organs/ST?period=2020", "/organs/C01?period=2020&lang=en",
+                    "/organs/C01/compare?period=2020", "/organs/ST/briefing?period=2020",
+                    "/organs/C01/indicators/decline_rate/records?period=2020&side=numerator",
+                    "/organs/ST/published/median_days_to_disposition?period=2020",
+                    "/appraisal", "/search?q=Adams", "/data"):
+            page = client.get(url)
+            assert page.status_code == 200, (url, page.text[:300])
+        # the overview's headline is the catalogue's own first indicators
+        assert "Cases referred" in client.get("/organs/C01?period=2020&lang=en").text
+        cards = client.get("/api/organs/C01/indicators?period=2020", headers=headers).json()
+        assert cards and cards[0]["value"]["indicator"] == "cases_referred", cards[:1]
+        for indicator in ("decline_rate", "median_days_to_disposition"):
+            body = client.get(f"/api/organs/C01/indicators/{indicator}?period=2020",
+                              headers=headers).json()
+            num, den = expected[indicator]
+            assert body["denominator"] == pytest.approx(den), indicator
+            value = num if indicator in MEDIANS else num / den
+            assert body["value"] == pytest.approx(value), indicator
+            page = client.get(f"/organs/C01/indicators/{indicator}?period=2020&lang=en")
+            assert page.status_code == 200 and 'data-chart="breakdown"' in page.text
+        published = client.get("/api/organs/ST/published/decline_rate?period=2020",
+                               headers=headers)
+        assert published.status_code == 200
+        assert published.json()["rows"][0]["parent_code"] is None  # the state, at the top
+        assert client.get("/api/organs/ST/detections?period=2020",
+                          headers=headers).status_code in (200, 404)
+        report = client.get("/api/organs/C01/report?period=2020&format=xlsx", headers=headers)
+        assert report.status_code == 200 and report.content[:2] == b"PK"
+        brief = client.get("/api/organs/C01/briefing?period=2020&lang=en", headers=headers)
+        assert brief.status_code == 200 and "Adams County" in brief.json()["markdown"]

@@ -28,7 +28,7 @@ from kaoping.catalogue.expr import ExprError, parse
 from kaoping.catalogue.models import Catalogue, Direction, Indicator
 from kaoping.catalogue.typecheck import check, did_you_mean
 from kaoping.catalogue.virtual import table_columns
-from kaoping.model.schema import DEPARTMENT, DIFFICULTY, ColumnType
+from kaoping.model.schema import DEPARTMENT, DIFFICULTY, TABLES, ColumnType
 
 __all__ = ["CORRECTION", "RULES", "Issue", "item_range", "validate_scheme"]
 
@@ -281,6 +281,10 @@ def _case_weighting(scheme: Scheme, _: Catalogue) -> Iterator[Issue]:
     at: PathT = ("case_weighting",)
     if scheme.subjects.kind != "prosecutor":
         yield Issue(at, "case weighting applies to prosecutor schemes only")
+    if "persons" not in TABLES:
+        yield Issue(at, "case weighting weighs the cases of the table `persons`, which this "
+                        "data model does not have; leave `case_weighting` out")
+        return
     cols = table_columns("persons")
     dates = [c for c, col in cols.items() if col.type is ColumnType.DATE]
     if cw.date not in dates:

@@ -40,6 +40,23 @@ DETECTORS: dict[str, Detector] = {
 }
 
 
+#: the columns of ``persons`` the detectors read (kaoping.detect.source and the detectors)
+_READS = ("person_id", "case_id", "organ_code", "arrest_review_concluded", "arrest_decision",
+          "prosecution_review_received", "prosecution_review_concluded",
+          "prosecution_decision", "detained_at_prosecution", "verdict_date")
+
+
+def applies() -> bool:
+    """Whether the data model has what the detectors read: they are written for the
+    procuratorate's review stages (a person's arrest and prosecution review), which
+    another office's model (a US county's, say) need not have -- there they find
+    nothing rather than fail."""
+    from kaoping.model.schema import TABLES
+
+    persons = TABLES.get("persons")
+    return persons is not None and set(_READS) <= set(persons.column_names)
+
+
 def detect(
     con: duckdb.DuckDBPyConnection | ibis.backends.duckdb.Backend,
     period: Period | str,
@@ -68,10 +85,12 @@ def detect(
             raise KeyError(source.hierarchy.unknown_organ_message(organ))
         scope = set(source.hierarchy.descendants(organ))
     out: list[Detection] = []
+    if not applies():
+        return out
     for name in chosen:
         found = DETECTORS[name](source, period)
         out.extend(d for d in found if scope is None or d.organ_code in scope)
     return out
 
 
-__all__ = ["DETECTORS", "DETECTOR_LABELS", "AnnexRow", "Detection", "annex", "detect"]
+__all__ = ["DETECTORS", "DETECTOR_LABELS", "AnnexRow", "Detection", "annex", "applies", "detect"]

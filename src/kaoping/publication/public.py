@@ -68,7 +68,7 @@ class PublicTable:
                 "organ_code": row.organ_code,
                 "name": row.name_zh if zh else row.name_en,
                 "level": int(row.level),
-                "parent_code": row.parent_code,
+                "parent_code": _text(row.parent_code),
                 "own": bool(row.own),
                 "numerator": None if hidden else _num(row.numerator),
                 "denominator": None if hidden else _num(row.denominator),
@@ -78,6 +78,11 @@ class PublicTable:
                 "note": note,
             })
         return out
+
+
+def _text(x: Any) -> str | None:
+    """A code, or None for the top organ's missing parent (NaN once in a frame)."""
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)
 
 
 def _num(x: Any) -> float | None:

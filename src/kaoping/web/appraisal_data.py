@@ -335,11 +335,16 @@ def scheme_choices() -> list[tuple[str, str, str]]:
     """(name, zh, en) of the shipped schemes a run may be started with."""
     if not available():
         return []
-    from kaoping.appraisal import load_scheme
+    from kaoping.appraisal import SchemeError, load_scheme
 
     out = []
     for name in ("organs", "prosecutors"):
-        s = load_scheme(name)
+        try:
+            s = load_scheme(name)
+        except SchemeError:
+            # the shipped schemes score the procuratorate's indicators: with another
+            # office's catalogue they do not apply (a run needs a scheme of its own)
+            continue
         out.append((name, s.name_zh, s.name_en))
     return out
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pandas as pd
 
+from kaoping.model.organs import has_prosecutors
 from kaoping.web.errors import BadRequest, NotFound, Unavailable
 from kaoping.web.readcache import ReadCache
 
@@ -412,6 +413,8 @@ class WebData:
 
     @_per_version
     def prosecutor(self, prosecutor_id: str) -> dict[str, Any]:
+        if not has_prosecutors():
+            raise NotFound("this data model keeps no prosecutors")
         with self.open() as wh:
             p = wh.backend.table("prosecutors")
             frame = wh.backend.execute(p.filter(p.prosecutor_id == prosecutor_id).limit(1))
@@ -421,6 +424,8 @@ class WebData:
 
     @_per_version
     def prosecutors_of(self, organ_code: str) -> list[dict[str, Any]]:
+        if not has_prosecutors():  # another office's model: figures per organ only
+            return []
         with self.open() as wh:
             p = wh.backend.table("prosecutors")
             frame = wh.backend.execute(
@@ -826,6 +831,8 @@ class WebData:
     @_per_version
     def search_prosecutors(self, text: str, *, limit: int) -> list[dict[str, Any]]:
         """Prosecutors whose id or display name contains ``text`` (case-insensitive)."""
+        if not has_prosecutors():
+            return []
         with self.open() as wh:
             p = wh.backend.table("prosecutors")
             needle = text.lower()

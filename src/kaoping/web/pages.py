@@ -482,8 +482,7 @@ def compare(
     """The organs directly below: a sortable league table, a bar chart, a click into each."""
     scope, data = organ.scope, organ.scope.ctx.data
     p = data.normalise_period(period)
-    ids = [i for i in scope.ctx.config.headline if i in {d.id for d in data.indicators()}]
-    chosen = indicator or (ids[0] if ids else data.indicators()[0].id)
+    chosen = indicator or views.headline_ids(data, scope.ctx.config.headline)[0]
     ind = data.definition(chosen)
     rows = views.ranking(data, organ, chosen, p)["rows"]
     lang = pick_lang(request)

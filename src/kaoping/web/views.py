@@ -65,13 +65,24 @@ def indicator_cards(
     return [_card(data, v, level) for v in values]
 
 
+#: how many headline cards an overview shows when none of the configured ones is in
+#: the catalogue (another office's catalogue): its first indicators
+HEADLINE_FALLBACK = 8
+
+
+def headline_ids(data: WebData, ids: Sequence[str]) -> list[str]:
+    """The configured headline indicators the catalogue has, in their order -- or, when
+    it has none of them (a catalogue of another office's), its first ones."""
+    known = [ind.id for ind in data.indicators()]
+    chosen = [i for i in ids if i in set(known)]
+    return chosen or known[:HEADLINE_FALLBACK]
+
+
 def headline(
     data: WebData, ids: Sequence[str], period: str, *, organ: str, level: int
 ) -> list[dict[str, Any]]:
-    """The overview's headline cards, skipping ids the catalogue does not have."""
-    known = {ind.id for ind in data.indicators()}
-    return indicator_cards(data, [i for i in ids if i in known], period, organ=organ,
-                           level=level)
+    """The overview's headline cards (:func:`headline_ids`)."""
+    return indicator_cards(data, headline_ids(data, ids), period, organ=organ, level=level)
 
 
 def ranking(
