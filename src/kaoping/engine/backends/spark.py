@@ -3,10 +3,12 @@
 The canonical tables are read from a directory of Parquet (``TABLE.parquet`` or
 ``TABLE/``: what `kaoping export --parquet` and `kaoping generate --format parquet`
 write), checked against the data model and registered as Spark views; the engine's Ibis
-queries then run on Spark through Ibis's pyspark backend. Intermediates are locally
-checkpointed views (the pyspark backend has no temporary tables, and a checkpoint cuts
-the lineage a re-used query would otherwise recompute). The results are written as one
-Parquet run and published by its manifest (:mod:`kaoping.engine.backends.parquet`).
+queries then run on Spark through Ibis's pyspark backend. Intermediates are cached views
+(the pyspark backend has no temporary tables; ``hold="checkpoint"`` checkpoints them
+instead). The results are written as one Parquet run and published by its manifest
+(:mod:`kaoping.engine.backends.parquet`). Spark's cost is per job, so what the driver
+holds or can read itself -- the small tables, the sources' schemas, the count of
+figures -- is written or read from the driver (docs/spark.md, *Jobs*).
 
 Needs the ``spark`` extra (``pip install -e '.[spark]'``) and Java 17.
 """
@@ -702,7 +704,7 @@ def _spark_type(physical: str, logical: str) -> str | None:
         bits, signed = logical[len("INTEGER("):-1].split(",")
         if signed.strip() == "true":
             return {"8": "tinyint", "16": "smallint", "32": "int", "64": "bigint"}[bits]
-        return {"8": "int", "16": "int", "32": "bigint"}.get(bits)
+        return {"8": "smallint", "16": "int", "32": "bigint"}.get(bits)
     return None
 
 
