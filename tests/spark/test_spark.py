@@ -53,6 +53,11 @@ def spark() -> Iterator[SparkSession]:
             "spark.sql.shuffle.partitions": "1",
             "spark.ui.enabled": "false",
             "spark.sql.adaptive.enabled": "false",
+            # the data are tiny: compiling each stage's code (Janino) took longer than
+            # running it interpreted -- the same figures, in half the time
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+            "spark.ui.showConsoleProgress": "false",
         },
     )
     session.sparkContext.setLogLevel("ERROR")
