@@ -101,8 +101,10 @@ def main() -> None:
         session.sparkContext.setLogLevel("ERROR")
         start_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        engine = SparkCompute(session, root / "source", root / "results")
+        # counted from before the canonical tables are registered (their schemas are
+        # read then)
         jobs_before = len(session.sparkContext.statusTracker().getJobIdsForGroup(None))
+        engine = SparkCompute(session, root / "source", root / "results")
         compute(engine, indicators)
         spark_s = time.perf_counter() - t0
         jobs = len(session.sparkContext.statusTracker().getJobIdsForGroup(None)) - jobs_before

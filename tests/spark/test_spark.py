@@ -53,6 +53,11 @@ def spark() -> Iterator[SparkSession]:
             "spark.sql.shuffle.partitions": "1",
             "spark.ui.enabled": "false",
             "spark.sql.adaptive.enabled": "false",
+            # the data are tiny: compiling each stage's code (Janino) took longer than
+            # running it interpreted -- the same figures, in half the time
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+            "spark.ui.showConsoleProgress": "false",
         },
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -78,9 +83,28 @@ def hand_built(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) ->
         bump_data_version(con)
         compute(con, hand.INDICATORS, years=[2019, 2020])
         export_parquet(con, root / "source")
+    tracker = spark.sparkContext.statusTracker()
+    before = len(tracker.getJobIdsForGroup(None))
     engine = SparkCompute(spark, root / "source", root / "results")
     compute(engine, hand.INDICATORS, years=[2019, 2020])
+    _hand_built_jobs.append(len(tracker.getJobIdsForGroup(None)) - before)
     return path, root / "results"
+
+
+#: the Spark jobs of the hand-built warehouse's computation (set by ``hand_built``)
+_hand_built_jobs: list[int] = []
+
+
+def test_a_computation_is_a_job_per_cube_and_a_few_more(hand_built: tuple[Path, Path]) -> None:
+    # a cube's organs' and prosecutors' sums by one job, the organs' figures and the
+    # prosecutors' by one each, and three reads (organ tree, records per year,
+    # prosecutors): the small tables, the schemas and the count of figures take none
+    assert _hand_built_jobs == [len(make_plan(hand.INDICATORS).parts) + 5]
+    manifest = latest_manifest(hand_built[1])
+    organs, prosecutors = (manifest.tables[part_table(0, s)][0]["path"] for s in
+                           ("organ", "prosecutor"))
+    assert organs.endswith("/cube_0/subject_type=organ")
+    assert prosecutors.endswith("/cube_0/subject_type=prosecutor")
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +192,40 @@ def test_a_source_column_of_the_wrong_type_is_named(spark: SparkSession, tmp_pat
         register_source(spark, str(tmp_path), "organs")
     with pytest.raises(FileNotFoundError, match="no table persons"):
         register_source(spark, str(tmp_path), "persons")
+
+
+def test_the_source_schema_read_on_the_driver_is_the_one_spark_infers(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    import decimal
+
+    from kaoping.engine.backends.spark import _file_types
+
+    columns = {
+        "i8": pa.array([1], pa.int8()),
+        "i16": pa.array([1], pa.int16()),
+        "i32": pa.array([1], pa.int32()),
+        "i64": pa.array([1], pa.int64()),
+        "u8": pa.array([1], pa.uint8()),
+        "u16": pa.array([1], pa.uint16()),
+        "u32": pa.array([1], pa.uint32()),
+        "f32": pa.array([1.5], pa.float32()),
+        "f64": pa.array([1.5], pa.float64()),
+        "s": pa.array(["x"], pa.string()),
+        "d": pa.array([date(2020, 1, 2)], pa.date32()),
+        "n": pa.array([decimal.Decimal("1.25")], pa.decimal128(18, 2)),
+        "b": pa.array([True], pa.bool_()),
+        "raw": pa.array([b"x"], pa.binary()),
+    }
+    pq.write_table(pa.table(columns), tmp_path / "t.parquet")
+    inferred = {
+        f.name: f.dataType.simpleString()
+        for f in spark.read.parquet(str(tmp_path / "t.parquet")).schema.fields
+    }
+    assert _file_types(spark, str(tmp_path / "t.parquet"), list(columns)) == inferred
+    # a type not mapped on the driver: Spark infers the table's schema instead
+    pq.write_table(pa.table({"t": pa.array([1], pa.timestamp("us"))}), tmp_path / "u.parquet")
+    assert _file_types(spark, str(tmp_path / "u.parquet"), ["t"]) is None
 
 
 # --- a year recomputed alone -------------------------------------------------------

@@ -156,7 +156,9 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, path: str) -> None:
 
 def _read(path: str) -> str:
     where = f"{path}/*.parquet" if Path(path).is_dir() else path
-    return f"SELECT * FROM read_parquet({_quote(where)})"
+    # a cube's tables are partitions of one dataset (``cube_0/subject_type=organ/``):
+    # the directory's name is not a column of the table
+    return f"SELECT * FROM read_parquet({_quote(where)}, hive_partitioning = false)"
 
 
 def _table_view(

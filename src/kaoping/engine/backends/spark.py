@@ -3,10 +3,12 @@
 The canonical tables are read from a directory of Parquet (``TABLE.parquet`` or
 ``TABLE/``: what `kaoping export --parquet` and `kaoping generate --format parquet`
 write), checked against the data model and registered as Spark views; the engine's Ibis
-queries then run on Spark through Ibis's pyspark backend. Intermediates are locally
-checkpointed views (the pyspark backend has no temporary tables, and a checkpoint cuts
-the lineage a re-used query would otherwise recompute). The results are written as one
-Parquet run and published by its manifest (:mod:`kaoping.engine.backends.parquet`).
+queries then run on Spark through Ibis's pyspark backend. Intermediates are cached views
+(the pyspark backend has no temporary tables; ``hold="checkpoint"`` checkpoints them
+instead). The results are written as one Parquet run and published by its manifest
+(:mod:`kaoping.engine.backends.parquet`). Spark's cost is per job, so what the driver
+holds or can read itself -- the small tables, the sources' schemas, the count of
+figures -- is written or read from the driver (docs/spark.md, *Jobs*).
 
 Needs the ``spark`` extra (``pip install -e '.[spark]'``) and Java 17.
 """
@@ -14,7 +16,7 @@ Needs the ``spark`` extra (``pip install -e '.[spark]'``) and Java 17.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +44,10 @@ if TYPE_CHECKING:
     from kaoping.engine.store import Dimensions
 
 __all__ = ["SparkCompute", "spark_session"]
+
+#: the partition column of a cube's dataset: its organs' and prosecutors' tables are
+#: ``cube_<i>/subject_type=organ/`` and ``.../subject_type=prosecutor/``
+SUBJECT_PARTITION = "subject_type"
 
 #: DuckDB type (as kaoping's stored tables are declared) -> Spark SQL type
 _SPARK_TYPES = {
@@ -220,42 +226,67 @@ class SparkCompute:
 
     # --- writing --------------------------------------------------------------------
 
+    def frame(self, expr: ir.Table) -> DataFrame:
+        """``expr`` as a Spark frame, its plan resolved now: it outlives the views and
+        intermediates it names (a held one dropped is recomputed, not missed)."""
+        name = f"__kaoping_write_{uuid.uuid4().hex[:8]}"
+        self.ibis.create_view(name, _unordered(expr), overwrite=True)
+        try:
+            return self.session.table(name)
+        finally:
+            self.session.catalog.dropTempView(name)
+
     def write_expr(self, expr: ir.Table, path: str, order: Sequence[str] = ()) -> None:
         """Write ``expr`` (its in-memory tables registered with Spark) to ``path``, each
         file in ``order`` -- a reader's period then skips most row groups; a global
         sort would be a job of its own."""
-        name = f"__kaoping_write_{uuid.uuid4().hex[:8]}"
-        self.ibis.create_view(name, _unordered(expr), overwrite=True)
-        try:
-            df = self.session.table(name)
-            self.write(df.sortWithinPartitions(*order) if order else df, path)
-        finally:
-            self.session.catalog.dropTempView(name)
+        df = self.frame(expr)
+        self.write(df.sortWithinPartitions(*order) if order else df, path)
 
-    def write(self, df: DataFrame, path: str, *, small: bool = False) -> None:
-        (df.coalesce(1) if small else df).write.mode("errorifexists").parquet(path)
+    def write(self, df: DataFrame, path: str, *, partition_by: Sequence[str] = ()) -> None:
+        df.write.mode("errorifexists").partitionBy(*partition_by).parquet(path)
 
     def write_empty(self, columns: Mapping[str, str], path: str) -> None:
         """Write an empty table of ``columns`` (name -> DuckDB type) to ``path``."""
-        schema = ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in columns.items())
-        self.write(self.session.createDataFrame([], schema=schema), path)
+        schema = pa.schema([(c, _ARROW_TYPES[t]) for c, t in columns.items()])
+        self._write_arrow(schema.empty_table(), path)
 
     def write_frame(self, frame: pd.DataFrame, columns: Mapping[str, str], path: str) -> None:
         """Write the pandas ``frame``'s ``columns`` (name -> DuckDB type) to ``path``."""
         schema = pa.schema([(c, _ARROW_TYPES[t]) for c, t in columns.items()])
         # from pandas, a missing number (NaN) becomes NULL, as DuckDB reads it
         table = pa.Table.from_pandas(frame[list(columns)], schema=schema, preserve_index=False)
-        self.write(self.session.createDataFrame(table), path, small=True)
+        self._write_arrow(table.replace_schema_metadata(None), path)
+
+    def _write_arrow(self, table: pa.Table, path: str) -> None:
+        """Write a small table as the one Parquet file of the directory ``path``, from
+        the driver: a Spark write would be a job of its own (a second each) for a table
+        the driver holds already."""
+        import pyarrow.parquet as pq
+
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        self.write_bytes(f"{path}/part-00000.parquet", sink.getvalue().to_pybytes())
 
     def write_text(self, path: str, text: str) -> None:
         """Write a small file through Hadoop's file system, so that a manifest lands on
         HDFS or an object store as the Parquet does."""
+        self.write_bytes(path, text.encode("utf-8"))
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Write ``data`` to the file ``path`` through Hadoop's file system (local, HDFS,
+        an object store: wherever the run's Parquet goes)."""
         fs, hpath = self._fs(path)
         out = fs.create(hpath, False)
         try:
-            out.write(bytearray(text.encode("utf-8")))
+            out.write(bytearray(data))
         finally:
             out.close()
+
+    def count_rows(self, path: str) -> int:
+        """The rows of the Parquet under ``path``, from the files' footers, read on the
+        driver (a Spark count is a job)."""
+        return sum(_footer(self.session, f)[0] for f in _parquet_files(self.session, path))
 
     def _read_text(self, path: str) -> str:
         fs, hpath = self._fs(path)
@@ -298,6 +329,8 @@ class ParquetStaging:
         self.tables: dict[str, list[dict[str, Any]]] = {}
         #: table -> its columns (name -> DuckDB type), to read it without a job
         self.schemas: dict[str, dict[str, str]] = {}
+        #: a cube's figures staged and not yet written: (index, subjects, frame)
+        self._pending: list[tuple[int, SubjectType, DataFrame]] = []
 
     def _path(self, name: str, columns: Mapping[str, str], years: Sequence[int] | None) -> str:
         rel = f"{run_dir(self.run_id)}/{name}"
@@ -306,19 +339,72 @@ class ParquetStaging:
         return f"{self.dir}/{name}"
 
     def write(self, index: int, subjects: SubjectType, figures: ir.Table | None) -> None:
-        from kaoping.engine.figures import KEY_COLUMNS, part_columns, part_table
+        """Stage a cube's figures of ``subjects``: held until the cube's other subjects
+        come, then both written by one job (see :meth:`_flush`)."""
+        from kaoping.engine.figures import KEY_COLUMNS, part_columns
         from kaoping.engine.store import _typed
 
-        name = part_table(index, subjects)
+        if self._pending and self._pending[0][0] != index:
+            self._flush()
         types = {c: KEY_COLUMNS.get(c, "DOUBLE") for c in part_columns(self.plan.parts[index])}
-        # the years are known at commit; until then the table's rows are all this run's
-        where = self._path(name, types, None)
         if figures is None:
-            self.engine.write_empty(types, where)
+            self.engine.write_empty(types, self._cube_path(index, subjects, types, None))
         else:
-            self.engine.write_expr(_typed(figures, types), where, ["pid"])
+            # resolved now, while the cube's intermediates are held
+            self._pending.append((index, subjects, self.engine.frame(_typed(figures, types))))
+        if len(self._pending) == 2 or subjects == "prosecutor":
+            self._flush()
+
+    def _cube_path(
+        self, index: int, subjects: SubjectType, types: Mapping[str, str], under: str | None
+    ) -> str:
+        """Where the table of ``subjects`` of cube ``index`` goes: its own directory, or
+        ``under``'s partition of them."""
+        from kaoping.engine.figures import part_table
+
+        name = part_table(index, subjects)
+        if under is None:
+            # the years are known at commit; until then the table's rows are all this run's
+            return self._path(name, types, None)
+        rel = f"{run_dir(self.run_id)}/{under}/{SUBJECT_PARTITION}={subjects}"
+        self.tables[name] = [{"path": rel, "years": None}]
+        self.schemas[name] = dict(types)
+        return f"{self.dir}/{under}"
+
+    def _flush(self) -> None:
+        """Write the cube's figures held: the organs' and the prosecutors' by one job,
+        one dataset partitioned by subject type (a job is a second or more whatever its
+        size), each file in period order."""
+        from functools import reduce
+
+        from pyspark.sql import functions as F
+
+        from kaoping.engine.figures import KEY_COLUMNS, part_columns
+
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        index = pending[0][0]
+        types = {c: KEY_COLUMNS.get(c, "DOUBLE") for c in part_columns(self.plan.parts[index])}
+        if len(pending) == 1:
+            _, subjects, df = pending[0]
+            where = self._cube_path(index, subjects, types, None)
+            self.engine.write(df.sortWithinPartitions("pid"), where)
+            return
+        under = f"cube_{index}"
+        frames = [df.withColumn(SUBJECT_PARTITION, F.lit(subjects)) for _, subjects, df in pending]
+        where = ""
+        for _, subjects, _ in pending:
+            where = self._cube_path(index, subjects, types, under)
+        both = reduce(lambda a, b: a.unionByName(b), frames)
+        self.engine.write(
+            both.sortWithinPartitions(SUBJECT_PARTITION, "pid"),
+            where,
+            partition_by=[SUBJECT_PARTITION],
+        )
 
     def discard(self) -> None:
+        self._pending = []
         if self.engine.exists(self.dir):
             self.engine.delete(self.dir)
 
@@ -344,6 +430,7 @@ class ParquetStaging:
         from kaoping.engine import store
 
         engine = self.engine
+        self._flush()
         written = sorted(int(y) for y in written_years)
         for name in list(self.tables):
             self.tables[name][0]["years"] = written
@@ -405,10 +492,12 @@ class ParquetStaging:
                 (names.ORGAN_FIGURES_TABLE, rows_years),
             ):
                 self.tables[name] += _kept(published.tables[name], years)
-        # the figures this run wrote, organs' and prosecutors' (one job, over the files'
-        # metadata, rather than a count per indicator)
-        mine = [self._read_own(n) for n in (names.ORGAN_FIGURES_TABLE, names.PROSECUTOR_ROWS_TABLE)]
-        rows = int(mine[0].unionByName(mine[1], allowMissingColumns=True).count())
+        # the figures this run wrote, organs' and prosecutors': from the files' footers,
+        # no job (a table's own directory holds only the years it supplies)
+        rows = sum(
+            engine.count_rows(f"{engine.results}/{self.tables[n][0]['path']}")
+            for n in (names.ORGAN_FIGURES_TABLE, names.PROSECUTOR_ROWS_TABLE)
+        )
         finished = datetime.now()
         manifest = Manifest(
             run_id=self.run_id,
@@ -445,9 +534,6 @@ class ParquetStaging:
     def _register(self, name: str) -> None:
         # with its schema given, a table is read without a job inferring it
         self._frame(self.tables[name], name).createOrReplaceTempView(self.prefix + name)
-
-    def _read_own(self, name: str) -> DataFrame:
-        return self._frame(self.tables[name][:1], name)
 
     def _views(self) -> dict[str, str]:
         """The DuckDB SQL of the results views, compiled from the same Ibis expressions
@@ -535,8 +621,14 @@ def register_source(session: SparkSession, source: str, table: str) -> None:
             "write one with `kaoping export --parquet DIR`"
         )
     path = found[0]
-    df = session.read.parquet(path)
-    types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    model = TABLES[table].column_names
+    types = _file_types(session, path, model)
+    if types is None:  # a type kaoping does not map: Spark infers them (a job)
+        df = session.read.parquet(path)
+        types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    else:
+        given = [c for c in model if c in types]
+        df = session.read.schema(", ".join(f"`{c}` {types[c]}" for c in given)).parquet(path)
     columns = []
     for col in TABLES[table].columns:
         accepted, target = _ACCEPTED[str(col.type)]
@@ -552,6 +644,94 @@ def register_source(session: SparkSession, source: str, table: str) -> None:
             )
         columns.append(df[col.name].cast(target).alias(col.name))
     df.select(*columns).createOrReplaceTempView(table)
+
+
+def _parquet_files(session: SparkSession, path: str) -> list[Any]:
+    """The data files of ``path`` (a file, or a directory of parts and partitions) as
+    Hadoop paths, in name order; hidden files (``_SUCCESS``, ``.crc``) left out, as
+    Spark leaves them."""
+    fs, hpath = _hadoop_fs(session, path)
+    if fs.getFileStatus(hpath).isFile():
+        return [hpath]
+    out = []
+    for status in fs.listStatus(hpath):
+        name = str(status.getPath().getName())
+        if name.startswith(("_", ".")):
+            continue
+        if status.isDirectory():
+            out += _parquet_files(session, str(status.getPath().toString()))
+        else:
+            out.append(status.getPath())
+    return sorted(out, key=lambda p: str(p.toString()))
+
+
+def _footer(session: SparkSession, hpath: Any) -> tuple[int, Any]:
+    """(rows, Parquet schema) of one Parquet file, from its footer, read on the driver."""
+    jvm: Any = session._jvm
+    conf = session._jsc.hadoopConfiguration()
+    hadoop = jvm.org.apache.parquet.hadoop
+    reader = hadoop.ParquetFileReader.open(hadoop.util.HadoopInputFile.fromPath(hpath, conf))
+    try:
+        return int(reader.getRecordCount()), reader.getFileMetaData().getSchema()
+    finally:
+        reader.close()
+
+
+#: a Parquet physical type (without a logical type) -> the Spark type it is read as
+_PHYSICAL = {
+    "BOOLEAN": "boolean",
+    "INT32": "int",
+    "INT64": "bigint",
+    "FLOAT": "float",
+    "DOUBLE": "double",
+    "BINARY": "binary",
+}
+
+
+def _spark_type(physical: str, logical: str) -> str | None:
+    """The Spark type a top-level Parquet column is read as (``spark.read.parquet``'s
+    inference), None for one not mapped here."""
+    if not logical or logical == "null":
+        return _PHYSICAL.get(physical)
+    if logical in ("STRING", "ENUM", "JSON") and physical == "BINARY":
+        return "string"
+    if logical == "DATE" and physical == "INT32":
+        return "date"
+    if logical.startswith("DECIMAL(") and physical in ("INT32", "INT64", "BINARY",
+                                                       "FIXED_LEN_BYTE_ARRAY"):
+        return logical.lower()
+    if logical.startswith("INTEGER(") and physical in ("INT32", "INT64"):
+        bits, signed = logical[len("INTEGER("):-1].split(",")
+        if signed.strip() == "true":
+            return {"8": "tinyint", "16": "smallint", "32": "int", "64": "bigint"}[bits]
+        return {"8": "smallint", "16": "int", "32": "bigint"}.get(bits)
+    return None
+
+
+def _file_types(
+    session: SparkSession, path: str, wanted: Collection[str]
+) -> dict[str, str] | None:
+    """Column -> Spark type of the ``wanted`` columns the Parquet at ``path`` has (its
+    first file's footer, as Spark reads one without merging schemas), worked out on the
+    driver: Spark's own inference is a job per table. None when a column's type is not
+    mapped here."""
+    files = _parquet_files(session, path)
+    if not files:
+        return None
+    _, schema = _footer(session, files[0])
+    types = {}
+    for field in schema.getFields():
+        if str(field.getName()) not in wanted:
+            continue
+        if not field.isPrimitive() or str(field.getRepetition().name()) == "REPEATED":
+            return None
+        logical = field.getLogicalTypeAnnotation()
+        physical = str(field.asPrimitiveType().getPrimitiveTypeName().name())
+        kind = _spark_type(physical, "" if logical is None else str(logical.toString()))
+        if kind is None:
+            return None
+        types[str(field.getName())] = kind
+    return types
 
 
 def exists(session: SparkSession, path: str) -> bool:
