@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,9 @@ class Built:
     folder: Path
     files: dict[tuple[str, str], Path] = field(default_factory=dict)
     seconds: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: the day each report was written on: it carries that day as its 成文日期, and a
+    #: suite that runs past midnight must not expect the next day's date in it
+    days: dict[tuple[str, str], date] = field(default_factory=dict)
 
     def __getitem__(self, key: tuple[str, str]) -> Path:
         from kaoping.reports import write_report
@@ -59,6 +63,7 @@ class Built:
         if key not in self.files:
             fmt, lang = key
             started = time.perf_counter()
+            self.days[key] = date.today()
             self.files[key] = write_report(
                 self.warehouse,
                 organ=PROVINCE,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import subprocess
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import docx
@@ -28,8 +27,11 @@ _HASH = re.compile(r"\b[0-9a-f]{16}\b")
 _COMMAND = re.compile(r"kaoping (show|appraise|brief)")
 
 
-def _issued_today() -> str:
-    d = date.today()
+def _issued(reports: Built, key: tuple[str, str]) -> str:
+    """The 成文日期 the report of ``key`` must carry: the day it was written."""
+    path = reports[key]
+    assert path.exists()
+    d = reports.days[key]
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -51,7 +53,7 @@ def test_pdf_has_the_parts_of_an_official_document(reports: Built, warehouse: Pa
     text = "".join(pages)
     for heading in ("一、主要业务数据", "二、超出合理区间的指标", "（一）", "1. 2020年上半年"):
         assert heading in text
-    assert f"{name_zh}案件管理办公室" in text and _issued_today() in text
+    assert f"{name_zh}案件管理办公室" in text and _issued(reports, ("pdf", "zh")) in text
     numbered = [p for p in pages if p.strip()]
     assert len(numbered) > 1
     for n, page in enumerate(numbered, start=1):
@@ -84,7 +86,7 @@ def test_docx_has_letterhead_and_provenance_in_properties(
     assert str(mark.font.color.rgb) == "E60012"
     body = "\n".join(texts) + "".join(c.text for t in d.tables for r in t.rows for c in r.cells)
     assert not _ID.search(body) and not _HASH.search(body) and not _COMMAND.search(body)
-    assert texts.index(f"{name_zh}案件管理办公室") < texts.index(_issued_today())
+    assert texts.index(f"{name_zh}案件管理办公室") < texts.index(_issued(reports, ("docx", "zh")))
     assert d.settings.odd_and_even_pages_header_footer
     footer = d.sections[0].footer.paragraphs[0]._p.xml
     assert 'w:instr="PAGE"' in footer and "—" in footer

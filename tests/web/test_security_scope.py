@@ -23,10 +23,12 @@ from .conftest import INDICATOR, PERIOD, Runs, Subjects, page_client
 from .routes import ROUTES, fill, path_params
 
 PROSECUTOR_ID = re.compile(r"(?<![0-9A-Za-z])P\d{10}(?!\d)")
-ORGAN_CODE = re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])")
+#: six digits after a point are a fraction, not an organ code: the microseconds of an audit
+#: entry's time ("…T23:41:07.130406+00:00") once matched a real organ's code
+ORGAN_CODE = re.compile(r"(?<![0-9A-Za-z.])\d{6}(?![0-9A-Za-z])")
 #: in JSON an organ code is (inside) a string; a bare number value (an audit entry's
 #: offset, right after its key's colon) is none
-JSON_ORGAN_CODE = re.compile(r"(?<![0-9A-Za-z:])\d{6}(?![0-9A-Za-z])")
+JSON_ORGAN_CODE = re.compile(r"(?<![0-9A-Za-z:.])\d{6}(?![0-9A-Za-z])")
 GET_ROUTES = [(m, p) for m, p, _ in ROUTES if m == "GET" and p not in ("/login",)]
 
 
