@@ -17,9 +17,11 @@ from kaoping.appraisal.grading import assign_grades
 from kaoping.appraisal.scheme import Grade
 from kaoping.appraisal.scoring import linear, ratio_to_target, within_range
 from kaoping.appraisal.shrinkage import (
+    Prior,
     beta_binomial_prior,
     gamma_poisson_prior,
     posterior,
+    posteriors,
     prior_for,
 )
 
@@ -205,3 +207,18 @@ def test_the_ends_of_the_scale_need_the_interval_to_agree() -> None:
     # without the intervals the totals alone decide
     plain = {s: g.grade for s, g in assign_grades(totals, GRADES).items()}
     assert plain["b"] == "excellent" and plain["d"] == "poor"
+
+
+@pytest.mark.parametrize("family", ["beta", "gamma"])
+def test_posteriors_of_a_group_are_posterior_bit_for_bit(family: str) -> None:
+    """The group-at-once estimator a run uses is the per-subject one, to the last bit."""
+    import random
+
+    rng = random.Random(7)
+    ns = [float(rng.choice([0, 1, 3, 10, 57, 400])) for _ in range(60)]
+    xs = [float(rng.randint(0, int(n) + 2)) if family == "gamma" else
+          float(rng.randint(-1, int(n) + 1)) for n in ns]  # bad data included
+    prior = Prior(family, 1.7, 5.3, "group", 60)  # type: ignore[arg-type]
+    one_by_one = [posterior(prior, x, n, level=0.9) for x, n in zip(xs, ns, strict=True)]
+    assert posteriors(prior, xs, ns, level=0.9) == one_by_one
+    assert posteriors(prior, [], []) == []

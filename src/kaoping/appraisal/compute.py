@@ -28,15 +28,22 @@ from kaoping.appraisal.errors import AppraisalError
 from kaoping.appraisal.fairness import expected_values
 from kaoping.appraisal.results import SubjectResult, canonical_json
 from kaoping.appraisal.scheme import WEIGHTED_CASES, Scheme
-from kaoping.appraisal.score import ItemInput, ScoringInputs, SubjectInfo, score_subjects
+from kaoping.appraisal.score import (
+    ItemInput,
+    ScoringInputs,
+    SubjectInfo,
+    rescore,
+    score_subjects,
+)
 from kaoping.appraisal.weighting import Workload, workloads
 from kaoping.catalogue.models import Catalogue, Indicator
 from kaoping.engine.periods import Period, parse_period
 
-__all__ = ["ALGORITHM_VERSION", "ComputedRun", "Scope", "compute_run", "resolve_scope"]
+__all__ = ["ALGORITHM_VERSION", "ComputedRun", "Previous", "Scope", "compute_run",
+           "resolve_scope"]
 
 #: part of every content hash: change it when a scoring formula changes meaning
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,27 @@ class ComputedRun:
     results_json: str
     results_hash: str
     warnings: tuple[str, ...] = ()
-    #: each result's :meth:`SubjectResult.to_dict`, made once for the hash and the store
-    result_dicts: tuple[dict[str, Any], ...] = ()
+    #: each result's canonical JSON, made once for the hash and the store
+    #: (``results_json`` is their JSON array)
+    result_texts: tuple[str, ...] = ()
+    #: True when the indicators' part was taken from the run it remakes (:class:`Previous`)
+    rescored: bool = False
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A stored run that a new one remakes, e.g. after an accepted objection.
+
+    When everything but the items is what it was (the same records, stored values,
+    definitions, scheme and scope), the new run starts from the indicators' part of these
+    results instead of scoring every indicator of every subject again, and keeps the
+    stored text of every result that comes out the same.
+    """
+
+    inputs: Mapping[str, str]
+    results: tuple[SubjectResult, ...]
+    #: subject -> the stored canonical JSON of its result
+    texts: Mapping[str, str]
 
 
 def _sha(data: Any) -> str:
@@ -166,11 +192,13 @@ def compute_run(
     organ: str | None = None,
     items: Sequence[ItemInput] = (),
     catalogue: Catalogue | None = None,
+    previous: Previous | None = None,
 ) -> ComputedRun:
     """Score ``scheme`` for ``period`` on the warehouse; nothing is stored.
 
     ``items`` are the manual items to count (the caller reads them from the application
-    database; items of subjects outside the run are ignored).
+    database; items of subjects outside the run are ignored). ``previous`` is the run
+    this one remakes: reused where only the items differ (see :class:`Previous`).
     """
     from kaoping.warehouse import connect_reader, ibis_connection
 
@@ -185,7 +213,12 @@ def compute_run(
         wh.check_fresh(con)
         scope = resolve_scope(con, scheme, p, organ)
         codes = [s.code for s in scope.subjects]
-        values = wh.read_values(con, scheme.subjects.kind, p, list(definitions), codes)
+        ident = wh.warehouse_identity(warehouse)
+        values, values_digest = wh.kept(
+            None if ident is None else
+            ("values", ident, scheme.subjects.kind, p.label, tuple(definitions), tuple(codes)),
+            lambda: _values(con, scheme.subjects.kind, p, list(definitions), codes),
+        )
         backend = ibis_connection(con)
         loads: dict[str, Workload] = {}
         if scheme.case_weighting is not None and any(
@@ -197,38 +230,70 @@ def compute_run(
             # a prosecutor with no record in the period has nothing to be appraised on
             active = {s for s, _ in values} | set(loads)
             subjects = tuple(s for s in subjects if s.code in active)
+        if not subjects:
+            raise AppraisalError(
+                f"no {scheme.subjects.kind}s to appraise below organ {scope.organ} in {p.label}"
+            )
+        chosen = {s.code for s in subjects}
+        counted = tuple(i for i in items if i.subject in chosen)
+        inputs = {
+            "data": wh.kept(None if ident is None else ("data", ident),
+                            lambda: wh.data_digest(con)),
+            "values": values_digest,
+            "catalogue": _sha(sorted(d.model_dump_json() for d in definitions.values())),
+            "scheme": _sha(scheme.model_dump(mode="json")),
+            "items": _items_digest(counted),
+            "scope": _sha([p.label, scope.organ, scheme.subjects.kind, ALGORITHM_VERSION]),
+        }
+        reuse = previous if previous is not None and _only_items_differ(
+            previous, inputs, chosen) else None
         expected = {}
-        if scheme.fairness and scheme.subjects.kind == "organ":
+        if reuse is None and scheme.fairness and scheme.subjects.kind == "organ":
             coverage = {s.code: scope.coverage[s.code] for s in subjects}
             expected = expected_values(backend, list(definitions.values()), p, coverage)
-        data = wh.data_digest(con)
     finally:
         con.close()
-    if not subjects:
-        raise AppraisalError(
-            f"no {scheme.subjects.kind}s to appraise below organ {scope.organ} in {p.label}"
-        )
-    chosen = {s.code for s in subjects}
-    counted = tuple(i for i in items if i.subject in chosen)
-    inputs = {
-        "data": data,
-        "values": _sha(sorted(v.canonical() for v in values.values())),
-        "catalogue": _sha(sorted(d.model_dump_json() for d in definitions.values())),
-        "scheme": _sha(scheme.model_dump(mode="json")),
-        "items": _items_digest(counted),
-        "scope": _sha([p.label, scope.organ, scheme.subjects.kind, ALGORITHM_VERSION]),
-    }
-    results = tuple(score_subjects(ScoringInputs(
-        scheme=scheme, definitions=definitions, subjects=subjects, values=values,
-        workloads=loads, items=counted, expected=expected,
-    )))
-    dicts = tuple(r.to_dict() for r in results)
-    results_json = canonical_json(list(dicts))
+    if reuse is not None:
+        results = tuple(rescore(scheme, reuse.results, counted))
+        texts = _texts(results, reuse)
+    else:
+        results = tuple(score_subjects(ScoringInputs(
+            scheme=scheme, definitions=definitions, subjects=subjects, values=values,
+            workloads=loads, items=counted, expected=expected,
+        )))
+        texts = tuple(canonical_json(r.to_dict()) for r in results)
+    # the same bytes as canonical_json(list of the dicts), without encoding them twice
+    results_json = "[" + ",".join(texts) + "]"
     return ComputedRun(
         scheme=scheme, period=p.label, organ=scope.organ, subject_type=scheme.subjects.kind,
         content_hash=_sha(inputs), inputs=inputs, results=results,
         results_json=results_json, results_hash=_sha(results_json),
-        warnings=_warnings(results), result_dicts=dicts,
+        warnings=_warnings(results), result_texts=texts, rescored=reuse is not None,
+    )
+
+
+def _values(
+    con: Any, kind: str, period: Period, indicators: list[str], codes: list[str]
+) -> tuple[dict[tuple[str, str], wh.StoredValue], str]:
+    """The stored values a run scores, with their digest."""
+    values = wh.read_values(con, kind, period, indicators, codes)
+    return values, _sha(sorted(v.canonical() for v in values.values()))
+
+
+def _only_items_differ(previous: Previous, inputs: Mapping[str, str], chosen: set[str]) -> bool:
+    """Whether ``previous`` was made from these inputs but for the items."""
+    same = all(previous.inputs.get(k) == v for k, v in inputs.items() if k != "items")
+    return (same and {r.subject for r in previous.results} == chosen
+            and all(r.base_low is not None for r in previous.results))
+
+
+def _texts(results: Sequence[SubjectResult], previous: Previous) -> tuple[str, ...]:
+    """Each result's canonical JSON: the stored one where the result came out the same."""
+    old = {r.subject: r for r in previous.results}
+    return tuple(
+        previous.texts[r.subject] if r.subject in previous.texts and old.get(r.subject) == r
+        else canonical_json(r.to_dict())
+        for r in results
     )
 
 

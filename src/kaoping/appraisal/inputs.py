@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kaoping.appraisal.errors import AppraisalError
 from kaoping.engine.periods import Period
@@ -30,12 +32,66 @@ __all__ = [
     "SubjectRow",
     "check_fresh",
     "data_digest",
+    "kept",
     "read_organs",
     "read_prosecutors",
     "read_values",
+    "warehouse_identity",
 ]
 
 RUNS_TABLE = "compute_runs"
+
+#: what :func:`kept` holds: a few entries, each a national run's values (~75,000 rows)
+_KEPT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_KEPT_ENTRIES = 4
+_KEPT_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+def warehouse_identity(path: Path | str) -> tuple[Any, ...] | None:
+    """What changes whenever the content of the warehouse at ``path`` does, or None.
+
+    Writers never change a published warehouse in place: they write a copy and rename it
+    over the old one (:mod:`kaoping.versions`), so the file's inode changes; a file
+    written in place by other means changes its size or modification time, and an
+    unfinished write shows as a write-ahead log. None when reads go to a Parquet run
+    (``KAOPING_RESULTS``), which this does not cover.
+    """
+    from kaoping.warehouse import results_dir
+
+    if results_dir() is not None:
+        return None
+    marks: list[Any] = [str(Path(path).resolve())]
+    for name in (Path(path), Path(f"{path}.wal")):
+        try:
+            st = name.stat()
+        except FileNotFoundError:
+            marks.append(None)
+            continue
+        marks.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(marks)
+
+
+def kept(key: tuple[Any, ...] | None, make: Callable[[], T]) -> T:
+    """``make()``, kept in this process under ``key`` (which names the warehouse by
+    :func:`warehouse_identity`); not kept when ``key`` is None.
+
+    Why: an accepted objection remakes a run on the same warehouse, and reading its
+    values and fingerprinting its records again were most of that re-run's time.
+    """
+    if key is None:
+        return make()
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            found: T = _KEPT[key]
+            return found
+    made = make()
+    with _KEPT_LOCK:
+        _KEPT[key] = made
+        while len(_KEPT) > _KEPT_ENTRIES:
+            _KEPT.popitem(last=False)
+    return made
 
 
 @dataclass(frozen=True)
@@ -86,11 +142,8 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    f = float(x)
-    return None if math.isnan(f) else f
+def _num(x: float | None) -> float | None:
+    return None if x is None or x != x else x  # NaN is no value
 
 
 def read_organs(con: duckdb.DuckDBPyConnection) -> dict[str, Organ]:
@@ -138,30 +191,30 @@ def read_values(
     if not wanted or not indicators:
         return {}
     ind_marks = ", ".join("?" for _ in indicators)
+    # doubles and the canonical label chosen here, not per row in Python: converting
+    # 75,000 decimals and ranking labels row by row was most of a national run's read
     rows = con.execute(
         f"""
-        SELECT indicator, subject, level, numerator, denominator, value,
-               previous, change, ci_low, ci_high, coalesce(flags, '') AS flags, period
+        SELECT indicator, subject, level, numerator::DOUBLE, denominator::DOUBLE,
+               value::DOUBLE, previous::DOUBLE, change::DOUBLE, ci_low::DOUBLE,
+               ci_high::DOUBLE, coalesce(flags, '') AS flags
         FROM {results_table(subject_type)}
         WHERE subject_type = ? AND period IN ({marks}) AND indicator IN ({ind_marks})
           AND subject IN (SELECT unnest(?::VARCHAR[]))
+        QUALIFY row_number() OVER (
+            PARTITION BY subject, indicator ORDER BY list_position(?::VARCHAR[], period)) = 1
         """,
-        [subject_type, *labels, *indicators, wanted],
+        [subject_type, *labels, *indicators, wanted, labels],
     ).fetchall()
-    out: dict[tuple[str, str], StoredValue] = {}
-    order: dict[tuple[str, str], int] = {}
-    for ind, subj, lv, num, den, val, prev, chg, lo, hi, flags, label in rows:
-        key = (str(subj), str(ind))
-        rank = labels.index(label)
-        if key in order and order[key] <= rank:
-            continue  # the same months stored under two labels: keep the canonical one
-        order[key] = rank
-        out[key] = StoredValue(
+    # the same months stored under two labels: the canonical (first) label is kept
+    return {
+        (str(subj), str(ind)): StoredValue(
             str(ind), str(subj), None if lv is None else int(lv), _num(num), _num(den),
             _num(val), _num(prev), _num(chg), _num(lo), _num(hi),
-            tuple(f for f in str(flags).split(",") if f) if flags is not None else (),
+            tuple(f for f in str(flags).split(",") if f) if flags else (),
         )
-    return out
+        for ind, subj, lv, num, den, val, prev, chg, lo, hi, flags in rows
+    }
 
 
 def _period_stored(con: duckdb.DuckDBPyConnection, subject_type: str, labels: list[str]) -> bool:
@@ -214,9 +267,11 @@ def data_digest(con: duckdb.DuckDBPyConnection) -> str:
     """
     h = hashlib.sha256()
     for name in TABLES:
-        row = con.execute(
+        # fetchall, not fetchone: the connection is used for more after this, and a
+        # result that was not fetched to its end keeps it busy
+        rows = con.execute(
             f'SELECT count(*), coalesce(sum(hash("{name}")::HUGEINT), 0) FROM "{name}"'
-        ).fetchone()
-        count, total = (row or (0, 0))
+        ).fetchall()
+        count, total = rows[0] if rows else (0, 0)
         h.update(json.dumps([name, int(count), str(total)]).encode())
     return h.hexdigest()

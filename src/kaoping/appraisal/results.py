@@ -120,6 +120,13 @@ class SubjectResult:
     grade_note: str | None = None
     #: neighbours in the league table whose intervals overlap this subject's
     indistinct_from: tuple[str, ...] = field(default=())
+    #: the interval of ``base`` (before items), from which ``total_low``/``total_high``
+    #: follow: kept so that a re-run with other items starts from the indicators' part
+    #: (:func:`kaoping.appraisal.score.rescore`); None in runs made before it was kept.
+    #: Not rounded: the totals' bounds are rounded from these very values, and a float's
+    #: JSON text gives back the same float, on any machine
+    base_low: float | None = None
+    base_high: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (dataclasses.asdict deep-copies every float: too slow for

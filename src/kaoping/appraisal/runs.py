@@ -13,7 +13,7 @@ import getpass
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +23,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from kaoping.appdb import session_scope
-from kaoping.appraisal.compute import ComputedRun, compute_run, scheme_json
+from kaoping.appraisal.compute import ComputedRun, Previous, compute_run, scheme_json
 from kaoping.appraisal.errors import AppraisalError
 from kaoping.appraisal.records import AppraisalItem, AppraisalResult, AppraisalRun, AuditEntry
-from kaoping.appraisal.results import SubjectResult
+from kaoping.appraisal.results import SubjectResult, canonical_json
 from kaoping.appraisal.scheme import Scheme
 from kaoping.appraisal.score import ItemInput
 from kaoping.catalogue.models import Catalogue
@@ -186,14 +186,15 @@ def _store(
     )
     session.add(row)
     session.flush()
-    dicts = computed.result_dicts or tuple(r.to_dict() for r in computed.results)
+    texts = computed.result_texts or tuple(canonical_json(r.to_dict())
+                                           for r in computed.results)
     session.add_all([
         AppraisalResult(
             run_id=row.id, subject=r.subject, organ_code=r.organ_code, group_key=r.group,
             name_zh=r.name_zh, name_en=r.name_en, total=r.total, rank=r.rank, peers=r.peers,
-            grade=r.grade, detail_json=json.dumps(d, ensure_ascii=False, sort_keys=True),
+            grade=r.grade, detail_json=text,
         )
-        for r, d in zip(computed.results, dicts, strict=True)
+        for r, text in zip(computed.results, texts, strict=True)
     ])
     audit(session, who, "run.create", "run", row.id, scheme=s.id, period=computed.period,
           organ=computed.organ, content_hash=computed.content_hash, supersedes=supersedes,
@@ -223,7 +224,9 @@ def run_appraisal(
     p = parse_period(period)
     with session_scope(app_engine) as session:
         items = active_items(session, scheme.subjects.kind, p)
-    computed = compute_run(warehouse, scheme, p, organ=organ, items=items, catalogue=catalogue)
+    previous = _previous(app_engine, supersedes) if supersedes is not None else None
+    computed = compute_run(warehouse, scheme, p, organ=organ, items=items, catalogue=catalogue,
+                           previous=previous)
     who = actor(user)
     with session_scope(app_engine) as session:
         twin = session.scalars(
@@ -241,7 +244,23 @@ def run_appraisal(
             return replace(load_run(app_engine, twin.id), reused=True)
         row = _store(session, computed, warehouse, who, supersedes, reason)
         run_id = row.id
+    # the results just made are the run's: parsing them back from the store would take
+    # a national run seconds
+    _keep((str(app_engine.url), run_id, computed.results_hash), _ordered(computed.results))
     return load_run(app_engine, run_id)
+
+
+def _previous(app_engine: Engine, run_id: int) -> Previous:
+    """The stored run ``run_id`` as a new run that remakes it can start from."""
+    run = load_run(app_engine, run_id)
+    with session_scope(app_engine) as session:
+        row = _row(session, run_id)
+        inputs = json.loads(row.inputs_json)
+        texts = {subject: text for subject, text in session.execute(
+            select(AppraisalResult.subject, AppraisalResult.detail_json)
+            .where(AppraisalResult.run_id == run_id)
+        ).all()}
+    return Previous(inputs, run.results, texts)
 
 
 # --- reading runs ----------------------------------------------------------------------------
@@ -279,14 +298,25 @@ def load_run(app_engine: Engine, run_id: int) -> Run:
             return _run(row, kept)
         details = session.scalars(
             select(AppraisalResult.detail_json).where(AppraisalResult.run_id == run_id)
-            .order_by(AppraisalResult.group_key, AppraisalResult.rank, AppraisalResult.subject)
         ).all()
-        results = tuple(SubjectResult.from_dict(json.loads(d)) for d in details)
-        with _PARSED_LOCK:
-            _PARSED[key] = results
-            while len(_PARSED) > _PARSED_KEPT:
-                _PARSED.popitem(last=False)
+        results = _ordered([SubjectResult.from_dict(json.loads(d)) for d in details])
+        _keep(key, results)
         return _run(row, results)
+
+
+def _ordered(results: Iterable[SubjectResult]) -> tuple[SubjectResult, ...]:
+    """Group, rank and subject order, sorted here rather than by the database: the
+    application database's collation (PostgreSQL's may follow a locale) must not decide
+    an order that a run just made and a run read back share."""
+    return tuple(sorted(results, key=lambda r: (r.group, r.rank, r.subject)))
+
+
+def _keep(key: tuple[str, int, str], results: tuple[SubjectResult, ...]) -> None:
+    with _PARSED_LOCK:
+        _PARSED[key] = results
+        _PARSED.move_to_end(key)
+        while len(_PARSED) > _PARSED_KEPT:
+            _PARSED.popitem(last=False)
 
 
 def list_runs(
@@ -418,9 +448,8 @@ def results_of(
         q = q.where(AppraisalResult.organ_code == organ)
     if subjects is not None:
         q = q.where(AppraisalResult.subject.in_(list(subjects)))
-    q = q.order_by(AppraisalResult.group_key, AppraisalResult.rank, AppraisalResult.subject)
     with session_scope(app_engine) as session:
-        return tuple(SubjectResult.from_dict(json.loads(d)) for d in session.scalars(q).all())
+        return _ordered(SubjectResult.from_dict(json.loads(d)) for d in session.scalars(q).all())
 
 
 def state_token(app_engine: Engine) -> str:

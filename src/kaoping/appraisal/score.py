@@ -14,10 +14,11 @@ reviewers' corrections, never below 0.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from kaoping.appraisal.fairness import Expected, indistinct_neighbours
 from kaoping.appraisal.grading import assign_grades, competition_ranks
@@ -51,14 +52,14 @@ from kaoping.appraisal.shrinkage import (
     Family,
     Prior,
     fit_prior,
-    posterior,
+    posteriors,
     prior_for,
 )
 from kaoping.appraisal.validate import CORRECTION, item_range
 from kaoping.appraisal.weighting import Workload
 from kaoping.catalogue.models import Indicator
 
-__all__ = ["ItemInput", "ScoringInputs", "SubjectInfo", "score_subjects"]
+__all__ = ["ItemInput", "ScoringInputs", "SubjectInfo", "rescore", "score_subjects"]
 
 WEIGHTED_NAMES = ("加权办案数", "Weighted cases")
 
@@ -134,18 +135,61 @@ def _g(x: float | None) -> str:
     return "—" if x is None else f"{x:.4g}"
 
 
+# --- what scoring one item needs, worked out once per run ----------------------------------
+
+
+@dataclass
+class _Plan:
+    """One item of the scheme and everything about it that does not depend on the subject.
+
+    A national run scores some 75,000 indicator lines; looking these up per line (the
+    dimension's weight sum, the pydantic attribute fallbacks, the reasonable range per
+    level) was a third of its time.
+    """
+
+    item: ItemBase
+    ind: Indicator | None
+    direction: str
+    family: Family | None
+    #: the points the item can earn in its dimension
+    max_points: float
+    method: str
+    name_zh: str
+    name_en: str
+    unit: str
+    ranges: dict[int, tuple[float | None, float | None]]
+
+    def range(self, level: int) -> tuple[float | None, float | None]:
+        found = self.ranges.get(level)
+        if found is None:
+            found = self.ranges[level] = item_range(self.item, self.ind, level)
+        return found
+
+
+def _plan(inputs: ScoringInputs, dim: Dimension, item: ItemBase) -> _Plan:
+    ind = inputs.definitions.get(item.indicator)
+    name_zh, name_en = (ind.name_zh, ind.name_en) if ind else WEIGHTED_NAMES
+    return _Plan(
+        item=item, ind=ind, direction=_direction(item, ind), family=_family(item, ind),
+        max_points=_max_points(dim, item), method=_method(item), name_zh=name_zh,
+        name_en=name_en, unit=ind.unit.value if ind else "count", ranges={},
+    )
+
+
 # --- reading the figure ----------------------------------------------------------------
 
 
-def _figure(inputs: ScoringInputs, item: ItemBase, subject: SubjectInfo) -> _Figure:
+def _figure(inputs: ScoringInputs, plan: _Plan, subject: SubjectInfo) -> _Figure:
+    item, ind = plan.item, plan.ind
     if item.indicator == WEIGHTED_CASES:
         w = inputs.workloads.get(subject.code)
         weighted = w.weighted if w is not None else 0.0
         return _Figure(weighted, weighted, None, None, None, True, None)
-    ind = inputs.definitions[item.indicator]
+    if ind is None:
+        raise KeyError(item.indicator)
     row = inputs.values.get((subject.code, item.indicator))
     if row is None:
-        if ind.unit.value in ("count", "amount"):
+        if plan.unit in ("count", "amount"):
             # prosecutors' results are stored only where they have records: none = 0
             return _Figure(0.0, 0.0, None, None, None, True, None)
         return _Figure(None, None, None, None, None, False, "no data in the period")
@@ -181,7 +225,8 @@ class _Scored:
     high: float | None = None
 
 
-Scorer = Callable[[float], tuple[float, str]]
+Attain = Callable[[float], float]
+Explain = Callable[[float], str]
 
 
 @dataclass(frozen=True)
@@ -194,72 +239,86 @@ class _Group:
     target: tuple[float, str] | None
 
 
-def _group(item: ItemBase, ind: Indicator | None, level: int, peers: list[float]) -> _Group:
-    direction = _direction(item, ind)
-    low, high = item_range(item, ind, level)
-    keys = tuple(sorted(order_key(p, direction, low, high) for p in peers))
-    target = _target(item, peers) if isinstance(item, RatioItem) else None
+def _group(plan: _Plan, level: int, peers: list[float]) -> _Group:
+    low, high = plan.range(level)
+    keys = tuple(sorted(order_key(p, plan.direction, low, high) for p in peers))
+    target = _target(plan.item, peers) if isinstance(plan.item, RatioItem) else None
     return _Group(tuple(peers), keys, target)
 
 
 def _scorer(
-    item: ItemBase, ind: Indicator | None, level: int, group: _Group, own: float
-) -> tuple[Scorer, list[float]]:
-    """A function value -> (attainment, formula) for one subject's item, and interval extras.
+    plan: _Plan, level: int, group: _Group, own: float
+) -> tuple[Attain, Explain, list[float]]:
+    """For one subject's item: value -> attainment, value -> formula, and interval extras.
 
+    The attainment and its formula are apart because an interval's ends need only the
+    attainment, and formatting the formula was the costliest part of scoring.
     Peer targets use every reliable value of the group, ``own`` among them; a percentile
     compares ``v`` with the *others*, so that the subject's value at the ends of its
     interval is not compared with itself. The extras are values where the attainment can
     peak inside an interval (the bounds of a reasonable range).
     """
-    direction = _direction(item, ind)
-    low, high = item_range(item, ind, level)
+    item, direction = plan.item, plan.direction
+    low, high = plan.range(level)
     if isinstance(item, RangeItem):
         z = item.zero_at_distance
 
-        def score_range(v: float) -> tuple[float, str]:
-            a = within_range(v, low, high, z)
-            where = f"[{_g(low)}, {_g(high)}]"
-            if a == 1:
-                return a, f"{_g(v)} within {where}: full marks"
-            d = (low - v) if low is not None and v < low else (v - (high or 0.0))
-            return a, f"{_g(v)} outside {where} by {_g(d)}: max(0, 1 - {_g(d)} / {_g(z)})"
+        def range_attainment(v: float) -> float:
+            return within_range(v, low, high, z)
 
-        return score_range, [b for b in (low, high) if b is not None]
+        def range_formula(v: float) -> str:
+            where = f"[{_g(low)}, {_g(high)}]"
+            if range_attainment(v) == 1:
+                return f"{_g(v)} within {where}: full marks"
+            d = (low - v) if low is not None and v < low else (v - (high or 0.0))
+            return f"{_g(v)} outside {where} by {_g(d)}: max(0, 1 - {_g(d)} / {_g(z)})"
+
+        return range_attainment, range_formula, [b for b in (low, high) if b is not None]
     if isinstance(item, RatioItem):
         assert group.target is not None
         target, label = group.target
         higher = direction != "lower_is_better"
 
-        def score_ratio(v: float) -> tuple[float, str]:
-            a = ratio_to_target(v, target, higher)
-            shown = f"{_g(v)} / {label}" if higher else f"{label} / {_g(v)}"
-            return a, f"min(1, {shown})"
+        def ratio_attainment(v: float) -> float:
+            return ratio_to_target(v, target, higher)
 
-        return score_ratio, []
+        def ratio_formula(v: float) -> str:
+            shown = f"{_g(v)} / {label}" if higher else f"{label} / {_g(v)}"
+            return f"min(1, {shown})"
+
+        return ratio_attainment, ratio_formula, []
     if isinstance(item, LinearItem):
         lin = item
 
-        def score_linear(v: float) -> tuple[float, str]:
-            a = linear(v, lin.zero_at, lin.full_at)
-            return a, (f"clamp(({_g(v)} - {_g(lin.zero_at)}) / "
-                       f"({_g(lin.full_at)} - {_g(lin.zero_at)}))")
+        def linear_attainment(v: float) -> float:
+            return linear(v, lin.zero_at, lin.full_at)
 
-        return score_linear, []
+        def linear_formula(v: float) -> str:
+            return (f"clamp(({_g(v)} - {_g(lin.zero_at)}) / "
+                    f"({_g(lin.full_at)} - {_g(lin.zero_at)}))")
+
+        return linear_attainment, linear_formula, []
     assert isinstance(item, PercentileItem)
     own_key = order_key(own, direction, low, high)
-    n = len(group.keys)
+    keys = group.keys
+    n = len(keys)
 
-    def score_percentile(v: float) -> tuple[float, str]:
+    def counts(v: float) -> tuple[int, int]:
         k = order_key(v, direction, low, high)
-        worse = bisect.bisect_left(group.keys, k) - (1 if own_key < k else 0)
-        tied = bisect.bisect_right(group.keys, k) - bisect.bisect_left(group.keys, k)
-        tied -= 1 if own_key == k else 0
-        a = percentile_from_counts(worse, tied, n)
-        return a, (f"better than {worse}, tied with {tied} of {n} reliable peers: "
-                   f"({worse} + {tied}/2) / {max(n - 1, 1)}")
+        first, last = bisect.bisect_left(keys, k), bisect.bisect_right(keys, k)
+        worse = first - (1 if own_key < k else 0)
+        tied = last - first - (1 if own_key == k else 0)
+        return worse, tied
 
-    return score_percentile, []
+    def percentile_attainment(v: float) -> float:
+        return percentile_from_counts(*counts(v), n)
+
+    def percentile_formula(v: float) -> str:
+        worse, tied = counts(v)
+        return (f"better than {worse}, tied with {tied} of {n} reliable peers: "
+                f"({worse} + {tied}/2) / {max(n - 1, 1)}")
+
+    return percentile_attainment, percentile_formula, []
 
 
 def _target(item: RatioItem, peers: Sequence[float]) -> tuple[float, str]:
@@ -276,14 +335,14 @@ def _target(item: RatioItem, peers: Sequence[float]) -> tuple[float, str]:
     return t, f"{item.target} {_g(t)}"
 
 
-def _interval(scorer: Scorer, fig: _Figure, extras: Sequence[float]) -> tuple[float, float]:
+def _interval(attain: Attain, fig: _Figure, extras: Sequence[float]) -> tuple[float, float]:
     """Lowest and highest attainment over the scored value's interval."""
     assert fig.bounds is not None
     lo, hi = fig.bounds
     points = [lo, hi, *(e for e in extras if lo <= e <= hi)]
     if fig.scored is not None:
         points.append(fig.scored)
-    values = [scorer(p)[0] for p in points]
+    values = [attain(p) for p in points]
     return min(values), max(values)
 
 
@@ -308,24 +367,29 @@ def _counts(figures: Sequence[_Figure]) -> Counts:
 
 
 def _shrink(
-    inputs: ScoringInputs, item: ItemBase, figures: dict[str, _Figure], run: Prior | None
+    inputs: ScoringInputs, plan: _Plan, figures: dict[str, _Figure], run: Prior | None
 ) -> dict[str, _Figure]:
     """Every figure with its posterior estimate, the prior fitted on the group (or run)."""
-    if inputs.scheme.unreliable.policy != "shrink":
+    if inputs.scheme.unreliable.policy != "shrink" or plan.family is None:
         return figures
-    family = _family(item, inputs.definitions.get(item.indicator))
-    if family is None:
-        return figures
-    prior = prior_for(family, _counts(list(figures.values())), run)
+    prior = prior_for(plan.family, _counts(list(figures.values())), run)
     if prior is None:
         return figures
-    level = inputs.scheme.unreliable.credible
-    out = {}
-    for code, fig in figures.items():
-        n = max(fig.denominator or 0.0, 0.0)
-        x = (fig.numerator or 0.0) if n > 0 else 0.0
-        out[code] = replace(fig, estimate=posterior(prior, x, n, level), prior=prior)
-    return out
+    ns = [max(f.denominator or 0.0, 0.0) for f in figures.values()]
+    xs = [(f.numerator or 0.0) if n > 0 else 0.0
+          for f, n in zip(figures.values(), ns, strict=True)]
+    estimates = posteriors(prior, xs, ns, inputs.scheme.unreliable.credible)
+    return {
+        code: _Figure(f.value, f.numerator, f.denominator, f.ci_low, f.ci_high, f.reliable,
+                      f.note, est, prior)
+        for (code, f), est in zip(figures.items(), estimates, strict=True)
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _prior_texts(prior: Prior) -> tuple[str, str, str]:
+    """alpha, beta and the prior's description, as every estimator line prints them."""
+    return f"{prior.alpha:.6g}", f"{prior.beta:.6g}", prior.describe()
 
 
 def _estimate_text(fig: _Figure) -> str:
@@ -333,39 +397,38 @@ def _estimate_text(fig: _Figure) -> str:
     assert est is not None and prior is not None
     n = max(fig.denominator or 0.0, 0.0)
     x = (fig.numerator or 0.0) if n > 0 else 0.0
-    a, b = f"{prior.alpha:.6g}", f"{prior.beta:.6g}"
+    a, b, described = _prior_texts(prior)
     if prior.family == "beta":
         how = f"({a} + {x:.10g}) / ({a} + {b} + {n:.10g})"
     else:
         how = f"({a} + {x:.10g}) / ({b} + {n:.10g})"
     return (f"estimate {how} = {_g(est.mean)}, own cases weigh {est.weight:.0%}; "
-            f"prior {prior.describe()}")
+            f"prior {described}")
 
 
 def _score_group(
-    inputs: ScoringInputs, item: ItemBase, members: Sequence[SubjectInfo],
-    run: Prior | None = None,
+    inputs: ScoringInputs, plan: _Plan, members: Sequence[SubjectInfo],
+    figures_of: Mapping[str, _Figure], run: Prior | None = None,
 ) -> dict[str, tuple[_Figure, _Scored]]:
-    ind = inputs.definitions.get(item.indicator)
-    figures = _shrink(inputs, item, {s.code: _figure(inputs, item, s) for s in members}, run)
+    figures = _shrink(inputs, plan, {s.code: figures_of[s.code] for s in members}, run)
     peers = sorted(f.scored for f in figures.values() if f.scored is not None)
     out: dict[str, tuple[_Figure, _Scored]] = {}
     scored_attainments: list[float] = []
-    prepared: dict[tuple[int, str], _Group] = {}
+    prepared: dict[int, _Group] = {}
     for s in members:
         fig = figures[s.code]
         v = fig.scored
         if v is None:
             continue
-        key = (s.level, item.indicator)
-        if key not in prepared:
-            prepared[key] = _group(item, ind, s.level, peers)
-        scorer, extras = _scorer(item, ind, s.level, prepared[key], v)
-        a, formula = scorer(v)
+        group = prepared.get(s.level)
+        if group is None:
+            group = prepared[s.level] = _group(plan, s.level, peers)
+        attain, explain, extras = _scorer(plan, s.level, group, v)
+        a = attain(v)
         low = high = None
         if fig.bounds is not None:
-            low, high = _interval(scorer, fig, extras)
-        out[s.code] = (fig, _Scored(a, formula, low, high))
+            low, high = _interval(attain, fig, extras)
+        out[s.code] = (fig, _Scored(a, explain(v), low, high))
         scored_attainments.append(a)
     policy = inputs.scheme.unreliable
     for s in members:
@@ -393,30 +456,31 @@ def _max_points(dim: Dimension, item: ItemBase) -> float:
     return dim.weight * item.weight / math.fsum(i.weight for i in dim.indicators)
 
 
+def _r6(x: float | None) -> float | None:
+    return rounded(x, 6)
+
+
 def _indicator_score(
-    inputs: ScoringInputs, dim: Dimension, item: ItemBase, subject: SubjectInfo,
-    fig: _Figure, scored: _Scored,
+    inputs: ScoringInputs, plan: _Plan, subject: SubjectInfo, fig: _Figure, scored: _Scored,
 ) -> IndicatorScore:
-    ind = inputs.definitions.get(item.indicator)
-    mx = _max_points(dim, item)
-    exp = inputs.expected.get((subject.code, item.indicator))
-    name_zh, name_en = (ind.name_zh, ind.name_en) if ind else WEIGHTED_NAMES
+    mx = plan.max_points
+    exp = inputs.expected.get((subject.code, plan.item.indicator)) if inputs.expected else None
     est = fig.estimate
     return IndicatorScore(
-        indicator=item.indicator, name_zh=name_zh, name_en=name_en,
-        unit=ind.unit.value if ind else "count", method=_method(item),
-        value=rounded(fig.value, 6), numerator=rounded(fig.numerator, 6),
-        denominator=rounded(fig.denominator, 6), ci_low=rounded(fig.ci_low, 6),
-        ci_high=rounded(fig.ci_high, 6), reliable=fig.reliable, note=fig.note,
-        attainment=rounded(scored.attainment, 6) or 0.0, max_points=rounded(mx) or 0.0,
+        indicator=plan.item.indicator, name_zh=plan.name_zh, name_en=plan.name_en,
+        unit=plan.unit, method=plan.method,
+        value=_r6(fig.value), numerator=_r6(fig.numerator),
+        denominator=_r6(fig.denominator), ci_low=_r6(fig.ci_low),
+        ci_high=_r6(fig.ci_high), reliable=fig.reliable, note=fig.note,
+        attainment=_r6(scored.attainment) or 0.0, max_points=rounded(mx) or 0.0,
         points=rounded(mx * scored.attainment) or 0.0, formula=scored.formula,
         points_low=rounded(mx * scored.low) if scored.low is not None else None,
         points_high=rounded(mx * scored.high) if scored.high is not None else None,
-        expected=rounded(exp.expected, 6) if exp else None,
+        expected=_r6(exp.expected) if exp else None,
         o_e=rounded(exp.ratio, 4) if exp else None,
-        estimate=rounded(est.mean, 6) if est else None,
-        estimate_low=rounded(est.low, 6) if est else None,
-        estimate_high=rounded(est.high, 6) if est else None,
+        estimate=_r6(est.mean) if est else None,
+        estimate_low=_r6(est.low) if est else None,
+        estimate_high=_r6(est.high) if est else None,
         own_weight=rounded(est.weight, 4) if est else None,
         estimator=_estimate_text(fig) if est else None,
     )
@@ -453,6 +517,10 @@ def _adjustments(
 
 @dataclass(frozen=True)
 class _Partial:
+    """A subject scored on its indicators, before items, ranks and grades: what an
+    accepted objection does not change, kept in each result (``base_low``/``base_high``)
+    so that a re-run can start from it (:func:`rescore`)."""
+
     info: SubjectInfo
     dimensions: tuple[DimensionScore, ...]
     base: float
@@ -460,13 +528,12 @@ class _Partial:
     base_high: float
 
 
-def _run_prior(inputs: ScoringInputs, item: ItemBase) -> Prior | None:
+def _run_prior(inputs: ScoringInputs, plan: _Plan, figures: Sequence[_Figure]) -> Prior | None:
     """The prior fitted on every subject of the run: for groups too small for their own."""
-    family = _family(item, inputs.definitions.get(item.indicator))
-    if inputs.scheme.unreliable.policy != "shrink" or family is None:
+    if inputs.scheme.unreliable.policy != "shrink" or plan.family is None:
         return None
-    nums, dens = _counts([_figure(inputs, item, s) for s in inputs.subjects])
-    return fit_prior(family, nums, dens, source="run")
+    nums, dens = _counts(figures)
+    return fit_prior(plan.family, nums, dens, source="run")
 
 
 def _spread(base: float, lows: Sequence[float], highs: Sequence[float], rss: bool
@@ -485,40 +552,44 @@ def _spread(base: float, lows: Sequence[float], highs: Sequence[float], rss: boo
 
 
 def _partials(inputs: ScoringInputs) -> list[_Partial]:
+    ordered = sorted(inputs.subjects, key=lambda s: s.code)
     groups: dict[str, list[SubjectInfo]] = {}
-    for s in sorted(inputs.subjects, key=lambda s: s.code):
+    for s in ordered:
         groups.setdefault(s.group, []).append(s)
+    plans = {item.indicator: _plan(inputs, dim, item) for dim, item in inputs.scheme.items()}
     scored: dict[tuple[str, str], tuple[_Figure, _Scored]] = {}
     for _, item in inputs.scheme.items():
-        run = _run_prior(inputs, item)
+        plan = plans[item.indicator]
+        figures = {s.code: _figure(inputs, plan, s) for s in inputs.subjects}
+        run = _run_prior(inputs, plan, list(figures.values()))
         for members in groups.values():
-            for code, pair in _score_group(inputs, item, members, run).items():
+            for code, pair in _score_group(inputs, plan, members, figures, run).items():
                 scored[(code, item.indicator)] = pair
     rss = inputs.scheme.unreliable.policy == "shrink"
     out: list[_Partial] = []
-    for s in sorted(inputs.subjects, key=lambda s: s.code):
+    for s in ordered:
         dims: list[DimensionScore] = []
         below: list[float] = []
         above: list[float] = []
+        earned: list[float] = []
         for dim in inputs.scheme.dimensions:
             lines = []
+            points: list[float] = []
             for item in dim.indicators:
+                plan = plans[item.indicator]
                 fig, sc = scored[(s.code, item.indicator)]
-                line = _indicator_score(inputs, dim, item, s, fig, sc)
-                lines.append(line)
-                mx = _max_points(dim, item)
+                lines.append(_indicator_score(inputs, plan, s, fig, sc))
+                mx = plan.max_points
+                points.append(mx * sc.attainment)
                 if sc.low is not None:
                     below.append(mx * (sc.attainment - sc.low))
                 if sc.high is not None:
                     above.append(mx * (sc.high - sc.attainment))
-            points = math.fsum(_max_points(dim, i) * scored[(s.code, i.indicator)][1].attainment
-                               for i in dim.indicators)
+            earned.extend(points)
             dims.append(DimensionScore(dim.id, dim.name_zh, dim.name_en, dim.weight,
-                                       rounded(points) or 0.0, tuple(lines)))
+                                       rounded(math.fsum(points)) or 0.0, tuple(lines)))
         base = math.fsum(d.score for d in dims)
-        exact = math.fsum(
-            _max_points(d, i) * scored[(s.code, i.indicator)][1].attainment
-            for d in inputs.scheme.dimensions for i in d.indicators)
+        exact = math.fsum(earned)
         low, high = _spread(exact, below, above, rss)
         out.append(_Partial(s, tuple(dims), base, low, high))
     return out
@@ -526,14 +597,42 @@ def _partials(inputs: ScoringInputs) -> list[_Partial]:
 
 def score_subjects(inputs: ScoringInputs) -> list[SubjectResult]:
     """Every subject's result, ordered by group, rank and subject code."""
+    return _finish(inputs.scheme, _partials(inputs), inputs.items)
+
+
+def rescore(
+    scheme: Scheme, results: Sequence[SubjectResult], items: Sequence[ItemInput]
+) -> list[SubjectResult]:
+    """The results of a run made again with other items, from the results it kept.
+
+    Items (bonuses, deductions, corrections) move totals, ranks and grades, never an
+    indicator's points: with the same figures and scheme, the indicators' part of each
+    result -- the dimensions and the base with its interval -- is what it was, and only
+    the rest is worked out again. Gives exactly what :func:`score_subjects` gives on the
+    same inputs (``tests/appraisal/test_rescore.py``).
+    """
+    partials = []
+    for r in results:
+        if r.base_low is None or r.base_high is None:
+            raise ValueError(f"the result of {r.subject} keeps no base interval")
+        info = SubjectInfo(r.subject, r.subject_type, r.name_zh, r.name_en, r.organ_code,
+                           0, r.group)
+        base = math.fsum(d.score for d in r.dimensions)
+        partials.append(_Partial(info, r.dimensions, base, r.base_low, r.base_high))
+    partials.sort(key=lambda p: p.info.code)
+    return _finish(scheme, partials, items)
+
+
+def _finish(
+    scheme: Scheme, partials: Sequence[_Partial], items: Sequence[ItemInput]
+) -> list[SubjectResult]:
     by_subject: dict[str, list[ItemInput]] = {}
-    for it in inputs.items:
+    for it in items:
         by_subject.setdefault(it.subject, []).append(it)
-    partials = _partials(inputs)
     totals: dict[str, tuple[float, float, float]] = {}
     adjust: dict[str, tuple[float, float, float, tuple[AdjustmentLine, ...]]] = {}
     for p in partials:
-        adj = _adjustments(inputs.scheme, by_subject.get(p.info.code, []))
+        adj = _adjustments(scheme, by_subject.get(p.info.code, []))
         bonus, deduction, correction, _ = adj
         shift = bonus - deduction + correction
         total, low, high = (
@@ -552,7 +651,7 @@ def score_subjects(inputs: ScoringInputs) -> list[SubjectResult]:
         ranks = competition_ranks(group_totals)
         bounds = {p.info.code: (totals[p.info.code][1], totals[p.info.code][2])
                   for p in members}
-        grades = assign_grades(group_totals, inputs.scheme.grades, bounds)
+        grades = assign_grades(group_totals, scheme.grades, bounds)
         order = sorted(members, key=lambda p: (ranks[p.info.code], p.info.code))
         overlap = indistinct_neighbours(
             [(p.info.code, totals[p.info.code][1], totals[p.info.code][2]) for p in order]
@@ -570,5 +669,6 @@ def score_subjects(inputs: ScoringInputs) -> list[SubjectResult]:
                 total_low=low, total_high=high, rank=ranks[code], peers=len(members),
                 grade=grades[code].grade, grade_note=grades[code].note,
                 indistinct_from=tuple(overlap[code]),
+                base_low=p.base_low, base_high=p.base_high,
             ))
     return results

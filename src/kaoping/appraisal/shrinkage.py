@@ -38,6 +38,7 @@ __all__ = [
     "fit_prior",
     "gamma_poisson_prior",
     "posterior",
+    "posteriors",
     "prior_for",
 ]
 
@@ -191,3 +192,37 @@ def posterior(prior: Prior, x: float, n: float, level: float = 0.9) -> Estimate:
         low, high = gammaincinv(a, tail) / rate, gammaincinv(a, 1 - tail) / rate
     weight = n / (n + prior.strength) if n + prior.strength > 0 else 0.0
     return Estimate(mean, float(low), float(high), weight)
+
+
+def posteriors(
+    prior: Prior, xs: Sequence[float], ns: Sequence[float], level: float = 0.9
+) -> list[Estimate]:
+    """:func:`posterior` for every subject of a group at once.
+
+    The same arithmetic in the same order, on arrays: the special functions are ufuncs,
+    and calling them once per group instead of twice per subject is what makes a national
+    run's 150,000 quantiles cheap. ``tests/appraisal/test_shrinkage.py`` pins it to
+    :func:`posterior` bit for bit.
+    """
+    import numpy as np
+    from scipy.special import betaincinv, gammaincinv
+
+    if not xs:
+        return []
+    tail = (1 - level) / 2
+    x = np.asarray(xs, dtype=np.float64)
+    n = np.asarray(ns, dtype=np.float64)
+    if prior.family == "beta":
+        x = np.minimum(np.maximum(x, 0.0), n)
+        a, b = prior.alpha + x, prior.beta + n - x
+        mean = a / (a + b)
+        low, high = betaincinv(a, b, tail), betaincinv(a, b, 1 - tail)
+    else:
+        a, rate = prior.alpha + np.maximum(x, 0.0), prior.beta + n
+        mean = a / rate
+        low, high = gammaincinv(a, tail) / rate, gammaincinv(a, 1 - tail) / rate
+    strength = prior.strength
+    return [
+        Estimate(m, lo, hi, ni / (ni + strength) if ni + strength > 0 else 0.0)
+        for m, lo, hi, ni in zip(mean.tolist(), low.tolist(), high.tolist(), ns, strict=True)
+    ]
