@@ -83,12 +83,18 @@ def kaoping_script() -> str:
     return found
 
 
-def environment(src: Path) -> dict[str, str]:
-    """The environment of every run: ``src`` first on ``PYTHONPATH``."""
+def environment(src: Path, pycache: Path | None) -> dict[str, str]:
+    """The environment of every run: ``src`` first on ``PYTHONPATH``; bytecode kept in
+    ``pycache`` (None: compiled anew by every run)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p
     )
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
 
 
@@ -185,12 +191,16 @@ def main() -> None:
     parser.add_argument("--before", type=Path,
                         help="other kaoping sources (e.g. `git archive` of an older commit, "
                         "unpacked) timed in the same run, alternating with --src")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="compile kaoping's sources in every run (PYTHONDONTWRITEBYTECODE), "
+                        "instead of keeping their bytecode as an installed kaoping has it")
     args = parser.parse_args()
-    trees = {"after": environment(args.src.resolve())}
-    if args.before is not None:
-        trees["before"] = environment(args.before.resolve())
 
     with tempfile.TemporaryDirectory() as tmp:
+        pycache = None if args.no_bytecode else Path(tmp) / "pycache"
+        trees = {"after": environment(args.src.resolve(), pycache)}
+        if args.before is not None:
+            trees["before"] = environment(args.before.resolve(), pycache)
         if args.db is not None:
             db = args.db.resolve()
         else:
@@ -220,7 +230,9 @@ def main() -> None:
                 run(argv, env, cwd, tolerate=tolerate[tree])
         print(f"warehouse {db} ({db.stat().st_size / 2**20:,.0f} MB); "
               f"{args.repeat} runs each, wall clock in ms"
-              + ("; before and after alternate" if len(trees) > 1 else ""))
+              + ("; before and after alternate" if len(trees) > 1 else "")
+              + ("; sources compiled in every run" if pycache is None else "")
+              + f"; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{'command':18s}" + "".join(
             f" {t + ' median':>14s} {'min':>8s} {'max':>8s} {'cpu':>8s}" for t in trees
         ))
@@ -245,6 +257,7 @@ def main() -> None:
             failed = FAILED.get(" ".join(argv))
             print(line + (f"   (before: exit {failed})" if failed is not None else ""),
                   flush=True)
+        print(f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         after = medians["after"]
         for name, ms in after.items():
             print(f"{name}_ms: {ms:.0f}")
