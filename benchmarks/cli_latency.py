@@ -83,10 +83,12 @@ def kaoping_script() -> str:
     return found
 
 
-def environment(src: Path, pycache: Path | None) -> dict[str, str]:
+def environment(src: Path, pycache: Path | None, cache: Path) -> dict[str, str]:
     """The environment of every run: ``src`` first on ``PYTHONPATH``; bytecode kept in
-    ``pycache`` (None: compiled anew by every run)."""
+    ``pycache`` (None: compiled anew by every run); the compiled data model and catalogue
+    (:mod:`kaoping.compiled`) kept in ``cache``, made by the warm-up runs."""
     env = dict(os.environ)
+    env["KAOPING_CACHE_DIR"] = str(cache)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p
     )
@@ -198,9 +200,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         pycache = None if args.no_bytecode else Path(tmp) / "pycache"
-        trees = {"after": environment(args.src.resolve(), pycache)}
+        cache = Path(tmp) / "compiled"
+        trees = {"after": environment(args.src.resolve(), pycache, cache)}
         if args.before is not None:
-            trees["before"] = environment(args.before.resolve(), pycache)
+            trees["before"] = environment(args.before.resolve(), pycache, cache)
         if args.db is not None:
             db = args.db.resolve()
         else:
