@@ -1,10 +1,16 @@
 """CLI latency: how long a user waits for `kaoping --help`, `--version`, `show`, `explain`.
 
-Every `kaoping` command imports the command modules of all the others, so what one of
-them imports at module level every command pays for. The command modules therefore
-import only Typer and Rich at start-up and pull in pandas, DuckDB, Ibis, pydantic-settings
-and the library inside the command functions (issue 10, item 7;
-``tests/test_cli_startup.py`` pins the structure, this benchmark the time).
+A `kaoping` command imports its own command module alone, and `kaoping --help` none
+(:mod:`kaoping.cli.lazy`, issue 12); the command modules import only Typer and Rich at
+start-up and pull in pandas, DuckDB, Ibis, pydantic-settings and the library inside the
+command functions (issue 10, item 7); the default data model and the catalogue are read
+back compiled (:mod:`kaoping.compiled`). ``tests/test_cli_startup.py`` pins the
+structure, this benchmark the time.
+
+Every run keeps the bytecode of both trees (in a private ``PYTHONPYCACHEPREFIX``) and the
+compiled definitions (in a private ``KAOPING_CACHE_DIR``), both made by the warm-up runs,
+as an installed kaoping has them; ``--no-bytecode`` compiles the sources in every run, as
+this machine's sessions do with ``PYTHONDONTWRITEBYTECODE`` set.
 
 The benchmark builds a warehouse through the CLI itself (`kaoping generate`, `import`,
 `compute`) or reuses one (``--db``), then runs each command ``--repeat`` times as a fresh
@@ -51,6 +57,17 @@ nothing measurable: they need pandas, Ibis and DuckDB anyway, and their time is 
 library's -- in-process at 1M persons: importing kaoping.api (pandas) ~1.0-1.7 s, the
 Ibis backend ~0.5-1.4 s (import and connect), load_catalogue ~0.4 s (YAML read twice per
 file with PyYAML's pure-Python SafeLoader), the hierarchy ~0.4 s, the figure ~0.3 s.
+
+Issue 12, on the 200,000-person warehouse (2019-2020, 131 MB), ``--before`` the tree of
+main before it, medians of 9 runs (7 with ``--no-bytecode``), load average 0.5 to 1.4,
+ms (wall / CPU; the CPU counts DuckDB's second thread):
+
+    command                       before         after     after, --no-bytecode (before)
+    python -c pass                63 / 62        72 / 71        74 / 74   (64 / 63)
+    kaoping --help               277 / 274      142 / 141      139 / 138  (297 / 296)
+    kaoping --version            266 / 266      144 / 144      132 / 131  (293 / 293)
+    show non_arrest_rate         925 / 941      751 / 767      887 / 905  (1078 / 1096)
+    show ... --prosecutor       1026 / 1058     869 / 901      909 / 943  (1282 / 1321)
 """
 
 from __future__ import annotations
