@@ -42,6 +42,7 @@ def _extra(path: Path, name_en: str) -> Path:
 def test_a_kept_catalogue_is_the_checked_one(cache: Path) -> None:
     first = load_catalogue()
     assert len(_entries(cache, "catalogue")) == 1
+    assert cache.stat().st_mode & 0o777 == 0o700  # pickles run code: the owner's alone
     again = load_catalogue()  # read back
     checked = check_files().catalogue  # the files checked anew, never kept
     assert again == checked and first == checked

@@ -11,7 +11,9 @@ unreadable or corrupt entry is made again; a directory that cannot be written is
 error (the object is then made every time, as before).
 
 The directory is ``$KAOPING_CACHE_DIR``, else ``$XDG_CACHE_HOME/kaoping``, else
-``~/.cache/kaoping``; ``KAOPING_CACHE_DIR=off`` turns the cache off.
+``~/.cache/kaoping``; ``KAOPING_CACHE_DIR=off`` turns the cache off. The entries are
+pickles, which run code when read: the directory is made readable and writable by its
+owner alone, and must not be one that others can write.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def compiled(kind: str, inputs: bytes, make: Callable[[], T]) -> T:
     made = make()
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        where.mkdir(parents=True, exist_ok=True)
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)  # pickles: the user's alone
         with tmp.open("wb") as f:
             pickle.dump(made, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # readers see the whole entry or none

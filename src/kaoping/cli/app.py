@@ -46,12 +46,17 @@ def _console(stderr: bool) -> Console:
     return Console(stderr=stderr, emoji=False)
 
 
-def __getattr__(name: str) -> Console:
-    """``console`` and ``err_console``, made when a command module first imports them:
-    ``kaoping --help`` does not import Rich."""
-    if name in ("console", "err_console"):
-        return _console(name == "err_console")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:
+    console: Console
+    err_console: Console
+else:
+
+    def __getattr__(name: str) -> Console:
+        """``console`` and ``err_console``, made when a command module first imports
+        them: ``kaoping --help`` does not import Rich."""
+        if name in ("console", "err_console"):
+            return _console(name == "err_console")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Lang(StrEnum):
