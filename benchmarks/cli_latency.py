@@ -1,10 +1,16 @@
 """CLI latency: how long a user waits for `kaoping --help`, `--version`, `show`, `explain`.
 
-Every `kaoping` command imports the command modules of all the others, so what one of
-them imports at module level every command pays for. The command modules therefore
-import only Typer and Rich at start-up and pull in pandas, DuckDB, Ibis, pydantic-settings
-and the library inside the command functions (issue 10, item 7;
-``tests/test_cli_startup.py`` pins the structure, this benchmark the time).
+A `kaoping` command imports its own command module alone, and `kaoping --help` none
+(:mod:`kaoping.cli.lazy`, issue 12); the command modules import only Typer and Rich at
+start-up and pull in pandas, DuckDB, Ibis, pydantic-settings and the library inside the
+command functions (issue 10, item 7); the default data model and the catalogue are read
+back compiled (:mod:`kaoping.compiled`). ``tests/test_cli_startup.py`` pins the
+structure, this benchmark the time.
+
+Every run keeps the bytecode of both trees (in a private ``PYTHONPYCACHEPREFIX``) and the
+compiled definitions (in a private ``KAOPING_CACHE_DIR``), both made by the warm-up runs,
+as an installed kaoping has them; ``--no-bytecode`` compiles the sources in every run, as
+this machine's sessions do with ``PYTHONDONTWRITEBYTECODE`` set.
 
 The benchmark builds a warehouse through the CLI itself (`kaoping generate`, `import`,
 `compute`) or reuses one (``--db``), then runs each command ``--repeat`` times as a fresh
@@ -51,6 +57,17 @@ nothing measurable: they need pandas, Ibis and DuckDB anyway, and their time is 
 library's -- in-process at 1M persons: importing kaoping.api (pandas) ~1.0-1.7 s, the
 Ibis backend ~0.5-1.4 s (import and connect), load_catalogue ~0.4 s (YAML read twice per
 file with PyYAML's pure-Python SafeLoader), the hierarchy ~0.4 s, the figure ~0.3 s.
+
+Issue 12, on the 200,000-person warehouse (2019-2020, 131 MB), ``--before`` the tree of
+main before it, medians of 9 runs (7 with ``--no-bytecode``), load average 0.5 to 1.4,
+ms (wall / CPU; the CPU counts DuckDB's second thread):
+
+    command                       before         after     after, --no-bytecode (before)
+    python -c pass                63 / 62        72 / 71        74 / 74   (64 / 63)
+    kaoping --help               277 / 274      142 / 141      139 / 138  (297 / 296)
+    kaoping --version            266 / 266      144 / 144      132 / 131  (293 / 293)
+    show non_arrest_rate         925 / 941      751 / 767      887 / 905  (1078 / 1096)
+    show ... --prosecutor       1026 / 1058     869 / 901      909 / 943  (1282 / 1321)
 """
 
 from __future__ import annotations
@@ -83,12 +100,20 @@ def kaoping_script() -> str:
     return found
 
 
-def environment(src: Path) -> dict[str, str]:
-    """The environment of every run: ``src`` first on ``PYTHONPATH``."""
+def environment(src: Path, pycache: Path | None, cache: Path) -> dict[str, str]:
+    """The environment of every run: ``src`` first on ``PYTHONPATH``; bytecode kept in
+    ``pycache`` (None: compiled anew by every run); the compiled data model and catalogue
+    (:mod:`kaoping.compiled`) kept in ``cache``, made by the warm-up runs."""
     env = dict(os.environ)
+    env["KAOPING_CACHE_DIR"] = str(cache)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p
     )
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
 
 
@@ -185,12 +210,17 @@ def main() -> None:
     parser.add_argument("--before", type=Path,
                         help="other kaoping sources (e.g. `git archive` of an older commit, "
                         "unpacked) timed in the same run, alternating with --src")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="compile kaoping's sources in every run (PYTHONDONTWRITEBYTECODE), "
+                        "instead of keeping their bytecode as an installed kaoping has it")
     args = parser.parse_args()
-    trees = {"after": environment(args.src.resolve())}
-    if args.before is not None:
-        trees["before"] = environment(args.before.resolve())
 
     with tempfile.TemporaryDirectory() as tmp:
+        pycache = None if args.no_bytecode else Path(tmp) / "pycache"
+        cache = Path(tmp) / "compiled"
+        trees = {"after": environment(args.src.resolve(), pycache, cache)}
+        if args.before is not None:
+            trees["before"] = environment(args.before.resolve(), pycache, cache)
         if args.db is not None:
             db = args.db.resolve()
         else:
@@ -220,7 +250,9 @@ def main() -> None:
                 run(argv, env, cwd, tolerate=tolerate[tree])
         print(f"warehouse {db} ({db.stat().st_size / 2**20:,.0f} MB); "
               f"{args.repeat} runs each, wall clock in ms"
-              + ("; before and after alternate" if len(trees) > 1 else ""))
+              + ("; before and after alternate" if len(trees) > 1 else "")
+              + ("; sources compiled in every run" if pycache is None else "")
+              + f"; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{'command':18s}" + "".join(
             f" {t + ' median':>14s} {'min':>8s} {'max':>8s} {'cpu':>8s}" for t in trees
         ))
@@ -245,6 +277,7 @@ def main() -> None:
             failed = FAILED.get(" ".join(argv))
             print(line + (f"   (before: exit {failed})" if failed is not None else ""),
                   flush=True)
+        print(f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         after = medians["after"]
         for name, ms in after.items():
             print(f"{name}_ms: {ms:.0f}")

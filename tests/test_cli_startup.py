@@ -1,10 +1,12 @@
 """The command line starts cheaply, `--version` and `-h` work (issue 10, items 6 and 7).
 
-Every `kaoping` invocation imports all command modules, so a heavy import at module level
-in any of them is paid by `kaoping --help` and every other command. The time itself is
-measured by ``benchmarks/cli_latency.py``; these tests pin the structure that makes it
-short: importing :mod:`kaoping.cli` loads none of the heavy libraries. They run in a fresh
-interpreter, because this test process has long imported all of them.
+A command's module is imported only when that command runs (:mod:`kaoping.cli.lazy`), and
+`kaoping --help` lists the commands from a table without importing any (issue 12). The
+time itself is measured by ``benchmarks/cli_latency.py``; these tests pin the structure
+that makes it short: importing :mod:`kaoping.cli` loads none of the heavy libraries,
+`--help` loads no command module nor Rich nor pydantic, `show` loads its own module alone,
+and the table says what the commands' own help says. The import checks run in a fresh
+interpreter, because this test process has long imported everything.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typer.testing import CliRunner
 
 import kaoping
 from kaoping.cli import app
+from kaoping.cli.lazy import COMMANDS, Commands
 
 #: what `import kaoping.cli` must not load: each costs from tens of milliseconds (pyarrow,
 #: DuckDB) to a second (pandas with numpy), or drags one of them in
@@ -48,6 +51,9 @@ HEAVY = (
     "kaoping.web",
 )
 
+#: the command modules, each imported only when one of its commands runs
+COMMAND_MODULES = sorted({entry.module for entry in COMMANDS.values()})
+
 SRC = Path(kaoping.__file__).resolve().parent.parent
 
 
@@ -72,6 +78,74 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     done = _python("-c", code)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def _loaded_after(argv: list[str], env: dict[str, str] | None = None) -> list[str]:
+    """The modules loaded by running `kaoping ARGV` in a fresh interpreter."""
+    code = (
+        "import json, sys\n"
+        "from kaoping.cli import main\n"
+        f"sys.argv = ['kaoping', *{argv!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.__stdout__.write('\\n' + json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env or _env(), capture_output=True, text=True,
+        timeout=120,
+    )
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--version"], []])
+def test_help_and_version_load_no_command_module(argv: list[str]) -> None:
+    """Listing the commands imports none of them, nor Rich (the consoles are made when a
+    command module asks for them) nor pydantic (Typer's parameter coercion)."""
+    loaded = _loaded_after(argv)
+    assert [m for m in loaded if m in COMMAND_MODULES] == []
+    assert [m for m in loaded if m.split(".")[0] in ("rich", "pydantic", "yaml")] == []
+    assert [m for m in HEAVY if m in loaded] == []
+
+
+def test_the_command_table_names_every_command_and_its_module() -> None:
+    """:data:`COMMANDS` lists every root command, in the order they are registered when
+    the modules are imported as they once all were, each with the module defining it."""
+    import importlib
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
+    registered = [
+        info.name or typer.main.get_command_name(info.callback.__name__)
+        for info in app.registered_commands
+        if info.callback is not None
+    ] + [str(group.name) for group in app.registered_groups]
+    assert sorted(registered) == sorted(COMMANDS)
+    for info in app.registered_commands:
+        assert info.callback is not None
+        name = info.name or typer.main.get_command_name(info.callback.__name__)
+        assert info.callback.__module__ == COMMANDS[name].module, name
+    for group in app.registered_groups:  # the sub-app is an attribute of the module named
+        module = importlib.import_module(COMMANDS[str(group.name)].module)
+        assert any(v is group.typer_instance for v in vars(module).values()), group.name
+
+
+@pytest.mark.parametrize("width", [50, 80, 120, 200])
+def test_help_lists_the_commands_as_their_own_help_does(width: int) -> None:
+    """`kaoping --help` from the table is what it is with every command built: each line
+    is the first paragraph of the command's own help, cut where Click cuts it."""
+    import importlib
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
+    built = typer.main.get_command(app)
+    assert isinstance(built.commands, Commands)
+    assert all(built.commands.built(name) is not None for name in COMMANDS)
+    ctx = built.make_context("kaoping", [], resilient_parsing=True, terminal_width=width)
+    from_commands = built.get_help(ctx)
+    built.commands = Commands({})  # nothing built: the table's help
+    from_table = built.get_help(ctx)
+    assert from_table == from_commands
+    assert all(f"  {name}  " in from_table or f"  {name} " in from_table for name in COMMANDS)
 
 
 def test_version_prints_the_version_and_exits_0() -> None:
@@ -160,7 +234,8 @@ def test_the_warehouse_path_is_the_settings_one(
 
 def test_show_does_not_load_the_settings_machinery(tmp_path: Path) -> None:
     """`kaoping show` on a missing warehouse gets as far as opening it -- the path found,
-    the catalogue loaded -- without importing pydantic-settings (a tenth of a second)."""
+    the catalogue loaded -- without importing pydantic-settings (a tenth of a second),
+    and of the command modules imports its own alone."""
     code = (
         "import json, sys\n"
         "from kaoping.cli import main\n"
@@ -168,14 +243,24 @@ def test_show_does_not_load_the_settings_machinery(tmp_path: Path) -> None:
         " '--period', '2020']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "sys.__stdout__.write(json.dumps(['pydantic_settings' in sys.modules,"
-        " 'kaoping.catalogue' in sys.modules]))\n"
+        " 'kaoping.catalogue' in sys.modules,"
+        " sorted(m for m in sys.modules if m.startswith('kaoping.cli.'))]))\n"
     )
     env = {**_env(), "KAOPING_DB": str(tmp_path / "none.duckdb")}
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert "no warehouse at" in done.stderr, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [
+        False, True, ["kaoping.cli.app", "kaoping.cli.engine", "kaoping.cli.lazy"]
+    ]
+
+
+def test_an_unknown_command_is_still_told_the_nearest() -> None:
+    """Typer suggests a near name from the group's commands, built or not."""
+    done = _python("-m", "kaoping", "shw")
+    assert done.returncode == 2
+    assert "No such command 'shw'. Did you mean 'show'?" in done.stderr
 
 
 def test_the_consoles_print_colons_as_written() -> None:

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     #: (``--model``); unset, the default model. Read by :func:`kaoping.model.selection.active`
     #: straight from the environment, as it is asked on every lookup of a table.
     model: Path | None = None
+    #: Where the checked default data model and catalogues are kept compiled, so that a
+    #: process starts without checking them again; ``off`` keeps none; unset,
+    #: ``$XDG_CACHE_HOME/kaoping`` or ``~/.cache/kaoping``. Read by
+    #: :func:`kaoping.compiled.cache_dir` straight from the environment.
+    cache_dir: str | None = None
     #: SQLAlchemy URL of the application database (users, manual items, objections, audit)
     app_db: str = "sqlite:///kaoping-app.db"
     #: The month the reporting year starts in (``KAOPING_FISCAL_YEAR_START``): 1, the

@@ -74,6 +74,37 @@ def test_show_panel(setup: tuple[Path, Path]) -> None:
     assert "北京市第一分院" in out
 
 
+def test_a_stored_figure_is_shown_without_pandas_or_ibis(setup: tuple[Path, Path]) -> None:
+    """`kaoping show` of a stored figure, in a fresh process as a user runs it, reads it
+    with DuckDB alone and imports of the command line only its own module (issue 12): the
+    figure is the one the in-process run prints."""
+    import os
+    import subprocess
+    import sys
+
+    path, catalogue = setup
+    argv = ["show", "nonpros", "--organ", "110100", "--period", "2020-Q1", "--json",
+            "--db", str(path), "-c", str(catalogue)]
+    code = (
+        "import json, sys\n"
+        "from kaoping.cli import main\n"
+        f"sys.argv = ['kaoping', *{argv!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('pandas', 'ibis', 'pyarrow', 'sqlalchemy', 'pydantic_settings')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy"
+        " or m.startswith('kaoping.cli.'))))\n"
+    )
+    src = str(Path(kaoping.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    *shown, loaded = done.stdout.strip().splitlines()
+    assert json.loads(loaded) == ["kaoping.cli.app", "kaoping.cli.engine", "kaoping.cli.lazy"]
+    assert json.loads("\n".join(shown)) == json.loads(run(setup, *argv[:-4])[1])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from kaoping.cli import app
 from kaoping.model.errors import ModelError
-from kaoping.model.load import DEFAULT_FILE, check_model, load_model
+from kaoping.model.load import check_model, load_model
+from kaoping.model.selection import DEFAULT_FILE
 from kaoping.model.types import ColumnType
 
 

@@ -350,9 +350,23 @@ def load_catalogue(
     """The indicator catalogue: the default one plus ``paths`` (or ``$KAOPING_CATALOGUE_DIR``).
 
     Raises :class:`CatalogueError` listing every error of every file. Warnings do not stop
-    loading; they are kept in ``Catalogue.warnings``.
+    loading; they are kept in ``Catalogue.warnings``. For the default data model, a
+    catalogue that loaded is kept compiled, keyed by its files' content
+    (:mod:`kaoping.compiled`): the next process reads it back instead of checking it again.
     """
-    result = check_files(paths, include_default=include_default)
-    if result.errors:
-        raise CatalogueError(result.problems)
-    return result.catalogue
+    from kaoping.compiled import compiled, file_digest
+    from kaoping.model.selection import active, default_model
+
+    def load() -> Catalogue:
+        result = check_files(paths, include_default=include_default)
+        if result.errors:
+            raise CatalogueError(result.problems)
+        return result.catalogue
+
+    if active() is not default_model():  # checked against a model of the user's: not kept
+        return load()
+    try:
+        inputs = file_digest(catalogue_files(paths, include_default=include_default))
+    except OSError:  # a file that cannot be read: the loader names it
+        return load()
+    return compiled("catalogue", inputs, load)

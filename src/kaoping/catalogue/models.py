@@ -82,7 +82,9 @@ class Aggregation(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # the validators are built when first used: a catalogue read back compiled
+    # (kaoping.compiled) validates nothing, and building them cost 10 ms of every start
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _empty(value: Any) -> bool:

@@ -1,19 +1,9 @@
-"""The ``kaoping`` command line. Importing the command modules registers their commands."""
+"""The ``kaoping`` command line.
 
-from kaoping.cli import (  # noqa: F401  (importing registers the commands)
-    appraise,
-    data,
-    demo,
-    detect,
-    engine,
-    indicators,
-    ingest,
-    model,
-    operations,
-    publish,
-    report,
-    web,
-)
+The command modules (``kaoping.cli.engine`` ...) are imported when their command is run,
+not here: see :mod:`kaoping.cli.lazy`.
+"""
+
 from kaoping.cli.app import app
 
 

@@ -3,23 +3,30 @@
 Commands live in one module per area (``data``, ``ingest``, ``indicators`` ...) so that each
 stays thin: it parses options and calls the library.
 
-Start-up is kept cheap on purpose: ``kaoping --help``, ``--version`` and every command pay
-for importing all command modules, so those modules import only Typer and Rich at module
-level and pull in pandas, DuckDB, Ibis, pydantic-settings and the library inside the
-command functions (``tests/test_cli_startup.py`` pins this).
+Start-up is kept cheap on purpose: the root group imports a command's module only when
+that command is run (:mod:`kaoping.cli.lazy`), and ``kaoping --help`` and ``--version``
+import none of them, nor Rich; the modules themselves import only Typer and Rich at
+module level and pull in pandas, DuckDB, Ibis, pydantic-settings and the library inside
+the command functions (``tests/test_cli_startup.py`` pins this).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+
+from kaoping.cli.lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="kaoping",
+    cls=LazyGroup,
     help="kaoping (考评): measure and appraise the performance of a prosecution service.",
     no_args_is_help=True,
     add_completion=False,
@@ -28,10 +35,29 @@ app = typer.Typer(
     # Click hands these to every sub-context, so `-h` works on each command and group too.
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-# no emoji codes: a ":name:" in a user's data stays as written, and rich's table of
-# emoji (75 ms to import) is not loaded by the first line printed
-console = Console(emoji=False)
-err_console = Console(stderr=True, emoji=False)
+
+
+@cache
+def _console(stderr: bool) -> Console:
+    # no emoji codes: a ":name:" in a user's data stays as written, and rich's table of
+    # emoji (75 ms to import) is not loaded by the first line printed
+    from rich.console import Console
+
+    return Console(stderr=stderr, emoji=False)
+
+
+if TYPE_CHECKING:
+    console: Console
+    err_console: Console
+else:
+
+    def __getattr__(name: str) -> Console:
+        """``console`` and ``err_console``, made when a command module first imports
+        them: ``kaoping --help`` does not import Rich."""
+        if name in ("console", "err_console"):
+            return _console(name == "err_console")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 class Lang(StrEnum):
     """The languages every command writes in."""
@@ -64,7 +90,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     wrapped, so a path in it can be copied."""
     from rich.text import Text
 
-    err_console.print(
+    _console(True).print(
         Text.assemble(("error:", "bold red"), " " + message), highlight=False, soft_wrap=True
     )
     return typer.Exit(code)
@@ -79,7 +105,7 @@ def _print_version(value: bool) -> None:
     if value:
         from kaoping import __version__
 
-        console.print(f"kaoping {__version__}", highlight=False)
+        typer.echo(f"kaoping {__version__}")  # plain text: Rich is not needed for it
         raise typer.Exit()
 
 

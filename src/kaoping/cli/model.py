@@ -41,8 +41,8 @@ def check(
     ] = None,
 ) -> None:
     """Check a model file: print "ok" and what it holds, or every error (exit 1)."""
-    from kaoping.model.load import DEFAULT_FILE, DEFAULT_NAME, check_model
-    from kaoping.model.selection import ENV
+    from kaoping.model.load import check_model
+    from kaoping.model.selection import DEFAULT_FILE, DEFAULT_NAME, ENV
 
     if path is None:
         path = Path(os.environ.get(ENV, "").strip() or DEFAULT_NAME)

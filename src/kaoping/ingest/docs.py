@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from kaoping.ingest.read import FORMATS
 from kaoping.ingest.sql import number_text
-from kaoping.model.load import DEFAULT_NAME
 from kaoping.model.schema import (
     BOOLEAN_ALIASES,
     ENUMERATIONS,
@@ -21,7 +20,7 @@ from kaoping.model.schema import (
     Enumeration,
     Table,
 )
-from kaoping.model.selection import active
+from kaoping.model.selection import DEFAULT_NAME, active
 from kaoping.settings import ImportLimits
 
 _TYPE_NAMES = {

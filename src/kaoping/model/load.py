@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from kaoping.model.errors import ModelError, Problem
+from kaoping.model.selection import DEFAULT_FILE, DEFAULT_NAME
 from kaoping.model.types import (
     Column,
     ColumnType,
@@ -41,9 +42,6 @@ from kaoping.yamltext import (
     parse,
     syntax_error,
 )
-
-DEFAULT_FILE = Path(__file__).parent / "default" / "model.yaml"
-DEFAULT_NAME = "default"
 
 #: the boolean spellings of a model that declares none
 ENGLISH_BOOLEANS = {

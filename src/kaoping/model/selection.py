@@ -15,10 +15,12 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from kaoping.model.load import DEFAULT_FILE, DEFAULT_NAME, load_model
 from kaoping.model.types import DataModel
 
 ENV = "KAOPING_MODEL"
+#: the model shipped with kaoping, and the name that chooses it
+DEFAULT_FILE = Path(__file__).parent / "default" / "model.yaml"
+DEFAULT_NAME = "default"
 
 _lock = threading.Lock()
 _chosen: list[DataModel] = []  # a stack: use_model() blocks nest
@@ -27,12 +29,22 @@ _from_env: dict[str, DataModel] = {}  # the env's value -> its model, read once
 
 @cache
 def default_model() -> DataModel:
-    """The model shipped with kaoping (``kaoping/model/default/model.yaml``)."""
-    return load_model(DEFAULT_FILE)
+    """The model shipped with kaoping (``kaoping/model/default/model.yaml``), kept
+    compiled (:mod:`kaoping.compiled`): then neither the loader nor PyYAML is imported."""
+    from kaoping.compiled import compiled, file_digest
+
+    def load() -> DataModel:
+        from kaoping.model.load import load_model
+
+        return load_model(DEFAULT_FILE)
+
+    return compiled("model", file_digest([DEFAULT_FILE]), load)
 
 
 def model_from(source: DataModel | Path | str | None) -> DataModel:
     """A model given as an object, a file, ``default`` or nothing (the default)."""
+    from kaoping.model.load import load_model
+
     if isinstance(source, DataModel):
         return source
     if source is None or str(source).strip() in ("", DEFAULT_NAME):
