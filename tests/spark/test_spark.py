@@ -229,6 +229,68 @@ def test_the_source_schema_read_on_the_driver_is_the_one_spark_infers(
     assert _file_types(spark, str(tmp_path / "u.parquet"), ["t"]) is None
 
 
+def test_the_canonical_tables_are_read_from_a_spark_catalogue(
+    spark: SparkSession, hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from kaoping.engine.backends.spark import _file_types
+
+    # the hand-built warehouse's tables in a database of the session's catalogue
+    # (in-memory: no Hive metastore): the records and the organs saved as tables, their
+    # integers widened as a cluster's tables often are; the others external tables over
+    # the exported files, their schemas declared (inferring one is a job)
+    path, from_parquet = hand_built
+    source = path.parent / "source"
+    spark.sql(f"CREATE DATABASE kaoping_catalogued LOCATION '{tmp_path / 'catalogued'}'")
+    for name in TABLES:
+        if name in ("organs", "persons"):
+            register_source(spark, str(source), name)
+            df = spark.table(name)
+            wide = [
+                df[f.name].cast("bigint").alias(f.name)
+                if f.dataType.simpleString() == "int"
+                else df[f.name]
+                for f in df.schema.fields
+            ]
+            df.select(*wide).write.saveAsTable(f"kaoping_catalogued.{name}")
+            continue
+        file = str(source / f"{name}.parquet")
+        declared = ", ".join(
+            f"`{c}` {t}"
+            for c, t in (_file_types(spark, file, TABLES[name].column_names) or {}).items()
+        )
+        spark.sql(
+            f"CREATE TABLE kaoping_catalogued.{name} ({declared}) USING parquet LOCATION '{file}'"
+        )
+    results = tmp_path / "results"
+    compute(
+        SparkCompute(spark, "catalog:kaoping_catalogued", results),
+        [hand.NONPROS],
+        years=[2019, 2020],
+    )
+    assert latest_manifest(results).source == "catalog:kaoping_catalogued"
+    con, _ = open_results(results)
+    parquet_con, _ = open_results(from_parquet)
+    with con, parquet_con:
+        on_catalogue = _values(con)
+        on_parquet = _values(parquet_con)
+    on_parquet = on_parquet[on_parquet["indicator"] == hand.NONPROS.id].reset_index(drop=True)
+    assert len(on_catalogue) > 100
+    pd.testing.assert_frame_equal(on_catalogue, on_parquet, check_exact=True)
+    # a catalogue's column of another type is named with its table, as a file's is
+    spark.sql(f"CREATE DATABASE kaoping_mistyped LOCATION '{tmp_path / 'mistyped'}'")
+    spark.sql(
+        "CREATE TABLE kaoping_mistyped.organs (organ_code BIGINT, parent_code STRING) USING parquet"
+    )
+    with pytest.raises(
+        ValueError, match=r"kaoping_mistyped\.organs: column 'organ_code' is bigint, text"
+    ):
+        register_source(spark, "catalog:kaoping_mistyped", "organs")
+    with pytest.raises(FileNotFoundError, match="no table persons in the Spark catalogue"):
+        register_source(spark, "catalog:kaoping_mistyped", "persons")
+    with pytest.raises(FileNotFoundError, match="no database kaoping_absent"):
+        register_source(spark, "catalog:kaoping_absent", "persons")
+
+
 # --- a year recomputed alone -------------------------------------------------------
 
 

@@ -36,9 +36,11 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = [
+    "CATALOG_PREFIX",
     "MANIFEST_FORMAT",
     "META_FILE",
     "Manifest",
+    "catalog_database",
     "latest_manifest",
     "latest_manifest_path",
     "manifest_name",
@@ -53,6 +55,9 @@ RUNS_DIR = "runs"
 MANIFESTS_DIR = "manifests"
 #: beside exported canonical tables: the warehouse's data version at export
 META_FILE = "_kaoping.json"
+#: a source of this prefix names a database of the Spark session's catalogue
+#: (``catalog:kaoping``), not a directory of Parquet
+CATALOG_PREFIX = "catalog:"
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ class Manifest:
     tables: dict[str, list[dict[str, Any]]]
     #: view name -> DuckDB SELECT over the tables, in the order they are created
     views: dict[str, str]
-    #: where the canonical tables were read from (a directory of Parquet)
+    #: where the canonical tables were read from: a directory of Parquet, or
+    #: ``catalog:DATABASE`` (a database of the Spark catalogue, which readers cannot read)
     source: str
     data_version: int
     #: the run as ``compute_runs`` lists it (run_id, started_at, years, summary...)
@@ -121,6 +127,18 @@ def latest_manifest(results: Path | str) -> Manifest:
     return Manifest.from_json(path.read_text(encoding="utf-8"), str(path))
 
 
+def catalog_database(source: Path | str) -> str | None:
+    """The database of the Spark catalogue ``source`` names (``catalog:DATABASE``), None
+    for a directory of Parquet."""
+    text = str(source)
+    if not text.startswith(CATALOG_PREFIX):
+        return None
+    database = text[len(CATALOG_PREFIX):].strip()
+    if not database:
+        raise ValueError(f"{text!r}: name the database, catalog:DATABASE")
+    return database
+
+
 def source_candidates(source: Path | str, table: str) -> tuple[str, str]:
     """Where the canonical table ``table`` may lie in the Parquet directory ``source``: a
     file ``table.parquet`` (what `kaoping export --parquet` and `kaoping generate` write)
@@ -130,7 +148,10 @@ def source_candidates(source: Path | str, table: str) -> tuple[str, str]:
 
 
 def source_path(source: Path | str, table: str) -> str | None:
-    """The local file or directory of ``table`` in ``source``, None when neither exists."""
+    """The local file or directory of ``table`` in ``source``, None when neither exists
+    (or the source is a Spark catalogue's database)."""
+    if catalog_database(source) is not None:
+        return None
     for candidate in source_candidates(source, table):
         if Path(candidate).exists():
             return candidate
@@ -140,7 +161,7 @@ def source_path(source: Path | str, table: str) -> str | None:
 def read_meta(source: Path | str) -> dict[str, Any]:
     """The export's metadata (the data version), or {} for Parquet kaoping did not write."""
     path = Path(str(source)) / META_FILE
-    if "://" in str(source) or not path.exists():
+    if "://" in str(source) or catalog_database(source) is not None or not path.exists():
         return {}
     raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return raw
