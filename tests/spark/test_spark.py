@@ -311,9 +311,8 @@ def test_a_year_recomputed_alone_reuses_the_kept_years_and_renews_the_next(
     results = tmp_path / "results"
     shutil.copytree(hand_built[1], results)
     first = latest_manifest(results)
-    partial = compute(
-        SparkCompute(spark, tmp_path / "after", results), hand.INDICATORS, years=[2019]
-    )
+    engine = SparkCompute(spark, tmp_path / "after", results)
+    partial = compute(engine, hand.INDICATORS, years=[2019])
     second = latest_manifest(results)
     assert partial.years == (2019,) and second.run_id != first.run_id
     con, _ = open_results(results)
@@ -335,6 +334,22 @@ def test_a_year_recomputed_alone_reuses_the_kept_years_and_renews_the_next(
     cube = second.tables["indicator_figures_organ_0"]
     assert {e["path"].split("/")[1] for e in cube} == {first.run_id, second.run_id}
     assert [e["years"] for e in cube if first.run_id in e["path"]] == [[2020]]
+    # old runs pruned, keeping none but the newest: an older run (its manifest and its
+    # directory) goes, the first run's manifest goes but not its directory, which holds
+    # the 2020 the newest reads; a directory no manifest names may be a run being
+    # written: it stays
+    older = first.to_json().replace(first.run_id, "older")
+    (results / "manifests" / "00000101T000000000000-older.json").write_text(older)
+    shutil.copytree(results / "runs" / first.run_id, results / "runs" / "older")
+    (results / "runs" / "unnamed").mkdir()
+    assert engine.prune_runs(keep=0) == ["runs/older"]
+    left = [json.loads(p.read_text())["run_id"] for p in (results / "manifests").glob("*.json")]
+    assert left == [second.run_id]
+    runs = sorted(p.name for p in (results / "runs").iterdir())
+    assert runs == sorted([first.run_id, second.run_id, "unnamed"])
+    con, _ = open_results(results)
+    with con:
+        pd.testing.assert_frame_equal(_values(con), whole, check_exact=True)
 
 
 # --- the whole default catalogue on a tiny generated dataset -------------------------

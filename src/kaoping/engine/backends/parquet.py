@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import duckdb
 
 __all__ = [
@@ -46,8 +48,10 @@ __all__ = [
     "manifest_name",
     "open_results",
     "read_meta",
+    "run_dirs",
     "source_candidates",
     "source_path",
+    "superseded",
 ]
 
 MANIFEST_FORMAT = 2
@@ -108,6 +112,30 @@ def run_dir(run_id: str) -> str:
 def manifest_name(finished: datetime, run_id: str) -> str:
     """The manifest's path in the results directory; sorting the names sorts the runs."""
     return f"{MANIFESTS_DIR}/{finished.strftime('%Y%m%dT%H%M%S%f')}-{run_id}.json"
+
+
+def run_dirs(manifest: Manifest) -> set[str]:
+    """The run directories (``runs/<run_id>``) ``manifest`` reads from: its own and, after
+    a partial recomputation, those of the runs whose kept years it names."""
+    return {
+        "/".join(e["path"].split("/")[:2]) for entries in manifest.tables.values() for e in entries
+    }
+
+
+def superseded(manifests: Sequence[tuple[str, Manifest]], keep: int) -> tuple[list[str], list[str]]:
+    """What may be deleted once the newest run and the ``keep`` runs published before it
+    are kept: (the run directories only older manifests name, those manifests' names).
+
+    ``manifests`` are (name, content) in name order, oldest first. A directory a kept
+    manifest names stays, whichever run wrote it (a kept year lies in an older run's
+    directory); a directory no manifest names -- a run still being written, or one
+    killed before its manifest -- is not listed: it may be another writer's.
+    """
+    kept = manifests[-(keep + 1):] if manifests else []
+    older = manifests[: len(manifests) - len(kept)]
+    needed = set().union(*(run_dirs(m) for _, m in kept))
+    dirs = set().union(*(run_dirs(m) for _, m in older)) - needed
+    return sorted(dirs), [name for name, _ in older]
 
 
 def latest_manifest_path(results: Path | str) -> Path:

@@ -34,6 +34,7 @@ from kaoping.engine.backends.parquet import (
     read_meta,
     run_dir,
     source_candidates,
+    superseded,
 )
 
 if TYPE_CHECKING:
@@ -126,11 +127,16 @@ class SparkCompute:
         results: str | Path,
         *,
         hold: str = "cache",
+        keep: int | None = None,
     ) -> None:
         if hold not in ("checkpoint", "cache"):
             raise ValueError(f"hold={hold!r}: checkpoint or cache")
+        from kaoping.versions import keep_versions
+
         self.session = session
         self.hold = hold
+        #: the runs kept besides the newest when a run is published (see :meth:`prune_runs`)
+        self.keep = keep_versions() if keep is None else max(0, keep)
         self.source = _absolute(source)
         self.results = _absolute(results)
         self.ibis = ibis_backend(session)
@@ -201,6 +207,24 @@ class SparkCompute:
             return []
         names = sorted(str(f.getPath().toString()) for f in fs.listStatus(hpath) if f.isFile())
         return [n for n in names if n.endswith(".json")]
+
+    def prune_runs(self, keep: int | None = None) -> list[str]:
+        """Delete the runs older than the newest and the ``keep`` before it (default: the
+        engine's ``keep``, ``KAOPING_KEEP_VERSIONS``): the run directories only their
+        manifests name, then those manifests (a directory first, so that no manifest is
+        left naming a deleted run after a failure in between). Returns the directories
+        deleted. A reader of a deleted run's manifest -- one that opened it before the
+        ``keep`` runs after it were published -- loses it, as a reader of a deleted
+        warehouse version would."""
+        names = self._manifests()
+        manifests = [(n, Manifest.from_json(self._read_text(n), n)) for n in names]
+        dirs, old = superseded(manifests, self.keep if keep is None else max(0, keep))
+        for rel in dirs:
+            if self.exists(f"{self.results}/{rel}"):
+                self.delete(f"{self.results}/{rel}")
+        for name in old:
+            self.delete(name)
+        return dirs
 
     def stored(self, manifest: Manifest, name: str) -> pd.DataFrame:
         """The published table ``name`` of ``manifest``'s run, whole (a small table)."""
@@ -521,6 +545,8 @@ class ParquetStaging:
         engine.write_text(where, manifest.to_json())
         for name in self.tables:
             engine.session.catalog.dropTempView(self.prefix + name)
+        # after the manifest: the runs this one replaced go, bar the kept ones
+        engine.prune_runs()
         return rows
 
     def _frame(self, entries: Sequence[Mapping[str, Any]], name: str) -> DataFrame:
