@@ -54,6 +54,11 @@ def differences(a: pd.DataFrame, b: pd.DataFrame) -> int:
     return int((keys_differ | values_differ).sum())
 
 
+def step(what: str, since: float) -> None:
+    """One line as each phase ends: a run of an hour says in its log how far it got."""
+    print(f"[{time.strftime('%H:%M:%S')}] {what}: {time.perf_counter() - since:.1f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -87,19 +92,23 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kaoping-spark-bench-") as tmp:
         root = Path(tmp)
+        t0 = time.perf_counter()
         generate(root / "source", args.persons, (2019, 2020), args.seed)
         db = root / "w.duckdb"
         load_warehouse(db, root / "source")
+        step(f"generated and loaded {args.persons:,} persons", t0)
 
         t0 = time.perf_counter()
         with duckdb.connect(str(db)) as con:
             compute(con, indicators)
         duckdb_s = time.perf_counter() - t0
+        step("computed on DuckDB", t0)
 
         t0 = time.perf_counter()
         session = spark_session(args.master, conf)
         session.sparkContext.setLogLevel("ERROR")
         start_s = time.perf_counter() - t0
+        step("started Spark", t0)
         t0 = time.perf_counter()
         # counted from before the canonical tables are registered (their schemas are
         # read then)
@@ -109,6 +118,7 @@ def main() -> None:
         spark_s = time.perf_counter() - t0
         jobs = len(session.sparkContext.statusTracker().getJobIdsForGroup(None)) - jobs_before
         session.stop()
+        step(f"computed on Spark ({jobs} jobs)", t0)
 
         with duckdb.connect(str(db), read_only=True) as con:
             on_duckdb = organ_figures(con)

@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     engine: str = "duckdb"
     #: Spark's master URL for ``--engine spark``: local[2], yarn, spark://host:7077, k8s://...
     spark_master: str = "local[*]"
-    #: Where ``--engine spark`` reads the canonical tables (a directory of Parquet).
+    #: Where ``--engine spark`` reads the canonical tables: a directory of Parquet, or
+    #: ``catalog:DATABASE`` (a database of the Spark/Hive catalogue).
     source: str | None = None
     #: The data-model file (docs/model.md) every command reads its tables and columns from
     #: (``--model``); unset, the default model. Read by :func:`kaoping.model.selection.active`

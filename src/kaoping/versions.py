@@ -42,6 +42,7 @@ __all__ = [
     "Version",
     "WriterBusy",
     "history_dir",
+    "keep_versions",
     "list_versions",
     "lock_path",
     "publish_copy",
@@ -86,7 +87,10 @@ def version_token(path: Path | str) -> tuple[int, int, int] | None:
     return (st.st_dev, st.st_ino, st.st_ctime_ns)
 
 
-def _keep() -> int:
+def keep_versions() -> int:
+    """How many replaced versions are kept (``KAOPING_KEEP_VERSIONS``): of the warehouse
+    file here, of a Parquet results directory's runs in
+    :meth:`kaoping.engine.backends.spark.SparkCompute.prune_runs`."""
     raw = os.environ.get("KAOPING_KEEP_VERSIONS", "")
     try:
         return max(0, int(raw)) if raw else DEFAULT_KEEP
@@ -158,7 +162,7 @@ def _archive(path: Path) -> None:
     with contextlib.suppress(FileExistsError):
         os.link(path, hist / f"{stamp}.duckdb")
     kept = sorted(hist.glob("*.duckdb"))
-    for old in kept[: max(0, len(kept) - _keep())]:
+    for old in kept[: max(0, len(kept) - keep_versions())]:
         with contextlib.suppress(FileNotFoundError):
             old.unlink()
 

@@ -229,6 +229,68 @@ def test_the_source_schema_read_on_the_driver_is_the_one_spark_infers(
     assert _file_types(spark, str(tmp_path / "u.parquet"), ["t"]) is None
 
 
+def test_the_canonical_tables_are_read_from_a_spark_catalogue(
+    spark: SparkSession, hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from kaoping.engine.backends.spark import _file_types
+
+    # the hand-built warehouse's tables in a database of the session's catalogue
+    # (in-memory: no Hive metastore): the records and the organs saved as tables, their
+    # integers widened as a cluster's tables often are; the others external tables over
+    # the exported files, their schemas declared (inferring one is a job)
+    path, from_parquet = hand_built
+    source = path.parent / "source"
+    spark.sql(f"CREATE DATABASE kaoping_catalogued LOCATION '{tmp_path / 'catalogued'}'")
+    for name in TABLES:
+        if name in ("organs", "persons"):
+            register_source(spark, str(source), name)
+            df = spark.table(name)
+            wide = [
+                df[f.name].cast("bigint").alias(f.name)
+                if f.dataType.simpleString() == "int"
+                else df[f.name]
+                for f in df.schema.fields
+            ]
+            df.select(*wide).write.saveAsTable(f"kaoping_catalogued.{name}")
+            continue
+        file = str(source / f"{name}.parquet")
+        declared = ", ".join(
+            f"`{c}` {t}"
+            for c, t in (_file_types(spark, file, TABLES[name].column_names) or {}).items()
+        )
+        spark.sql(
+            f"CREATE TABLE kaoping_catalogued.{name} ({declared}) USING parquet LOCATION '{file}'"
+        )
+    results = tmp_path / "results"
+    compute(
+        SparkCompute(spark, "catalog:kaoping_catalogued", results),
+        [hand.NONPROS],
+        years=[2019, 2020],
+    )
+    assert latest_manifest(results).source == "catalog:kaoping_catalogued"
+    con, _ = open_results(results)
+    parquet_con, _ = open_results(from_parquet)
+    with con, parquet_con:
+        on_catalogue = _values(con)
+        on_parquet = _values(parquet_con)
+    on_parquet = on_parquet[on_parquet["indicator"] == hand.NONPROS.id].reset_index(drop=True)
+    assert len(on_catalogue) > 100
+    pd.testing.assert_frame_equal(on_catalogue, on_parquet, check_exact=True)
+    # a catalogue's column of another type is named with its table, as a file's is
+    spark.sql(f"CREATE DATABASE kaoping_mistyped LOCATION '{tmp_path / 'mistyped'}'")
+    spark.sql(
+        "CREATE TABLE kaoping_mistyped.organs (organ_code BIGINT, parent_code STRING) USING parquet"
+    )
+    with pytest.raises(
+        ValueError, match=r"kaoping_mistyped\.organs: column 'organ_code' is bigint, text"
+    ):
+        register_source(spark, "catalog:kaoping_mistyped", "organs")
+    with pytest.raises(FileNotFoundError, match="no table persons in the Spark catalogue"):
+        register_source(spark, "catalog:kaoping_mistyped", "persons")
+    with pytest.raises(FileNotFoundError, match="no database kaoping_absent"):
+        register_source(spark, "catalog:kaoping_absent", "persons")
+
+
 # --- a year recomputed alone -------------------------------------------------------
 
 
@@ -249,9 +311,8 @@ def test_a_year_recomputed_alone_reuses_the_kept_years_and_renews_the_next(
     results = tmp_path / "results"
     shutil.copytree(hand_built[1], results)
     first = latest_manifest(results)
-    partial = compute(
-        SparkCompute(spark, tmp_path / "after", results), hand.INDICATORS, years=[2019]
-    )
+    engine = SparkCompute(spark, tmp_path / "after", results)
+    partial = compute(engine, hand.INDICATORS, years=[2019])
     second = latest_manifest(results)
     assert partial.years == (2019,) and second.run_id != first.run_id
     con, _ = open_results(results)
@@ -273,6 +334,22 @@ def test_a_year_recomputed_alone_reuses_the_kept_years_and_renews_the_next(
     cube = second.tables["indicator_figures_organ_0"]
     assert {e["path"].split("/")[1] for e in cube} == {first.run_id, second.run_id}
     assert [e["years"] for e in cube if first.run_id in e["path"]] == [[2020]]
+    # old runs pruned, keeping none but the newest: an older run (its manifest and its
+    # directory) goes, the first run's manifest goes but not its directory, which holds
+    # the 2020 the newest reads; a directory no manifest names may be a run being
+    # written: it stays
+    older = first.to_json().replace(first.run_id, "older")
+    (results / "manifests" / "00000101T000000000000-older.json").write_text(older)
+    shutil.copytree(results / "runs" / first.run_id, results / "runs" / "older")
+    (results / "runs" / "unnamed").mkdir()
+    assert engine.prune_runs(keep=0) == ["runs/older"]
+    left = [json.loads(p.read_text())["run_id"] for p in (results / "manifests").glob("*.json")]
+    assert left == [second.run_id]
+    runs = sorted(p.name for p in (results / "runs").iterdir())
+    assert runs == sorted([first.run_id, second.run_id, "unnamed"])
+    con, _ = open_results(results)
+    with con:
+        pd.testing.assert_frame_equal(_values(con), whole, check_exact=True)
 
 
 # --- the whole default catalogue on a tiny generated dataset -------------------------

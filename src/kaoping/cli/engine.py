@@ -93,7 +93,10 @@ def _spark_options(
 ) -> tuple[str, str, str, dict[str, str]]:
     """(source, results, master, conf) of ``--engine spark``, or a one-line error."""
     if not source:
-        raise fail("--engine spark needs --source DIR (the canonical tables as Parquet)")
+        raise fail(
+            "--engine spark needs --source DIR (the canonical tables as Parquet) "
+            "or --source catalog:DATABASE (a database of the Spark catalogue)"
+        )
     if not results:
         raise fail("--engine spark needs --results DIR (where the results are published)")
     settings: dict[str, str] = {}
@@ -167,7 +170,8 @@ def compute(
         typer.Option(
             "--source",
             help="--engine spark: the directory of Parquet canonical tables "
-            "(`kaoping export --parquet DIR`) [env: KAOPING_SOURCE].",
+            "(`kaoping export --parquet DIR`), or catalog:DATABASE for the tables of a "
+            "database of the Spark/Hive catalogue [env: KAOPING_SOURCE].",
         ),
     ] = None,
     results: Annotated[

@@ -33,19 +33,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import duckdb
 
 __all__ = [
+    "CATALOG_PREFIX",
     "MANIFEST_FORMAT",
     "META_FILE",
     "Manifest",
+    "catalog_database",
     "latest_manifest",
     "latest_manifest_path",
     "manifest_name",
     "open_results",
     "read_meta",
+    "run_dirs",
     "source_candidates",
     "source_path",
+    "superseded",
 ]
 
 MANIFEST_FORMAT = 2
@@ -53,6 +59,9 @@ RUNS_DIR = "runs"
 MANIFESTS_DIR = "manifests"
 #: beside exported canonical tables: the warehouse's data version at export
 META_FILE = "_kaoping.json"
+#: a source of this prefix names a database of the Spark session's catalogue
+#: (``catalog:kaoping``), not a directory of Parquet
+CATALOG_PREFIX = "catalog:"
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,8 @@ class Manifest:
     tables: dict[str, list[dict[str, Any]]]
     #: view name -> DuckDB SELECT over the tables, in the order they are created
     views: dict[str, str]
-    #: where the canonical tables were read from (a directory of Parquet)
+    #: where the canonical tables were read from: a directory of Parquet, or
+    #: ``catalog:DATABASE`` (a database of the Spark catalogue, which readers cannot read)
     source: str
     data_version: int
     #: the run as ``compute_runs`` lists it (run_id, started_at, years, summary...)
@@ -104,6 +114,30 @@ def manifest_name(finished: datetime, run_id: str) -> str:
     return f"{MANIFESTS_DIR}/{finished.strftime('%Y%m%dT%H%M%S%f')}-{run_id}.json"
 
 
+def run_dirs(manifest: Manifest) -> set[str]:
+    """The run directories (``runs/<run_id>``) ``manifest`` reads from: its own and, after
+    a partial recomputation, those of the runs whose kept years it names."""
+    return {
+        "/".join(e["path"].split("/")[:2]) for entries in manifest.tables.values() for e in entries
+    }
+
+
+def superseded(manifests: Sequence[tuple[str, Manifest]], keep: int) -> tuple[list[str], list[str]]:
+    """What may be deleted once the newest run and the ``keep`` runs published before it
+    are kept: (the run directories only older manifests name, those manifests' names).
+
+    ``manifests`` are (name, content) in name order, oldest first. A directory a kept
+    manifest names stays, whichever run wrote it (a kept year lies in an older run's
+    directory); a directory no manifest names -- a run still being written, or one
+    killed before its manifest -- is not listed: it may be another writer's.
+    """
+    kept = manifests[-(keep + 1):] if manifests else []
+    older = manifests[: len(manifests) - len(kept)]
+    needed = set().union(*(run_dirs(m) for _, m in kept))
+    dirs = set().union(*(run_dirs(m) for _, m in older)) - needed
+    return sorted(dirs), [name for name, _ in older]
+
+
 def latest_manifest_path(results: Path | str) -> Path:
     """The manifest of the newest published run of ``results``."""
     found = sorted((Path(results) / MANIFESTS_DIR).glob("*.json"))
@@ -121,6 +155,18 @@ def latest_manifest(results: Path | str) -> Manifest:
     return Manifest.from_json(path.read_text(encoding="utf-8"), str(path))
 
 
+def catalog_database(source: Path | str) -> str | None:
+    """The database of the Spark catalogue ``source`` names (``catalog:DATABASE``), None
+    for a directory of Parquet."""
+    text = str(source)
+    if not text.startswith(CATALOG_PREFIX):
+        return None
+    database = text[len(CATALOG_PREFIX):].strip()
+    if not database:
+        raise ValueError(f"{text!r}: name the database, catalog:DATABASE")
+    return database
+
+
 def source_candidates(source: Path | str, table: str) -> tuple[str, str]:
     """Where the canonical table ``table`` may lie in the Parquet directory ``source``: a
     file ``table.parquet`` (what `kaoping export --parquet` and `kaoping generate` write)
@@ -130,7 +176,10 @@ def source_candidates(source: Path | str, table: str) -> tuple[str, str]:
 
 
 def source_path(source: Path | str, table: str) -> str | None:
-    """The local file or directory of ``table`` in ``source``, None when neither exists."""
+    """The local file or directory of ``table`` in ``source``, None when neither exists
+    (or the source is a Spark catalogue's database)."""
+    if catalog_database(source) is not None:
+        return None
     for candidate in source_candidates(source, table):
         if Path(candidate).exists():
             return candidate
@@ -140,7 +189,7 @@ def source_path(source: Path | str, table: str) -> str | None:
 def read_meta(source: Path | str) -> dict[str, Any]:
     """The export's metadata (the data version), or {} for Parquet kaoping did not write."""
     path = Path(str(source)) / META_FILE
-    if "://" in str(source) or not path.exists():
+    if "://" in str(source) or catalog_database(source) is not None or not path.exists():
         return {}
     raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return raw

@@ -1,8 +1,9 @@
-"""The Spark compute backend: the catalogue on Apache Spark, from Parquet to Parquet.
+"""The Spark compute backend: the catalogue on Apache Spark, into Parquet.
 
 The canonical tables are read from a directory of Parquet (``TABLE.parquet`` or
 ``TABLE/``: what `kaoping export --parquet` and `kaoping generate --format parquet`
-write), checked against the data model and registered as Spark views; the engine's Ibis
+write) or from a database of the session's Spark/Hive catalogue (``catalog:DATABASE``),
+checked against the data model and registered as Spark views; the engine's Ibis
 queries then run on Spark through Ibis's pyspark backend. Intermediates are cached views
 (the pyspark backend has no temporary tables; ``hold="checkpoint"`` checkpoints them
 instead). The results are written as one Parquet run and published by its manifest
@@ -25,12 +26,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow as pa
 
 from kaoping.engine.backends.parquet import (
+    CATALOG_PREFIX,
     MANIFESTS_DIR,
     Manifest,
+    catalog_database,
     manifest_name,
     read_meta,
     run_dir,
     source_candidates,
+    superseded,
 )
 
 if TYPE_CHECKING:
@@ -113,7 +117,8 @@ def ibis_backend(session: SparkSession) -> ibis.backends.pyspark.Backend:
 
 class SparkCompute:
     """Compute on ``session`` from the canonical tables in ``source`` (a directory of
-    Parquet, local or a Hadoop URI) into the results directory ``results``."""
+    Parquet, local or a Hadoop URI, or ``catalog:DATABASE``: a database of the session's
+    Spark/Hive catalogue) into the results directory ``results``."""
 
     def __init__(
         self,
@@ -122,11 +127,16 @@ class SparkCompute:
         results: str | Path,
         *,
         hold: str = "cache",
+        keep: int | None = None,
     ) -> None:
         if hold not in ("checkpoint", "cache"):
             raise ValueError(f"hold={hold!r}: checkpoint or cache")
+        from kaoping.versions import keep_versions
+
         self.session = session
         self.hold = hold
+        #: the runs kept besides the newest when a run is published (see :meth:`prune_runs`)
+        self.keep = keep_versions() if keep is None else max(0, keep)
         self.source = _absolute(source)
         self.results = _absolute(results)
         self.ibis = ibis_backend(session)
@@ -185,14 +195,36 @@ class SparkCompute:
 
     def published(self) -> Manifest | None:
         """The newest published run of the results directory (None before the first)."""
-        fs, hpath = self._fs(f"{self.results}/{MANIFESTS_DIR}")
-        if not fs.exists(hpath):
-            return None
-        names = sorted(str(f.getPath().toString()) for f in fs.listStatus(hpath) if f.isFile())
-        names = [n for n in names if n.endswith(".json")]
+        names = self._manifests()
         if not names:
             return None
         return Manifest.from_json(self._read_text(names[-1]), names[-1])
+
+    def _manifests(self) -> list[str]:
+        """The published manifests' paths, oldest first (the names sort by time)."""
+        fs, hpath = self._fs(f"{self.results}/{MANIFESTS_DIR}")
+        if not fs.exists(hpath):
+            return []
+        names = sorted(str(f.getPath().toString()) for f in fs.listStatus(hpath) if f.isFile())
+        return [n for n in names if n.endswith(".json")]
+
+    def prune_runs(self, keep: int | None = None) -> list[str]:
+        """Delete the runs older than the newest and the ``keep`` before it (default: the
+        engine's ``keep``, ``KAOPING_KEEP_VERSIONS``): the run directories only their
+        manifests name, then those manifests (a directory first, so that no manifest is
+        left naming a deleted run after a failure in between). Returns the directories
+        deleted. A reader of a deleted run's manifest -- one that opened it before the
+        ``keep`` runs after it were published -- loses it, as a reader of a deleted
+        warehouse version would."""
+        names = self._manifests()
+        manifests = [(n, Manifest.from_json(self._read_text(n), n)) for n in names]
+        dirs, old = superseded(manifests, self.keep if keep is None else max(0, keep))
+        for rel in dirs:
+            if self.exists(f"{self.results}/{rel}"):
+                self.delete(f"{self.results}/{rel}")
+        for name in old:
+            self.delete(name)
+        return dirs
 
     def stored(self, manifest: Manifest, name: str) -> pd.DataFrame:
         """The published table ``name`` of ``manifest``'s run, whole (a small table)."""
@@ -513,6 +545,8 @@ class ParquetStaging:
         engine.write_text(where, manifest.to_json())
         for name in self.tables:
             engine.session.catalog.dropTempView(self.prefix + name)
+        # after the manifest: the runs this one replaced go, bar the kept ones
+        engine.prune_runs()
         return rows
 
     def _frame(self, entries: Sequence[Mapping[str, Any]], name: str) -> DataFrame:
@@ -609,8 +643,40 @@ _ACCEPTED: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def register_source(session: SparkSession, source: str, table: str) -> None:
-    """Read the canonical ``table`` from ``source``, check its columns against the data
-    model and register it as a Spark view of the model's column types."""
+    """Read the canonical ``table`` from ``source`` (a directory of Parquet, or
+    ``catalog:DATABASE``: a database of the session's catalogue), check its columns
+    against the data model and register it as a Spark view of the model's column types."""
+    from kaoping.model.schema import TABLES
+
+    database = catalog_database(source)
+    if database is None:
+        where, df, types = _parquet_source(session, source, table)
+    else:
+        where, df = _catalog_source(session, database, table)
+        # a catalogue table's schema is the catalogue's: no job reads it
+        types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    columns = []
+    for col in TABLES[table].columns:
+        accepted, target = _ACCEPTED[str(col.type)]
+        if col.name not in types:
+            raise ValueError(
+                f"{where}: no column {col.name!r} ({col.type} expected, see docs/data-format.md)"
+            )
+        kind = types[col.name].split("(")[0]
+        if kind not in accepted:
+            raise ValueError(
+                f"{where}: column {col.name!r} is {types[col.name]}, {col.type} expected "
+                f"(one of {', '.join(accepted)})"
+            )
+        columns.append(df[col.name].cast(target).alias(col.name))
+    df.select(*columns).createOrReplaceTempView(table)
+
+
+def _parquet_source(
+    session: SparkSession, source: str, table: str
+) -> tuple[str, DataFrame, dict[str, str]]:
+    """(its path, the frame, column -> Spark type) of the canonical ``table`` in the
+    Parquet directory ``source``, its schema read on the driver where it can be."""
     from kaoping.model.schema import TABLES
 
     found = [p for p in source_candidates(source, table) if exists(session, p)]
@@ -625,25 +691,28 @@ def register_source(session: SparkSession, source: str, table: str) -> None:
     types = _file_types(session, path, model)
     if types is None:  # a type kaoping does not map: Spark infers them (a job)
         df = session.read.parquet(path)
-        types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
-    else:
-        given = [c for c in model if c in types]
-        df = session.read.schema(", ".join(f"`{c}` {types[c]}" for c in given)).parquet(path)
-    columns = []
-    for col in TABLES[table].columns:
-        accepted, target = _ACCEPTED[str(col.type)]
-        if col.name not in types:
-            raise ValueError(
-                f"{path}: no column {col.name!r} ({col.type} expected, see docs/data-format.md)"
-            )
-        kind = types[col.name].split("(")[0]
-        if kind not in accepted:
-            raise ValueError(
-                f"{path}: column {col.name!r} is {types[col.name]}, {col.type} expected "
-                f"(one of {', '.join(accepted)})"
-            )
-        columns.append(df[col.name].cast(target).alias(col.name))
-    df.select(*columns).createOrReplaceTempView(table)
+        return path, df, {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    given = [c for c in model if c in types]
+    df = session.read.schema(", ".join(f"`{c}` {types[c]}" for c in given)).parquet(path)
+    return path, df, types
+
+
+def _catalog_source(session: SparkSession, database: str, table: str) -> tuple[str, DataFrame]:
+    """(``database.table``, the frame) of the canonical ``table`` in ``database`` of the
+    session's catalogue (Hive's, or Spark's own)."""
+    if not session.catalog.databaseExists(database):
+        kind = session.conf.get("spark.sql.catalogImplementation", "in-memory")
+        raise FileNotFoundError(
+            f"{CATALOG_PREFIX}{database}: no database {database} in the Spark catalogue "
+            f"(spark.sql.catalogImplementation={kind})"
+        )
+    name = f"`{database}`.`{table}`"
+    if not session.catalog.tableExists(name):
+        raise FileNotFoundError(
+            f"{CATALOG_PREFIX}{database}: no table {table} in the Spark catalogue's database "
+            f"{database} (write one with `DataFrame.write.saveAsTable('{database}.{table}')`)"
+        )
+    return f"{database}.{table}", session.table(name)
 
 
 def _parquet_files(session: SparkSession, path: str) -> list[Any]:
@@ -747,7 +816,10 @@ def _hadoop_fs(session: SparkSession, path: str) -> tuple[Any, Any]:
 
 
 def _absolute(path: str | Path) -> str:
-    """``path`` as Spark and DuckDB both read it: a URI as it is, a local path absolute
-    (a relative path would be taken from each executor's working directory)."""
+    """``path`` as Spark and DuckDB both read it: a URI (or a catalogue's database) as
+    it is, a local path absolute (a relative path would be taken from each executor's
+    working directory)."""
     text = str(path)
-    return text.rstrip("/") if "://" in text else str(Path(text).resolve())
+    if "://" in text or catalog_database(text) is not None:
+        return text.rstrip("/")
+    return str(Path(text).resolve())
