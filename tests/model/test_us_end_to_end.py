@@ -325,6 +325,11 @@ def test_the_dashboard_serves_a_us_office(
             assert body["value"] == pytest.approx(value), indicator
             page = client.get(f"/organs/C01/indicators/{indicator}?period=2020&lang=en")
             assert page.status_code == 200 and 'data-chart="breakdown"' in page.text
+            # a median's definition names what it is the median of, not a numerator
+            box = page.text[page.text.index('id="definition"'):]
+            box = box[:box.index("</section>")]
+            assert ("Median of" in box) == (indicator in MEDIANS), indicator
+            assert ("Numerator" in box) == (indicator not in MEDIANS), indicator
         published = client.get("/api/organs/ST/published/decline_rate?period=2020",
                                headers=headers)
         assert published.status_code == 200

@@ -39,6 +39,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "numerator": ("分子", "Numerator"),
     "denominator": ("分母", "Denominator"),
     "median_records": ("记录数", "Records"),
+    #: a median's definition row where a ratio has its numerator: what it is the median of
+    "median_of": ("取中位数的量", "Median of"),
     "previous": ("去年同期", "Same period last year"),
     "no_data": ("无数据", "No data"),
     "change": ("同比", "Year on year"),
