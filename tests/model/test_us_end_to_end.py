@@ -312,6 +312,8 @@ def test_the_dashboard_serves_a_us_office(
                     "/appraisal", "/search?q=Adams", "/data"):
             page = client.get(url)
             assert page.status_code == 200, (url, page.text[:300])
+        # no detector reads this model's stages: no "possible gaming" section at all
+        assert 'id="possible-gaming"' not in client.get("/organs/C01?period=2020").text
         # the overview's headline is the catalogue's own first indicators
         assert "Cases referred" in client.get("/organs/C01?period=2020&lang=en").text
         cards = client.get("/api/organs/C01/indicators?period=2020", headers=headers).json()

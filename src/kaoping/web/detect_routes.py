@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query
 from pydantic import TypeAdapter
 
 from kaoping.detect import DETECTOR_LABELS, Detection, detect
+from kaoping.detect import applies as detect_applies
 from kaoping.detect import labels as detect_labels
 from kaoping.web.api_routes import _ERRORS as API_ERRORS
 from kaoping.web.data import WebData
@@ -108,7 +109,9 @@ def _for_page(scope: Scope | None, organ_code: str, period: str, lang: str) -> d
         "note": detect_labels.NOTE_ZH if zh else detect_labels.NOTE_EN,
         "none": detect_labels.NONE_ZH if zh else detect_labels.NONE_EN,
         "rows": [],
-        "shown": scope is not None and scope.is_staff,
+        # an office whose data model lacks the review stages the detectors read (a US
+        # county's, say) gets no section: "none found" would claim a search not made
+        "shown": scope is not None and scope.is_staff and detect_applies(),
     }
     if not section["shown"] or scope is None:
         return section
