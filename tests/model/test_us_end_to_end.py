@@ -342,3 +342,21 @@ def test_the_dashboard_serves_a_us_office(
         assert report.status_code == 200 and report.content[:2] == b"PK"
         brief = client.get("/api/organs/C01/briefing?period=2020&lang=en", headers=headers)
         assert brief.status_code == 200 and "Adams County" in brief.json()["markdown"]
+
+
+def test_a_published_median_is_headed_median_and_records(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kaoping publish` of a median names its columns for what they hold."""
+    monkeypatch.setenv("KAOPING_MODEL", str(US))
+    monkeypatch.setenv("KAOPING_CATALOGUE_DIR", str(CATALOGUE))
+    heads = {}
+    for indicator, lang in (("median_days_to_disposition", "en"),
+                            ("median_days_to_disposition", "zh"), ("decline_rate", "en")):
+        out = tmp_path / f"{indicator}-{lang}.csv"
+        _cli("publish", indicator, "--period", "2020", "--db", str(run.db), "--lang", lang,
+             "-o", str(out))
+        heads[indicator, lang] = out.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert heads["median_days_to_disposition", "en"][5:7] == ["median", "records"]
+    assert heads["median_days_to_disposition", "zh"][5:7] == ["中位数", "记录数"]
+    assert heads["decline_rate", "en"][5:7] == ["numerator", "denominator"]

@@ -18,6 +18,15 @@ _COLUMNS = {
     "en": ["organ_code", "organ", "level", "parent_code", "own", "numerator", "denominator",
            "value", "note"],
 }
+#: a median has no numerator and denominator: the median itself, over its records
+_MEDIAN_SIDES = {"zh": ("中位数", "记录数"), "en": ("median", "records")}
+
+
+def _columns(lang: str, median: bool) -> list[str]:
+    cols = list(_COLUMNS[lang])
+    if median:
+        cols[5:7] = _MEDIAN_SIDES[lang]
+    return cols
 
 
 @app.command()
@@ -76,7 +85,7 @@ def publish(
     if out is not None:
         import pandas as pd
 
-        frame = pd.DataFrame(shown, columns=_COLUMNS[lang])
+        frame = pd.DataFrame(shown, columns=_columns(lang, table.indicator.is_median))
         if out.suffix.lower() == ".csv":
             frame.to_csv(out, index=False, encoding="utf-8-sig")
             with out.open("a", encoding="utf-8") as fh:
@@ -89,7 +98,7 @@ def publish(
 
     name = table.indicator.name_zh if lang == "zh" else table.indicator.name_en
     view = Table(title=f"{name} {table.period}")
-    for col in _COLUMNS[lang]:
+    for col in _columns(lang, table.indicator.is_median):
         view.add_column(col)
     for r, cells in zip(records, shown, strict=True):
         if r["level"] <= top_level + 1:
