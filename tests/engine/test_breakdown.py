@@ -136,6 +136,23 @@ def test_categories_sum_to_the_total_for_every_offered_breakdown(generated: Path
                     assert num == b.total.numerator, (ind.id, by)
 
 
+def test_breakdowns_read_together_are_each_read_alone(
+    generated: Path, frames: dict[str, pd.DataFrame]
+) -> None:
+    """A report reads all its breakdowns in a few grouped queries: every one of them,
+    rows, total and checks, is what the breakdown read alone gives."""
+    organ = _province(frames)
+    with kaoping.Warehouse(generated) as wh:
+        wanted = [(ind.id, by) for ind in wh.catalogue.indicators for by in ind.breakdowns]
+        assert len({by for _, by in wanted}) > 1 and len(wanted) > 10
+        together = wh.breakdowns(wanted, organ=organ, period="2020")
+        for (ind, by), b in zip(wanted, together, strict=True):
+            alone = wh.breakdown(ind, organ=organ, period="2020", by=by)
+            assert (b.rows, b.total, b.checks) == (alone.rows, alone.total, alone.checks), (
+                ind, by)
+        assert wh.breakdowns([], organ=organ, period="2020") == []
+
+
 def test_the_breakdown_total_is_the_stored_figure(generated: Path) -> None:
     with kaoping.Warehouse(generated) as wh:
         stored = wh.indicator("non_arrest_rate", period="2020", organ=None)

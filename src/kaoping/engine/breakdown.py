@@ -19,6 +19,7 @@ rather than hide it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,12 @@ import pandas as pd
 from kaoping.catalogue.breakdowns import BreakdownColumn, Category, breakdown_column
 from kaoping.catalogue.models import Aggregation, Indicator, Measure, Unit
 from kaoping.catalogue.virtual import with_virtual_columns
-from kaoping.engine.compile import measure_value, record_filter, source_table
+from kaoping.engine.compile import (
+    measure_value,
+    needs_virtual_columns,
+    record_filter,
+    source_table,
+)
 from kaoping.engine.periods import Period
 from kaoping.engine.records import figure_pair, in_period, of_subject
 from kaoping.engine.stats import is_ratio
@@ -37,7 +43,8 @@ if TYPE_CHECKING:
 
     from kaoping.catalogue.virtual import TableSource
 
-__all__ = ["TOTAL", "Breakdown", "BreakdownRow", "SideCheck", "compute_breakdown"]
+__all__ = ["TOTAL", "Breakdown", "BreakdownRow", "SideCheck", "compute_breakdown",
+           "compute_breakdowns"]
 
 #: the label of the row that holds the indicator's own figure
 TOTAL = Category("__total__", "合计", "Total")
@@ -264,14 +271,62 @@ def compute_breakdown(
     ``by`` is any categorical column of the indicator's tables (a ValueError names the
     valid ones), whether or not the catalogue lists it in ``breakdowns``.
     """
-    column = breakdown_column(indicator, by)
+    return compute_breakdowns(backend, [(indicator, by)], subject, period)[0]
+
+
+def compute_breakdowns(
+    backend: TableSource, requests: Sequence[tuple[Indicator, str]], subject: Subject,
+    period: Period,
+) -> list[Breakdown]:
+    """:func:`compute_breakdown` of each (indicator, column) of ``requests``, together.
+
+    A report breaks some 25 indicators down for one organ: one grouped query per (table,
+    date, column) for every indicator's splits, and one per (table, date) for all their
+    totals, instead of two queries per indicator (each a scan of the organ's records and
+    a plan of its own: 50 queries took a province's workbook half a minute).
+    """
+    columns = [breakdown_column(ind, by) for ind, by in requests]
+    sides = [_sides(ind) for ind, _ in requests]
+    flat = [(r, m) for r, pairs in enumerate(sides) for _, m in pairs]
+    by_column: dict[BreakdownColumn, list[int]] = {}
+    for j, (r, _) in enumerate(flat):
+        by_column.setdefault(columns[r], []).append(j)
+    splits: list[Split] = [{} for _ in flat]
+    for column, js in by_column.items():
+        found = _figures(backend, [flat[j][1] for j in js], subject, period, column)
+        for j, split in zip(js, found, strict=True):
+            splits[j] = split
+    # the totals of measures that read no virtual column are read without its join, as
+    # one breakdown alone reads them: the check then catches a join that lost records
+    zero = (0.0, 0.0)
+    totals = [zero for _ in flat]
+    for joined in (False, True):
+        js = [j for j, (_, m) in enumerate(flat)
+              if needs_virtual_columns([m], m.table) == joined]
+        found = _figures(backend, [flat[j][1] for j in js], subject, period, None)
+        for j, split in zip(js, found, strict=True):
+            totals[j] = split.get(None, zero)
+    out = []
+    start = 0
+    for (indicator, _), column, pairs in zip(requests, columns, sides, strict=True):
+        mine = range(start, start + len(pairs))
+        start += len(pairs)
+        out.append(_assemble(indicator, subject, period, column, pairs,
+                             [splits[j] for j in mine], [totals[j] for j in mine]))
+    return out
+
+
+def _sides(indicator: Indicator) -> list[tuple[str, Measure]]:
     sides: list[tuple[str, Measure]] = [("numerator", indicator.numerator)]
     if indicator.denominator is not None:
         sides.append(("denominator", indicator.denominator))
-    measures = [m for _, m in sides]
-    splits = _figures(backend, measures, subject, period, column)
-    totals = [split.get(None, (0.0, 0.0)) for split in
-              _figures(backend, measures, subject, period, None)]
+    return sides
+
+
+def _assemble(
+    indicator: Indicator, subject: Subject, period: Period, column: BreakdownColumn,
+    sides: list[tuple[str, Measure]], splits: list[Split], totals: list[tuple[float, float]],
+) -> Breakdown:
     zero = (0.0, 0.0)
     num_total = figure_pair(indicator, totals[0], totals[1] if len(totals) > 1 else None)[0]
     rows = tuple(

@@ -221,11 +221,15 @@ def _needed_columns(measures: Iterable[Measure]) -> set[str]:
     return out
 
 
+def needs_virtual_columns(measures: Iterable[Measure], table: str) -> bool:
+    """Whether ``measures`` (of ``table``) read a virtual column, which takes a join."""
+    return bool(_needed_columns(measures) & set(VIRTUAL_COLUMNS.get(table, {})))
+
+
 def source_table(backend: TableSource, table: str, measures: Iterable[Measure]) -> ir.Table:
     """The table ``measures`` read, with virtual columns joined on only when they use them."""
     base = backend.table(table)
-    virtual = set(VIRTUAL_COLUMNS.get(table, {}))
-    if _needed_columns(measures) & virtual:
+    if needs_virtual_columns(measures, table):
         return with_virtual_columns(base, table, backend.table)
     return base
 

@@ -358,12 +358,13 @@ def gather_from(
     fresh = wh.freshness()
     from kaoping.engine.compute import catalogue_digest
 
-    split = tuple(
-        wh.breakdown(info.id, organ=organ, period=p, by=by)
-        for family in (families if breakdowns else ())
-        for info in family.indicators
-        for by in wh.definition(info.id).breakdowns
-    )
+    split = tuple(wh.breakdowns(
+        [(info.id, by)
+         for family in (families if breakdowns else ())
+         for info in family.indicators
+         for by in wh.definition(info.id).breakdowns],
+        organ=organ, period=p,
+    ))
 
     return ReportData(
         organ=own,
