@@ -17,6 +17,7 @@ import functools
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,8 +35,27 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _lower_priority() -> None:
+#: how often a render process checks that its server still runs, seconds
+WATCH_SECONDS = 2.0
+
+
+def _start_worker() -> None:
+    """Lower the render's priority, and end it with its server.
+
+    A pool's worker holds an end of its own call queue, so it never sees the queue close
+    when the server dies: the workers of a killed server lived on, orphaned, taking CPU.
+    On Linux an orphan's parent becomes another process, which is what the watch sees.
+    """
     os.nice(NICENESS)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="kaoping-render-watch", daemon=True).start()
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -43,7 +63,7 @@ def _executor() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             # spawn, not fork: the server's threads and DuckDB connections must not be copied
-            _pool = ProcessPoolExecutor(RENDER_PROCESSES, initializer=_lower_priority,
+            _pool = ProcessPoolExecutor(RENDER_PROCESSES, initializer=_start_worker,
                                         mp_context=multiprocessing.get_context("spawn"))
         return _pool
 
