@@ -26,7 +26,7 @@ from kaoping.appdb import session_scope
 from kaoping.appraisal.compute import ComputedRun, Previous, compute_run, scheme_json
 from kaoping.appraisal.errors import AppraisalError
 from kaoping.appraisal.records import AppraisalItem, AppraisalResult, AppraisalRun, AuditEntry
-from kaoping.appraisal.results import SubjectResult, canonical_json
+from kaoping.appraisal.results import SubjectResult
 from kaoping.appraisal.scheme import Scheme
 from kaoping.appraisal.score import ItemInput
 from kaoping.catalogue.models import Catalogue
@@ -186,15 +186,13 @@ def _store(
     )
     session.add(row)
     session.flush()
-    texts = computed.result_texts or tuple(canonical_json(r.to_dict())
-                                           for r in computed.results)
     session.add_all([
         AppraisalResult(
             run_id=row.id, subject=r.subject, organ_code=r.organ_code, group_key=r.group,
             name_zh=r.name_zh, name_en=r.name_en, total=r.total, rank=r.rank, peers=r.peers,
             grade=r.grade, detail_json=text,
         )
-        for r, text in zip(computed.results, texts, strict=True)
+        for r, text in zip(computed.results, computed.result_texts, strict=True)
     ])
     audit(session, who, "run.create", "run", row.id, scheme=s.id, period=computed.period,
           organ=computed.organ, content_hash=computed.content_hash, supersedes=supersedes,
