@@ -24,6 +24,7 @@ from kaoping.appraisal.compute import ComputedRun
 from kaoping.appraisal.grading import quota_size
 from kaoping.cli import app
 from kaoping.engine.periods import parse_period
+from kaoping.narrative import briefing
 from kaoping.narrative.briefing import HEADLINE, build_briefing
 from kaoping.narrative.numbers import format_change, format_value
 
@@ -201,6 +202,15 @@ def test_cli_run_twice_explain_object_and_audit(warehouse: Path, tmp_path: Path)
 
 # --- the briefing ------------------------------------------------------------------------------
 
+
+def _in_province(code: str | None, parent: dict[str, str | None]) -> bool:
+    """Whether organ ``code`` is the province or below it."""
+    while code is not None:
+        if code == PROVINCE:
+            return True
+        code = parent.get(code)
+    return False
+
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -231,8 +241,10 @@ def _numbers(text: str) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_number_of_the_briefing_is_confirmed(
-    warehouse: Path, tmp_path: Path, lang: str
+    warehouse: Path, tmp_path: Path, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the province's 700-odd prosecutors are graded on the fly here, to check those numbers
+    monkeypatch.setattr(briefing, "TRANSIENT_AT_MOST", 10_000)
     period = "2020-H1"
     p = parse_period(period)
     b = build_briefing(warehouse, period, organ=PROVINCE, lang=lang)  # type: ignore[arg-type]
@@ -326,6 +338,63 @@ def test_every_number_of_the_briefing_is_confirmed(
     assert "appraise" not in b.text or appraisals
 
 
+def test_a_briefing_grades_no_more_prosecutors_on_the_fly_than_its_bound(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        parent = dict(con.execute("SELECT organ_code, parent_code FROM organs").fetchall())
+        organ_of = con.execute("SELECT prosecutor_id, organ_code FROM prosecutors").fetchall()
+
+    in_scope = sum(1 for _, organ in organ_of if _in_province(organ, parent))
+    monkeypatch.setattr(briefing, "TRANSIENT_AT_MOST", in_scope - 1)
+    for lang, count in (("zh", f"共{in_scope}名检察官"), ("en", f"its {in_scope:,} prosecutors")):
+        b = build_briefing(warehouse, "2020-H1", organ=PROVINCE, lang=lang)  # type: ignore[arg-type]
+        assert b.prosecutors is not None and not b.prosecutors.results
+        assert b.prosecutors.not_graded == in_scope
+        assert count in b.text
+        cmd = f"kaoping appraise --organ {PROVINCE} --period 2020-H1 --scheme prosecutors"
+        assert cmd in b.text
+    # at the bound, the table is scored as before
+    monkeypatch.setattr(briefing, "TRANSIENT_AT_MOST", in_scope)
+    b = build_briefing(warehouse, "2020-H1", organ=PROVINCE)
+    assert b.prosecutors is not None and b.prosecutors.results and not b.prosecutors.not_graded
+
+
+def test_a_run_of_named_prosecutors_weighs_their_cases_alone(
+    runs: dict[tuple[str, str], ComputedRun], warehouse: Path
+) -> None:
+    from kaoping.appraisal.weighting import case_weights, workloads
+    from kaoping.warehouse import connect_reader, ibis_connection
+
+    scheme = load_scheme("prosecutors")
+    assert scheme.case_weighting is not None
+    p = parse_period("2020")
+    con = connect_reader(warehouse)
+    try:
+        backend = ibis_connection(con)
+        every = workloads(backend, scheme.case_weighting, p)
+        named = sorted(every)[::7]
+        mine = workloads(backend, scheme.case_weighting, p, named)
+        # each prosecutor's load summed independently, from his own case weights
+        for pid in named[:5]:
+            cases = case_weights(backend, scheme.case_weighting, p, prosecutor=pid)
+            assert mine[pid].cases == len(cases)
+            assert mine[pid].persons == sum(c.persons for c in cases)
+            assert mine[pid].weighted == pytest.approx(sum(c.weight for c in cases), rel=1e-12)
+    finally:
+        con.close()
+    assert set(mine) == set(named)
+    assert mine == {pid: every[pid] for pid in named}
+    # the national run's weighted cases are those loads
+    run = runs[("prosecutors", "2020")]
+    got = {r.subject: r.indicator("weighted_cases").value for r in run.results}
+    for pid in named:
+        if got.get(pid) is not None:
+            assert got[pid] == pytest.approx(every[pid].weighted)
+
+
 # --- a briefing quotes the published run of the office above --------------------------------
 
 
@@ -383,14 +452,7 @@ def test_the_briefing_annex_lists_the_detections_of_the_organ_and_below(
     with duckdb.connect(str(warehouse), read_only=True) as c:
         parent = dict(c.execute("SELECT organ_code, parent_code FROM organs").fetchall())
 
-    def below(code: str | None) -> bool:
-        while code is not None:
-            if code == PROVINCE:
-                return True
-            code = parent.get(code)
-        return False
-
-    assert len(rows) == sum(below(d.organ_code) for d in every)
+    assert len(rows) == sum(_in_province(d.organ_code, parent) for d in every)
     # rendering: two detections made by hand (this small warehouse may show none)
     from kaoping.detect.annex import AnnexRow
 

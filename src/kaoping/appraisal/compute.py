@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kaoping.appraisal import inputs as wh
-from kaoping.appraisal.errors import AppraisalError
+from kaoping.appraisal.errors import AppraisalError, ScopeTooLarge
 from kaoping.appraisal.fairness import expected_values
 from kaoping.appraisal.results import SubjectResult, canonical_json
 from kaoping.appraisal.scheme import WEIGHTED_CASES, Scheme
@@ -193,12 +193,15 @@ def compute_run(
     items: Sequence[ItemInput] = (),
     catalogue: Catalogue | None = None,
     previous: Previous | None = None,
+    max_subjects: int | None = None,
 ) -> ComputedRun:
     """Score ``scheme`` for ``period`` on the warehouse; nothing is stored.
 
     ``items`` are the manual items to count (the caller reads them from the application
     database; items of subjects outside the run are ignored). ``previous`` is the run
     this one remakes: reused where only the items differ (see :class:`Previous`).
+    ``max_subjects``: raise :class:`ScopeTooLarge`, before anything is scored, when the
+    scope holds more subjects (a preview's bound; a national prosecutor run is a minute).
     """
     from kaoping.warehouse import connect_reader, ibis_connection
 
@@ -213,6 +216,8 @@ def compute_run(
         wh.check_fresh(con)
         scope = resolve_scope(con, scheme, p, organ)
         codes = [s.code for s in scope.subjects]
+        if max_subjects is not None and len(codes) > max_subjects:
+            raise ScopeTooLarge(len(codes), max_subjects)
         ident = wh.warehouse_identity(warehouse)
         values, values_digest = wh.kept(
             None if ident is None else
@@ -224,7 +229,14 @@ def compute_run(
         if scheme.case_weighting is not None and any(
             i.indicator == WEIGHTED_CASES for _, i in scheme.items()
         ):
-            loads = workloads(backend, scheme.case_weighting, p)
+            cw = scheme.case_weighting
+            named = codes if scheme.subjects.kind == "prosecutor" else None
+            loads = wh.kept(
+                None if ident is None else
+                ("workloads", ident, p.label, cw.model_dump_json(),
+                 None if named is None else tuple(named)),
+                lambda: workloads(backend, cw, p, named),
+            )
         subjects = scope.subjects
         if scheme.subjects.kind == "prosecutor":
             # a prosecutor with no record in the period has nothing to be appraised on
@@ -250,7 +262,12 @@ def compute_run(
         expected = {}
         if reuse is None and scheme.fairness and scheme.subjects.kind == "organ":
             coverage = {s.code: scope.coverage[s.code] for s in subjects}
-            expected = expected_values(backend, list(definitions.values()), p, coverage)
+            expected = expected_values(
+                backend, list(definitions.values()), p, coverage,
+                keep=None if ident is None else lambda chosen, make: wh.kept(
+                    ("strata", ident, p.label,
+                     _sha(sorted(d.model_dump_json() for d in chosen))), make),
+            )
     finally:
         con.close()
     if reuse is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AppraisalError", "SchemeError", "SchemeProblem"]
+__all__ = ["AppraisalError", "SchemeError", "SchemeProblem", "ScopeTooLarge"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,13 @@ class AppraisalError(Exception):
     E.g. an unknown run or subject, publishing a superseded run, indicator values that
     are older than the data they come from.
     """
+
+
+class ScopeTooLarge(AppraisalError):
+    """A caller that only previews grades (a briefing with no stored run to quote) asked
+    for a run over more subjects than it will wait for; ``subjects`` says how many."""
+
+    def __init__(self, subjects: int, limit: int) -> None:
+        self.subjects, self.limit = subjects, limit
+        super().__init__(f"{subjects:,} subjects to appraise, more than the {limit:,} "
+                         "a preview scores: make a run (`kaoping appraise`) instead")

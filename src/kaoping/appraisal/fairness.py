@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,8 @@ __all__ = ["STRATA", "Expected", "expected_values", "indistinct_neighbours", "st
 
 #: the case-mix strata: crime and minor status (DOMAIN.md: "by crime and minor status")
 STRATA = ("crime_code", "is_minor")
+#: indicator -> organ_code, crime_code, is_minor, num, den (what one scan counts)
+StrataCounts = dict[str, pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def standardisable(ind: Indicator) -> bool:
 
 def _strata_counts(
     backend: Any, indicators: Sequence[Indicator], period: Period
-) -> dict[str, pd.DataFrame]:
+) -> StrataCounts:
     """indicator -> organ_code, crime_code, is_minor, num, den in ``period``.
 
     Every side of every indicator is one conditional count of the same grouped scan of
@@ -115,18 +117,27 @@ def expected_values(
     indicators: Sequence[Indicator],
     period: Period,
     coverage: Mapping[str, Sequence[str]],
+    *,
+    keep: Callable[[Sequence[Indicator], Callable[[], StrataCounts]], StrataCounts] | None = None,
 ) -> dict[tuple[str, str], Expected]:
     """(subject, indicator) -> :class:`Expected` for every standardisable indicator.
 
     ``coverage`` maps each subject (an organ) to the organs whose records it covers
     (itself and every organ below it). National stratum rates come from every record in
-    the warehouse for the period.
+    the warehouse for the period. ``keep(chosen, make)`` may answer the strata counts of
+    the chosen indicators from an earlier run on the same data (they are one scan of every
+    person of the period, most of a small run's time).
     """
     out: dict[tuple[str, str], Expected] = {}
     owner = [(o, s) for s, organs in coverage.items() for o in organs]
     cover = pd.DataFrame(owner, columns=["organ_code", "subject"])
     chosen = [ind for ind in indicators if standardisable(ind)]
-    for ind_id, counts in _strata_counts(backend, chosen, period).items():
+
+    def make() -> StrataCounts:
+        return _strata_counts(backend, chosen, period)
+
+    strata = make() if keep is None else keep(chosen, make)
+    for ind_id, counts in strata.items():
         if counts.empty:
             continue
         national = counts.groupby(list(STRATA), dropna=False)[["num", "den"]].sum()

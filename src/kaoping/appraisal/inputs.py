@@ -41,9 +41,10 @@ __all__ = [
 
 RUNS_TABLE = "compute_runs"
 
-#: what :func:`kept` holds: a few entries, each a national run's values (~75,000 rows)
+#: what :func:`kept` holds: a dozen entries -- a run keeps its values, the data digest, the
+#: workloads and the strata counts; the largest, a national run's values, ~75,000 rows
 _KEPT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_KEPT_ENTRIES = 4
+_KEPT_ENTRIES = 12
 _KEPT_LOCK = threading.Lock()
 T = TypeVar("T")
 

@@ -83,6 +83,12 @@ _T: dict[str, tuple[str, str]] = {
         "is not statistically meaningful.",
     ),
     "no_pros": ("本期没有可考评的检察官。", "No prosecutor had cases to appraise this period."),
+    "not_graded": (
+        "本期尚无已保存的考评；本院及下级院共{n}名检察官，人数超过通报临时计算的上限"
+        "（{limit}名），请先运行考评并发布：`{cmd}`。",
+        "No appraisal of this period is stored, and its {n:,} prosecutors are more than a "
+        "briefing scores on the fly ({limit:,}): make and publish a run first: `{cmd}`.",
+    ),
     "pros_intro": (
         "{n}名检察官参加考评，等次分布如下。",
         "{n} prosecutors were appraised; their grades are distributed as follows.",
@@ -113,6 +119,11 @@ _T: dict[str, tuple[str, str]] = {
     ),
 }
 _STATUS_ZH = {"draft": "草稿", "published": "已发布"}
+#: the most subjects a briefing with no stored run to quote scores on the fly: an organ's
+#: own prosecutors (tens) or a city's (hundreds) take a second or two, a province's or
+#: the nation's (thousands) up to a minute -- for grades nobody reviewed, so those are a
+#: run of their own (kaoping appraise), made once and quoted by every briefing after it
+TRANSIENT_AT_MOST = 500
 _NUMERALS_ZH = "一二三四五六七八九"
 
 
@@ -132,6 +143,9 @@ class GradeTable:
     status: str
     content_hash: str
     command: str
+    #: subjects left ungraded: no stored run, and more than a briefing scores on the fly
+    #: (:data:`TRANSIENT_AT_MOST`); ``results`` is then empty
+    not_graded: int = 0
 
 
 @dataclass
@@ -245,7 +259,7 @@ def _grade_table(
     catalogue: Catalogue,
     hierarchy: Hierarchy,
 ) -> GradeTable | None:
-    from kaoping.appraisal.errors import AppraisalError, SchemeError
+    from kaoping.appraisal.errors import AppraisalError, SchemeError, ScopeTooLarge
     from kaoping.appraisal.load import default_scheme
     from kaoping.appraisal.runs import find_run
 
@@ -283,6 +297,9 @@ def _grade_table(
         cmd += " --scheme prosecutors"
     try:
         computed = _compute(warehouse, scheme, period, organ, catalogue)
+    except ScopeTooLarge as exc:
+        return GradeTable(kind, (), _grade_names(scheme), None, "not_graded", "", cmd,
+                          not_graded=exc.subjects)
     except AppraisalError:
         return None  # nobody to appraise below this organ
     return GradeTable(
@@ -297,7 +314,8 @@ def _compute(
     from kaoping.appraisal.scheme import Scheme
 
     assert isinstance(scheme, Scheme)
-    return compute_run(warehouse, scheme, period, organ=organ, catalogue=catalogue)
+    return compute_run(warehouse, scheme, period, organ=organ, catalogue=catalogue,
+                       max_subjects=TRANSIENT_AT_MOST)
 
 
 def _grade_names(scheme: object) -> tuple[tuple[str, str, str], ...]:
@@ -447,6 +465,10 @@ def _overall_ranks(ordered: Sequence[SubjectResult]) -> dict[str, int]:
 def _prosecutors(b: Briefing) -> list[str]:
     t = b.prosecutors
     lines = [f"## {_t('s5', b.lang)}", ""]
+    if t is not None and t.not_graded:
+        note = _t("not_graded", b.lang, n=t.not_graded, limit=TRANSIENT_AT_MOST,
+                  cmd=t.command)
+        return [*lines, note, ""]
     if t is None or not t.results:
         return [*lines, _t("no_pros", b.lang), ""]
     n = len(t.results)
