@@ -37,10 +37,13 @@ __all__ = [
     "KEY_COLUMNS",
     "PART_TABLE_PREFIX",
     "SubjectType",
+    "complete_organ_grid",
+    "empty_figures",
     "has_rows",
     "indicator_figures",
     "indicator_row_count",
     "indicator_rows",
+    "is_empty",
     "num_den",
     "organ_figures",
     "part_columns",
@@ -252,18 +255,87 @@ def organ_figures(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -
         base = _joined([paired[i] for i in plan.parts_of(ind)])
         num, den = num_den(plan, base, ind)
         pnum, pden = num_den(plan, base, ind, "__prev")
-        branches.append(
-            base.select(
-                indicator=ibis.literal(ind.id),
-                subject_key=base["subject_key"],
-                pid=base["pid"],
-                numerator=num.cast("float64"),
-                denominator=den.cast("float64"),
-                previous_numerator=pnum.cast("float64"),
-                previous_denominator=pden.cast("float64"),
-            )
+        rows = base.select(
+            indicator=ibis.literal(ind.id),
+            subject_key=base["subject_key"],
+            pid=base["pid"],
+            numerator=num.cast("float64"),
+            denominator=den.cast("float64"),
+            previous_numerator=pnum.cast("float64"),
+            previous_denominator=pden.cast("float64"),
         )
+        empty = is_empty(
+            ind,
+            rows["numerator"],
+            rows["denominator"],
+            rows["previous_numerator"],
+            rows["previous_denominator"],
+        )
+        branches.append(rows.filter(~empty))
     out: ir.Table = ibis.union(*branches, distinct=False)
+    return out
+
+
+def complete_organ_grid(
+    indicators: Sequence[Indicator],
+    stored: ir.Table,
+    pairs: ir.Table,
+    organs: ir.Table,
+    periods: ir.Table,
+) -> ir.Table:
+    """The organs' figures (the columns of :func:`organ_figures` and the period's
+    ``period``, ``period_kind``, ``year``) of every cell of the grid, from the ``stored``
+    rows, which leave the empty ones out (:func:`is_empty`).
+
+    The grid is what the computation stored it was: ``pairs`` (indicator, pid) computed
+    and ``organs`` (subject_key, year) computed per year; ``periods`` labels the pids.
+    A cell without a stored row has the figures of nothing recorded
+    (:func:`empty_figures` of ``indicators``, the computation's). The stored side is
+    joined by the period's label and the indicator, as :func:`indicator_figures` joins
+    the previous year: a reader's filter on the period or the indicator reaches both
+    sides, so a point read completes its own slice only. A grid stored whole (computed
+    before the organs' figures were sparse) is completed by nothing.
+    """
+    import ibis
+
+    labels = periods.select("pid", "period", "period_kind", "year")
+    grid = pairs.join(labels, "pid")
+    grid = grid.join(organs, "year").select(
+        "indicator", "subject_key", "pid", "period", "period_kind", "year"
+    )
+    sl = periods.view().select(__pid="pid", __period="period")
+    s = stored.join(sl, stored["pid"] == sl["__pid"])
+    s = s.select(
+        __i=s["indicator"],
+        __s=s["subject_key"],
+        __period=s["__period"],
+        __num=s["numerator"],
+        __den=s["denominator"],
+        __pnum=s["previous_numerator"],
+        __pden=s["previous_denominator"],
+    )
+    j = grid.left_join(
+        s,
+        [
+            grid["indicator"] == s["__i"],
+            grid["subject_key"] == s["__s"],
+            grid["period"] == s["__period"],
+        ],
+    )
+    num_fill, den_fill = _empty_fills(indicators, j["indicator"])
+    missing = j["__i"].isnull()
+    out: ir.Table = j.select(
+        "indicator",
+        "subject_key",
+        "pid",
+        numerator=ibis.ifelse(missing, num_fill, j["__num"]),
+        denominator=ibis.ifelse(missing, den_fill, j["__den"]),
+        previous_numerator=ibis.ifelse(missing, num_fill, j["__pnum"]),
+        previous_denominator=ibis.ifelse(missing, den_fill, j["__pden"]),
+        period=j["period"],
+        period_kind=j["period_kind"],
+        year=j["year"],
+    )
     return out
 
 
@@ -272,6 +344,59 @@ def _zero_is_null(measure: Measure | None) -> bool:
     average or a median of nothing, or no measure at all (an average without a
     denominator is stored as sum and count, and is not asked)."""
     return measure is None or measure.agg in (Aggregation.AVG, Aggregation.MEDIAN)
+
+
+def empty_figures(ind: Indicator) -> tuple[float | None, float | None]:
+    """(numerator, denominator) of ``ind`` where nothing is recorded -- what
+    :func:`num_den` gives of cube sums that are all zero: 0, or None (NULL) for an
+    average or a median of nothing and for a count without a denominator. An average
+    without a denominator is a sum over a count, (0, 0); a median's denominator is its
+    number of records, 0.
+
+    The one statement of the rule: the previous year of a subject without a row then
+    (:func:`indicator_figures`), the organs' rows left out of the store
+    (:func:`organ_figures`) and the rows the organs' grid is completed with on read
+    (:func:`complete_organ_grid`) all take it from here.
+    """
+    if avg_as_ratio(ind):
+        return 0.0, 0.0
+    num = None if _zero_is_null(ind.numerator) else 0.0
+    den = 0.0 if ind.is_median or not _zero_is_null(ind.denominator) else None
+    return num, den
+
+
+def _empty_fills(indicators: Sequence[Indicator], indicator: Any) -> tuple[Any, Any]:
+    """The empty numerator and denominator (:func:`empty_figures`) of the row whose
+    indicator id is ``indicator`` (a column), of one of ``indicators``."""
+    import ibis
+
+    none = ibis.null("float64")
+    zero = ibis.literal(0.0, type="float64")
+    null_num = [i.id for i in indicators if empty_figures(i)[0] is None]
+    null_den = [i.id for i in indicators if empty_figures(i)[1] is None]
+    num_fill = ibis.ifelse(indicator.isin(null_num), none, zero) if null_num else zero
+    den_fill = ibis.ifelse(indicator.isin(null_den), none, zero) if null_den else zero
+    return num_fill, den_fill
+
+
+def _is_empty_value(column: Any, empty: float | None) -> Any:
+    """Whether ``column`` holds ``empty`` (None: NULL), never NULL itself."""
+    if empty is None:
+        return column.isnull()
+    return (column == empty).fill_null(False)
+
+
+def is_empty(ind: Indicator, num: Any, den: Any, pnum: Any, pden: Any) -> Any:
+    """Whether an organ's row of ``ind`` says nothing the grid's completion on read
+    would not: this period's and the previous year's figures all what nothing
+    recorded gives (:func:`empty_figures`)."""
+    enum, eden = empty_figures(ind)
+    return (
+        _is_empty_value(num, enum)
+        & _is_empty_value(den, eden)
+        & _is_empty_value(pnum, enum)
+        & _is_empty_value(pden, eden)
+    )
 
 
 def indicator_figures(
@@ -336,18 +461,7 @@ def indicator_figures(
             cur["period"] == prev["__period"],
         ],
     )
-    # nothing recorded: the figures of zeros -- 0, or NULL for an average of nothing and
-    # for a count without a denominator
-    inds = _indicators(plan, subjects)
-    null_num = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(i.numerator)]
-    null_den = [
-        i.id for i in inds
-        if not avg_as_ratio(i) and not i.is_median and _zero_is_null(i.denominator)
-    ]
-    none = ibis.null("float64")
-    zero = ibis.literal(0.0, type="float64")
-    num_fill = ibis.ifelse(j["indicator"].isin(null_num), none, zero) if null_num else zero
-    den_fill = ibis.ifelse(j["indicator"].isin(null_den), none, zero) if null_den else zero
+    num_fill, den_fill = _empty_fills(_indicators(plan, subjects), j["indicator"])
     out: ir.Table = j.select(
         "indicator",
         "subject_key",

@@ -51,6 +51,7 @@ from kaoping.engine.figures import (
     KEY_COLUMNS,
     PART_TABLE_PREFIX,
     SubjectType,
+    complete_organ_grid,
     has_rows,
     indicator_figures,
     indicator_row_count,
@@ -64,9 +65,11 @@ from kaoping.engine.results import (
     LAYOUT_TABLE,
     ORDER_COLUMNS,
     ORGAN_FIGURES_TABLE,
+    ORGAN_PERIODS_TABLE,
     ORGAN_RESULTS,
     ORGAN_SCORES,
     ORGAN_UNRANKED,
+    ORGAN_YEARS_TABLE,
     PARAMS_TABLE,
     PERIODS_TABLE,
     POINT_VIEWS,
@@ -142,6 +145,8 @@ _PERIODS_COLUMNS = {
     "prev_pid": "INTEGER",
 }
 _YEARS_COLUMNS = {"indicator": "VARCHAR", "year": "INTEGER", "has_previous": "BOOLEAN"}
+_ORGAN_PERIODS_COLUMNS = {"indicator": "VARCHAR", "pid": "INTEGER"}
+_ORGAN_YEARS_COLUMNS = {"subject_key": "INTEGER", "year": "INTEGER"}
 #: the stored tables of figures: which cube each holds, with which columns
 _LAYOUT_COLUMNS = {
     "table_name": "VARCHAR",
@@ -234,6 +239,8 @@ _TABLES: dict[str, dict[str, str]] = {
     PERIODS_TABLE: _PERIODS_COLUMNS,
     PARAMS_TABLE: {c: t for c, (t, _) in PARAMS_COLUMNS.items()},
     YEARS_TABLE: _YEARS_COLUMNS,
+    ORGAN_PERIODS_TABLE: _ORGAN_PERIODS_COLUMNS,
+    ORGAN_YEARS_TABLE: _ORGAN_YEARS_COLUMNS,
 }
 
 
@@ -310,16 +317,27 @@ def _part_tables(
     return [backend.table(prefix + part_table(i, subjects)) for i in range(len(plan.parts))]
 
 
-def _organ_figures(backend: ibis.backends.duckdb.Backend, prefix: str) -> ir.Table:
-    f = backend.table(prefix + ORGAN_FIGURES_TABLE)
-    p = backend.table(prefix + PERIODS_TABLE).select("pid", "period", "period_kind", "year")
-    out: ir.Table = f.join(p, "pid")
-    return out
+def _organ_figures(backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: str) -> ir.Table:
+    """The organs' figures of the whole grid the computation of ``plan`` stored: the
+    stored rows, completed with the empty ones they leave out
+    (:func:`kaoping.engine.figures.complete_organ_grid`)."""
+    def table(name: str) -> ir.Table:
+        return backend.table(prefix + name)
+
+    return complete_organ_grid(
+        plan.indicators,
+        table(ORGAN_FIGURES_TABLE),
+        table(ORGAN_PERIODS_TABLE),
+        table(ORGAN_YEARS_TABLE),
+        table(PERIODS_TABLE),
+    )
 
 
-def organ_results_expr(backend: ibis.backends.duckdb.Backend, prefix: str = "") -> ir.Table:
+def organ_results_expr(
+    backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: str = ""
+) -> ir.Table:
     """``indicator_values_organ``: the organs' results, from their stored figures."""
-    return _derived(backend, _organ_figures(backend, prefix), prefix)
+    return _derived(backend, _organ_figures(backend, plan, prefix), prefix)
 
 
 def prosecutor_results_expr(
@@ -341,7 +359,7 @@ def _prosecutor_expr(
     import ibis
 
     if not has_rows(plan, "prosecutor"):  # no indicator per prosecutor: no rows
-        none = shape(backend, _organ_figures(backend, prefix), prefix)
+        none = shape(backend, _organ_figures(backend, plan, prefix), prefix)
         return none.filter(ibis.literal(False))
     tables = _part_tables(backend, plan, "prosecutor", prefix)
     periods = backend.table(prefix + PERIODS_TABLE)
@@ -409,13 +427,13 @@ def views_sql(backend: Any, plan: Plan) -> dict[str, str]:
     import ibis
 
     views = {
-        ORGAN_RESULTS: organ_results_expr(backend),
+        ORGAN_RESULTS: organ_results_expr(backend, plan),
         PROSECUTOR_RESULTS: prosecutor_results_expr(backend, plan),
     }
     # what a point read ranks with (kaoping.engine.results.read_results)
     point = {
-        ORGAN_UNRANKED: _unranked(backend, _organ_figures(backend, ""), ""),
-        ORGAN_SCORES: _scores(backend, _organ_figures(backend, ""), ""),
+        ORGAN_UNRANKED: _unranked(backend, _organ_figures(backend, plan, ""), ""),
+        ORGAN_SCORES: _scores(backend, _organ_figures(backend, plan, ""), ""),
         PROSECUTOR_UNRANKED: _prosecutor_expr(backend, plan, "", _unranked),
         PROSECUTOR_SCORES: _prosecutor_expr(backend, plan, "", _scores, previous=False),
     }
@@ -477,15 +495,6 @@ def stored_periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(f'SELECT period, period_kind, "year" FROM "{PERIODS_TABLE}"').df()
 
 
-def _count(con: duckdb.DuckDBPyConnection, name: str, pids: Sequence[int]) -> int:
-    """The rows of table ``name`` of the periods ``pids``."""
-    row = con.execute(
-        f'SELECT count(*) FROM "{name}" WHERE pid IN (SELECT unnest(?::INTEGER[]))',
-        [[int(p) for p in pids]],
-    ).fetchall()
-    return int(row[0][0])
-
-
 @dataclass(frozen=True)
 class Dimensions:
     """The small tables stored beside the figures (pandas frames, one row per key)."""
@@ -494,6 +503,40 @@ class Dimensions:
     periods: pd.DataFrame
     params: pd.DataFrame
     years: pd.DataFrame
+    #: the organs' grid (see :func:`organ_grid`): (indicator, pid) computed, and
+    #: (subject_key, year) of the organs computed
+    organ_periods: pd.DataFrame
+    organ_years: pd.DataFrame
+
+    def grid_size(self, pids: Sequence[int]) -> int:
+        """How many cells the organs' grid has in the periods ``pids``: the organs'
+        figures the results show of them, stored or empty."""
+        pairs = self.organ_periods[self.organ_periods["pid"].isin([int(p) for p in pids])]
+        per_year = self.organ_years.groupby("year").size()
+        years = pairs["pid"] // 100
+        return int(years.map(per_year).fillna(0).sum())
+
+
+def organ_grid(
+    indicators: Sequence[Any], pids: Sequence[int], organ_keys: Sequence[int],
+    years: Sequence[int],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The organs' grid of a computation, stored beside their sparse figures so that a
+    reader completes exactly what was computed, whatever the catalogue and the organs
+    are since: (indicator, pid) of ``indicators`` x ``pids``, and (subject_key, year) of
+    ``organ_keys`` x ``years`` (every organ of a year has a figure of every indicator
+    and period of the year, stored or empty)."""
+    import pandas as pd
+
+    pairs = pd.DataFrame(
+        [(ind.id, int(p)) for ind in indicators for p in pids],
+        columns=list(_ORGAN_PERIODS_COLUMNS),
+    )
+    organs = pd.DataFrame(
+        [(int(k), int(y)) for y in years for k in organ_keys],
+        columns=list(_ORGAN_YEARS_COLUMNS),
+    )
+    return pairs, organs
 
 
 def write_dimensions(
@@ -506,6 +549,8 @@ def write_dimensions(
         PERIODS_TABLE: dims.periods,
         PARAMS_TABLE: dims.params,
         YEARS_TABLE: dims.years,
+        ORGAN_PERIODS_TABLE: dims.organ_periods,
+        ORGAN_YEARS_TABLE: dims.organ_years,
     }
     for name, frame in frames.items():
         cols = _TABLES[name]
@@ -601,7 +646,7 @@ class Staging:
             staged = organ_figures_expr(self.backend, self.plan, pids, _STAGING)
             staged = staged.order_by("pid", "subject_key")
             self.backend.create_table(_STAGING + ORGAN_FIGURES_TABLE, staged)
-            rows += _count(con, _STAGING + ORGAN_FIGURES_TABLE, pids)
+            rows += dims.grid_size(pids)
             _write_prosecutor_rows(
                 con, self.backend, self.plan, _STAGING + PROSECUTOR_ROWS_TABLE, _STAGING
             )
@@ -627,7 +672,7 @@ class Staging:
             con.execute('DROP TABLE IF EXISTS "indicator_figures"')  # an earlier layout
             if partial:
                 self._organ_figures(rebuilt)
-                rows += _count(con, ORGAN_FIGURES_TABLE, pids)
+                rows += dims.grid_size(pids)
                 self._prosecutor_rows(written_years)
             else:
                 for name in (ORGAN_FIGURES_TABLE, PROSECUTOR_ROWS_TABLE):
@@ -701,9 +746,27 @@ class Staging:
         con = self.con
 
         def stored(name: str) -> pd.DataFrame:
+            if name in _GRID_OF_FULL and not _table_exists(con, name):
+                # computed before the organs' figures were sparse: the grid is the
+                # stored one, whole
+                return con.execute(_GRID_OF_FULL[name]).df()
             return con.execute(f'SELECT * FROM "{name}"').df()
 
-        return merged_dimensions(dims, years, stored(PERIODS_TABLE), stored(YEARS_TABLE))
+        return merged_dimensions(
+            dims, years, stored(PERIODS_TABLE), stored(YEARS_TABLE),
+            stored(ORGAN_PERIODS_TABLE), stored(ORGAN_YEARS_TABLE),
+        )
+
+
+#: the organs' grid of a warehouse computed before it was stored: the organs' figures
+#: were stored whole, so their keys are the grid
+_GRID_OF_FULL = {
+    ORGAN_PERIODS_TABLE: f'SELECT DISTINCT indicator, pid FROM "{ORGAN_FIGURES_TABLE}"',
+    ORGAN_YEARS_TABLE: (
+        f'SELECT DISTINCT subject_key, CAST(pid // 100 AS INTEGER) AS "year" '
+        f'FROM "{ORGAN_FIGURES_TABLE}"'
+    ),
+}
 
 
 def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequence[int]) -> None:
@@ -727,22 +790,33 @@ def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequen
 
 
 def merged_dimensions(
-    dims: Dimensions, years: Sequence[int], periods: pd.DataFrame, has_previous: pd.DataFrame
+    dims: Dimensions,
+    years: Sequence[int],
+    periods: pd.DataFrame,
+    has_previous: pd.DataFrame,
+    organ_periods: pd.DataFrame,
+    organ_years: pd.DataFrame,
 ) -> Dimensions:
-    """A partial run's dimensions ``dims`` (of ``years``), with the stored ``periods``
-    and ``has_previous`` (the years table) of the other years."""
+    """A partial run's dimensions ``dims`` (of ``years``), with the stored ``periods``,
+    ``has_previous`` (the years table) and organs' grid (``organ_periods``,
+    ``organ_years``) of the other years."""
     import pandas as pd
 
     def union(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         both = pd.concat([new, old[list(new.columns)]], ignore_index=True)
         return both.drop_duplicates(keys, keep="first").reset_index(drop=True)
 
-    old_years = has_previous[~has_previous["year"].isin(list(years))]
+    replaced = list(years)
+    old_years = has_previous[~has_previous["year"].isin(replaced)]
+    old_pairs = organ_periods[~(organ_periods["pid"] // 100).isin(replaced)]
+    old_organs = organ_years[~organ_years["year"].isin(replaced)]
     return Dimensions(
         subjects=dims.subjects,
         periods=union(periods, dims.periods, ["pid"]),
         params=dims.params,
         years=union(old_years, dims.years, ["indicator", "year"]),
+        organ_periods=union(old_pairs, dims.organ_periods, ["indicator", "pid"]),
+        organ_years=union(old_organs, dims.organ_years, ["subject_key", "year"]),
     )
 
 
