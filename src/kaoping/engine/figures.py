@@ -290,11 +290,11 @@ def complete_organ_grid(
     The grid is what the computation stored it was: ``pairs`` (indicator, pid) computed
     and ``organs`` (subject_key, year) computed per year; ``periods`` labels the pids.
     A cell without a stored row has the figures of nothing recorded
-    (:func:`empty_figures` of ``indicators``, the computation's). The stored side is
-    joined by the period's label and the indicator, as :func:`indicator_figures` joins
-    the previous year: a reader's filter on the period or the indicator reaches both
-    sides, so a point read completes its own slice only. A grid stored whole (computed
-    before the organs' figures were sparse) is completed by nothing.
+    (:func:`empty_figures` of ``indicators``, the computation's). A reader's filter on
+    the indicator, the period or the organ's level narrows the grid, and the grid's
+    slice narrows the scan of the stored rows (see below), so a point read completes
+    its own slice only. A grid stored whole (computed before the organs' figures were
+    sparse) is completed by nothing.
     """
     import ibis
 
@@ -303,24 +303,22 @@ def complete_organ_grid(
     grid = grid.join(organs, "year").select(
         "indicator", "subject_key", "pid", "period", "period_kind", "year"
     )
-    sl = periods.view().select(__pid="pid", __period="period")
-    s = stored.join(sl, stored["pid"] == sl["__pid"])
-    s = s.select(
-        __i=s["indicator"],
-        __s=s["subject_key"],
-        __period=s["__period"],
-        __num=s["numerator"],
-        __den=s["denominator"],
-        __pnum=s["previous_numerator"],
-        __pden=s["previous_denominator"],
+    s = stored.select(
+        __i=stored["indicator"],
+        __s=stored["subject_key"],
+        __p=stored["pid"],
+        __num=stored["numerator"],
+        __den=stored["denominator"],
+        __pnum=stored["previous_numerator"],
+        __pden=stored["previous_denominator"],
     )
-    j = grid.left_join(
-        s,
-        [
-            grid["indicator"] == s["__i"],
-            grid["subject_key"] == s["__s"],
-            grid["period"] == s["__period"],
-        ],
+    # the stored rows on the left, the grid on the right: DuckDB builds the hash table
+    # of a join's right side, so the grid's slice a reader asks for is built, and the
+    # stored table is scanned with the slice's keys as dynamic filters (in period
+    # order, most of its row groups are skipped)
+    j = s.right_join(
+        grid,
+        [grid["indicator"] == s["__i"], grid["subject_key"] == s["__s"], grid["pid"] == s["__p"]],
     )
     num_fill, den_fill = _empty_fills(indicators, j["indicator"])
     missing = j["__i"].isnull()
