@@ -14,7 +14,9 @@ every reader must see what it saw when the whole grid was stored:
   peers counts) and every point read against a computation that stores the whole
   grid, as kaoping did before -- the same engine with the leaving-out turned off;
 - a warehouse computed that way and then recomputed for one year by this kaoping (its
-  kept year stored whole, its grid tables not yet written) against the sparse one.
+  kept year stored whole, its grid tables not yet written) against the sparse one;
+- and a kaoping that stores the grid whole refuses to recompute one year of sparse
+  results alone (it would keep sparse years under views that do not complete them).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tests.engine.test_medians import MEDIAN
 
 from kaoping.catalogue.models import Indicator
 from kaoping.engine import figures
+from kaoping.engine.compile import make_plan
 from kaoping.engine.compute import compute
 from kaoping.engine.periods import Period, standard_periods
 from kaoping.engine.results import read_results
@@ -188,16 +191,21 @@ def test_point_reads_read_as_when_the_whole_grid_was_stored(
 def test_a_warehouse_stored_whole_recomputed_for_one_year_reads_the_same(
     warehouses: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # as computed before the grid was stored: the whole grid, no grid tables
+    # as computed before the grid was stored: the whole grid, no grid tables, the cube
+    # tables' layout saying the plan's digest alone
     old = tmp_path / "old.duckdb"
     build_warehouse(old, hand.PERSONS)
     with monkeypatch.context() as mp:
         _dense(mp)
         with duckdb.connect(str(old)) as con:
             compute(con, INDICATORS, years=YEARS)
+    digest = make_plan(INDICATORS).digest
     with duckdb.connect(str(old)) as con:
         for name in ("indicator_organ_periods", "indicator_organ_years"):
             con.execute(f'DROP TABLE "{name}"')
+        said = con.execute("SELECT DISTINCT definitions FROM indicator_figure_tables").fetchall()
+        assert said == [(f"{digest} sparse-organs",)]
+        con.execute("UPDATE indicator_figure_tables SET definitions = ?", [digest])
         compute(con, INDICATORS, years=[2020])
         kept = con.execute(
             "SELECT count(*) FROM indicator_organ_figures WHERE pid // 100 = 2019"
@@ -205,3 +213,17 @@ def test_a_warehouse_stored_whole_recomputed_for_one_year_reads_the_same(
     # 2019 kept whole (its grid read from it), 2020 stored sparsely; both read the same
     assert kept == _grid_size() // 2
     pd.testing.assert_frame_equal(_values(old), _values(warehouses[0]), check_exact=True)
+
+
+def test_a_kaoping_storing_the_whole_grid_refuses_one_year_of_sparse_results(
+    warehouses: tuple[Path, Path],
+) -> None:
+    from kaoping.engine.store import _layout, check_layout
+
+    plan = make_plan(INDICATORS)
+    with duckdb.connect(str(warehouses[0]), read_only=True) as con:
+        stored = con.execute("SELECT * FROM indicator_figure_tables").df()
+    check_layout(stored, _layout(plan), [2019])  # this kaoping: the same definitions
+    # what an earlier kaoping compares the stored layout with: the plan's digest alone
+    with pytest.raises(ValueError, match="computed from other definitions"):
+        check_layout(stored, _layout(plan, plan.digest), [2019])

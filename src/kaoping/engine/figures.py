@@ -12,11 +12,14 @@ twenty-odd indicators, so the long form writes each figure a dozen times over --
 110 million rows for a national computation over two years, nine in ten of them
 prosecutors', against some 4 million rows of cube sums. For the prosecutors the long
 rows are picked on read, by a union with one branch per indicator (DuckDB drops every
-branch but the ones a query names); the organs' long rows -- a fixed 3,269 organs x 49
-indicators x 30 periods a year, what most readers read -- are stored
-(:mod:`kaoping.engine.store`).
+branch but the ones a query names); the organs' long rows -- what most readers read --
+are stored (:mod:`kaoping.engine.store`).
 
-Organs have a row for every period (zeros where they had no records); prosecutors only
+Organs have a row for every period on read (the figures of nothing recorded where they
+had no records): the grid of 3,269 organs x 49 indicators x 30 periods a year is stored
+sparsely -- the rows whose figures, this period's and a year earlier's, are those of
+nothing recorded (:func:`empty_figures`) are left out -- and completed on read from the
+grid the computation stored (:func:`complete_organ_grid`). Prosecutors have rows only
 where they had records, and an indicator's prosecutor rows only where its numerator or
 denominator is not zero.
 """
@@ -238,7 +241,8 @@ def _with_previous(table: ir.Table, cols: Sequence[str]) -> ir.Table:
 def organ_figures(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -> ir.Table:
     """(indicator, subject_key, pid, numerator, denominator, previous_numerator,
     previous_denominator) of every indicator for every organ and period ``pids``, from
-    the organs' stored tables (in the order of ``plan.parts``).
+    the organs' stored tables (in the order of ``plan.parts``) -- but for the rows of
+    nothing recorded (:func:`is_empty`), which the grid's completion on read gives back.
 
     What :func:`indicator_figures` picks on read, computed once to be stored: each table
     is paired with itself a year earlier by integer keys, then every indicator picks its

@@ -6,7 +6,10 @@ A computation stores what only the records can tell:
   cube's measures -- a table for the organs and one for the prosecutors per cube
   (:mod:`kaoping.engine.figures`);
 - the organs' numerator and denominator of every indicator, this period's and a year
-  earlier's (``indicator_organ_figures``), picked from the organs' cube tables;
+  earlier's (``indicator_organ_figures``), picked from the organs' cube tables -- but
+  for the rows of nothing recorded, which the views complete from the grid the
+  computation stored beside them (``indicator_organ_periods``: the indicators and
+  periods computed; ``indicator_organ_years``: the organs computed per year);
 - the prosecutors' numerator and denominator of every indicator, this period's only
   (``indicator_prosecutor_rows``), picked from the prosecutors' cube tables;
 - small tables: the subjects (organ, level, parent), the periods, the indicators'
@@ -468,16 +471,33 @@ def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str
     return sorted(r[0] for r in rows)
 
 
-def _layout(plan: Plan) -> pd.DataFrame:
-    """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows."""
+#: marks the definitions of a layout whose organs' figures are stored sparsely (their
+#: grid completed on read): a kaoping that stores them whole finds other definitions than
+#: its own, and refuses to recompute some years of such results alone -- it would leave
+#: the kept years sparse under views that do not complete them
+SPARSE_ORGANS = "sparse-organs"
+
+
+def _layout(plan: Plan, definitions: str | None = None) -> pd.DataFrame:
+    """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows;
+    ``definitions`` is what the rows say of the definitions (by default the plan's
+    digest, with :data:`SPARSE_ORGANS`)."""
     import pandas as pd
 
+    said = definitions if definitions is not None else f"{plan.digest} {SPARSE_ORGANS}"
     rows = [
-        (part_table(i, subjects), part.name, json.dumps(part_columns(part)), plan.digest)
+        (part_table(i, subjects), part.name, json.dumps(part_columns(part)), said)
         for i, part in enumerate(plan.parts)
         for subjects in ("organ", "prosecutor")
     ]
     return pd.DataFrame(rows, columns=list(_LAYOUT_COLUMNS))
+
+
+def _whole_grid_layout(layout: pd.DataFrame) -> pd.DataFrame:
+    """``layout`` as a kaoping that stored the organs' figures whole wrote it."""
+    out = layout.copy()
+    out["definitions"] = out["definitions"].str.removesuffix(f" {SPARSE_ORGANS}")
+    return out
 
 
 def _stored_layout(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
@@ -771,7 +791,11 @@ _GRID_OF_FULL = {
 
 def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequence[int]) -> None:
     """Refuse to replace some years when the kept ones mean something else: the stored
-    tables' ``stored`` layout (None: written before layouts were) is not ``layout``."""
+    tables' ``stored`` layout (None: written before layouts were) is not ``layout``.
+
+    Results whose organs' figures were stored whole (their layout's definitions without
+    :data:`SPARSE_ORGANS`) are accepted: their kept years' grid is their stored rows.
+    """
     years = ", ".join(map(str, kept))
     if stored is None:
         raise ValueError(
@@ -781,7 +805,7 @@ def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequen
         )
     wanted = layout.sort_values("table_name").reset_index(drop=True)
     stored = stored.sort_values("table_name").reset_index(drop=True)
-    if not stored.equals(wanted):
+    if not (stored.equals(wanted) or stored.equals(_whole_grid_layout(wanted))):
         raise ValueError(
             f"the stored results of {years} were computed from other definitions than "
             "these (the catalogue or the indicators chosen changed), so the years asked "
