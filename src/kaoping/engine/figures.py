@@ -292,10 +292,11 @@ def complete_organ_grid(
     rows, which leave the empty ones out (:func:`is_empty`).
 
     The grid is what the computation stored it was: ``pairs`` (indicator, pid) computed
-    and ``organs`` (subject_key, year) computed per year; ``periods`` labels the pids.
+    and ``organs`` (subject_key, year) computed per year, with any more columns of the
+    organ (its level...), which the rows carry; ``periods`` labels the pids.
     A cell without a stored row has the figures of nothing recorded
     (:func:`empty_figures` of ``indicators``, the computation's). A reader's filter on
-    the indicator, the period or the organ's level narrows the grid, and the grid's
+    the indicator, the period or a column of ``organs`` narrows the grid, and the grid's
     slice narrows the scan of the stored rows (see below), so a point read completes
     its own slice only. A grid stored whole (computed before the organs' figures were
     sparse) is completed by nothing.
@@ -303,10 +304,8 @@ def complete_organ_grid(
     import ibis
 
     labels = periods.select("pid", "period", "period_kind", "year")
-    grid = pairs.join(labels, "pid")
-    grid = grid.join(organs, "year").select(
-        "indicator", "subject_key", "pid", "period", "period_kind", "year"
-    )
+    grid = pairs.join(labels, "pid").join(organs, "year")
+    extra = [c for c in organs.columns if c not in ("subject_key", "year")]
     s = stored.select(
         __i=stored["indicator"],
         __s=stored["subject_key"],
@@ -337,6 +336,7 @@ def complete_organ_grid(
         period=j["period"],
         period_kind=j["period_kind"],
         year=j["year"],
+        **{c: j[c] for c in extra},
     )
     return out
 

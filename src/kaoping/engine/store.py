@@ -257,7 +257,8 @@ def _scored(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: st
     s = backend.table(prefix + SUBJECTS_TABLE)
     prm = backend.table(prefix + PARAMS_TABLE)
     yrs = backend.table(prefix + YEARS_TABLE)
-    t = figures.join(s, "subject_key")
+    # the organs' completed grid carries its subjects' columns already
+    t = figures if "level" in figures.columns else figures.join(s, "subject_key")
     t = t.join(prm, ["indicator", "level"])
     t = t.left_join(yrs, ["indicator", "year"]).drop("indicator_right", "year_right")
     out: ir.Table = derive(t)
@@ -327,11 +328,14 @@ def _organ_figures(backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: st
     def table(name: str) -> ir.Table:
         return backend.table(prefix + name)
 
+    # the organs with their level, parent...: a reader's filter on them (a point read
+    # names the level) then narrows the grid before it is completed, not after
+    organs = table(ORGAN_YEARS_TABLE).join(table(SUBJECTS_TABLE), "subject_key")
     return complete_organ_grid(
         plan.indicators,
         table(ORGAN_FIGURES_TABLE),
         table(ORGAN_PERIODS_TABLE),
-        table(ORGAN_YEARS_TABLE),
+        organs,
         table(PERIODS_TABLE),
     )
 
