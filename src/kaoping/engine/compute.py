@@ -431,7 +431,11 @@ class _Run:
         """
         import pandas as pd
 
-        o = hierarchy.organs
+        # organs keyed level by level: a reader names a level, and the organs' figures,
+        # stored in period and key order, then hold a level's organs in one run of keys,
+        # which the scan of a point read's slice keeps to
+        o = hierarchy.organs.sort_values(["level", "organ_code"], kind="stable")
+        o = o.reset_index(drop=True)
         p = self._prosecutors()
         p = p.merge(o[["organ_code", "level"]], on="organ_code", how="inner")
         # a prosecutor's organ is both his organ and his parent among the subjects
