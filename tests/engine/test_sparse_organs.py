@@ -177,11 +177,17 @@ def test_point_reads_read_as_when_the_whole_grid_was_stored(
     def read(path: Path) -> list[dict[str, object]]:
         with duckdb.connect(str(path), read_only=True) as con:
             rows = read_results(
-                con, "organ", ids, level=level, subject=subject, parent=parent,
+                con,
+                "organ",
+                ids,
+                level=level,
+                subject=subject,
+                parent=parent,
                 periods=periods,
             )
-        return sorted(rows, key=lambda r: (str(r["indicator"]), str(r["subject"]),
-                                           str(r["period"])))
+        return sorted(
+            rows, key=lambda r: (str(r["indicator"]), str(r["subject"]), str(r["period"]))
+        )
 
     sparse, dense = (pd.DataFrame(read(p)) for p in warehouses)
     assert len(sparse) == len(ids) * len(periods) * (1 if subject else 2)
