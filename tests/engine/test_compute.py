@@ -338,18 +338,28 @@ def test_rerun_replaces_and_years_replace_only_their_rows(tmp_path: Path) -> Non
         assert con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0] == first.rows
         # indicator_values is a view: the organs' and the prosecutors' figures are stored
         # per indicator (the prosecutors' also as cube sums, which the view does not
-        # read); mark the 2019 figures the view shows
+        # read); mark the 2019 figures the view shows. The organs' stored figures leave
+        # out the cells of nothing recorded (their grid is completed on read): 2019's
+        # stored organ rows are e1's (January 2019), its organ and the three above, in
+        # the 15 periods that hold January
         for table in ("indicator_organ_figures", "indicator_prosecutor_rows"):
             con.execute(f"UPDATE {table} SET numerator = -1 WHERE pid // 100 = 2019")
         partial = compute(con, [PROSECUTED], years=[2020])
         total = con.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0]
         assert total == first.rows and partial.years == (2020,)
         stale = con.execute(
-            "SELECT count(*) FROM indicator_values WHERE numerator = -1"
+            "SELECT subject_type, count(*) FROM indicator_values WHERE numerator = -1 "
+            "GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        # 2019 kept as it was: e1's organs, and P1 (e1, January 2019) in the month, Q1,
+        # H1, the year and the 11 year-to-date ranges; P4 prosecuted nobody in 2019
+        assert stale == [("organ", 4 * 15), ("prosecutor", 15)]
+        # and every other organ cell of 2019 still reads as nothing recorded
+        empty = con.execute(
+            "SELECT count(*) FROM indicator_values_organ WHERE \"year\" = 2019 "
+            "AND numerator = 0 AND previous_numerator = 0"
         ).fetchall()[0][0]
-        # 2019 kept as it was: every organ, and P1 (e1, January 2019) in the month, Q1, H1,
-        # the year and the 11 year-to-date ranges; P4 prosecuted nobody in 2019
-        assert stale == len(ORGANS) * 30 + 15
+        assert empty == len(ORGANS) * 30 - 4 * 15
         runs = con.execute("SELECT count(*) FROM compute_runs").fetchall()[0][0]
         assert runs == 3
 

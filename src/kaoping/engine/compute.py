@@ -431,7 +431,11 @@ class _Run:
         """
         import pandas as pd
 
-        o = hierarchy.organs
+        # organs keyed level by level: a reader names a level, and the organs' figures,
+        # stored in period and key order, then hold a level's organs in one run of keys,
+        # which the scan of a point read's slice keeps to
+        o = hierarchy.organs.sort_values(["level", "organ_code"], kind="stable")
+        o = o.reset_index(drop=True)
         p = self._prosecutors()
         p = p.merge(o[["organ_code", "level"]], on="organ_code", how="inner")
         # a prosecutor's organ is both his organ and his parent among the subjects
@@ -449,11 +453,21 @@ class _Run:
         subjects = pd.concat([organs, prosecutors], ignore_index=True)
         keyed = self.engine.subject_keys(subjects, keep_stored=bool(kept))
         current = keyed.merge(subjects[["subject_type", "subject"]], on=["subject_type", "subject"])
+        pids = period_ids(periods)[["pid", "period", "period_kind", "year", "prev_pid"]]
+        # the organs' grid: every organ of this run in every period computed (their
+        # cube tables hold the same, organ_figures)
+        organ_keys = current.loc[current["subject_type"] == "organ", "subject_key"]
+        organ_periods, organ_years = store.organ_grid(
+            self.plan.indicators, pids["pid"].tolist(), organ_keys.tolist(),
+            sorted({int(y) for y in pids["year"]}),
+        )
         dims = store.Dimensions(
             subjects=keyed,
-            periods=period_ids(periods)[["pid", "period", "period_kind", "year", "prev_pid"]],
+            periods=pids,
             params=params_frame(self.plan.indicators, o["level"].astype(int)),
             years=pd.DataFrame(years, columns=["indicator", "year", "has_previous"]),
+            organ_periods=organ_periods,
+            organ_years=organ_years,
         )
         return dims, current
 

@@ -12,11 +12,14 @@ twenty-odd indicators, so the long form writes each figure a dozen times over --
 110 million rows for a national computation over two years, nine in ten of them
 prosecutors', against some 4 million rows of cube sums. For the prosecutors the long
 rows are picked on read, by a union with one branch per indicator (DuckDB drops every
-branch but the ones a query names); the organs' long rows -- a fixed 3,269 organs x 49
-indicators x 30 periods a year, what most readers read -- are stored
-(:mod:`kaoping.engine.store`).
+branch but the ones a query names); the organs' long rows -- what most readers read --
+are stored (:mod:`kaoping.engine.store`).
 
-Organs have a row for every period (zeros where they had no records); prosecutors only
+Organs have a row for every period on read (the figures of nothing recorded where they
+had no records): the grid of 3,269 organs x 49 indicators x 30 periods a year is stored
+sparsely -- the rows whose figures, this period's and a year earlier's, are those of
+nothing recorded (:func:`empty_figures`) are left out -- and completed on read from the
+grid the computation stored (:func:`complete_organ_grid`). Prosecutors have rows only
 where they had records, and an indicator's prosecutor rows only where its numerator or
 denominator is not zero.
 """
@@ -37,10 +40,13 @@ __all__ = [
     "KEY_COLUMNS",
     "PART_TABLE_PREFIX",
     "SubjectType",
+    "complete_organ_grid",
+    "empty_figures",
     "has_rows",
     "indicator_figures",
     "indicator_row_count",
     "indicator_rows",
+    "is_empty",
     "num_den",
     "organ_figures",
     "part_columns",
@@ -235,7 +241,8 @@ def _with_previous(table: ir.Table, cols: Sequence[str]) -> ir.Table:
 def organ_figures(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -> ir.Table:
     """(indicator, subject_key, pid, numerator, denominator, previous_numerator,
     previous_denominator) of every indicator for every organ and period ``pids``, from
-    the organs' stored tables (in the order of ``plan.parts``).
+    the organs' stored tables (in the order of ``plan.parts``) -- but for the rows of
+    nothing recorded (:func:`is_empty`), which the grid's completion on read gives back.
 
     What :func:`indicator_figures` picks on read, computed once to be stored: each table
     is paired with itself a year earlier by integer keys, then every indicator picks its
@@ -252,18 +259,85 @@ def organ_figures(plan: Plan, tables: Sequence[ir.Table], pids: Sequence[int]) -
         base = _joined([paired[i] for i in plan.parts_of(ind)])
         num, den = num_den(plan, base, ind)
         pnum, pden = num_den(plan, base, ind, "__prev")
-        branches.append(
-            base.select(
-                indicator=ibis.literal(ind.id),
-                subject_key=base["subject_key"],
-                pid=base["pid"],
-                numerator=num.cast("float64"),
-                denominator=den.cast("float64"),
-                previous_numerator=pnum.cast("float64"),
-                previous_denominator=pden.cast("float64"),
-            )
+        rows = base.select(
+            indicator=ibis.literal(ind.id),
+            subject_key=base["subject_key"],
+            pid=base["pid"],
+            numerator=num.cast("float64"),
+            denominator=den.cast("float64"),
+            previous_numerator=pnum.cast("float64"),
+            previous_denominator=pden.cast("float64"),
         )
+        empty = is_empty(
+            ind,
+            rows["numerator"],
+            rows["denominator"],
+            rows["previous_numerator"],
+            rows["previous_denominator"],
+        )
+        branches.append(rows.filter(~empty))
     out: ir.Table = ibis.union(*branches, distinct=False)
+    return out
+
+
+def complete_organ_grid(
+    indicators: Sequence[Indicator],
+    stored: ir.Table,
+    pairs: ir.Table,
+    organs: ir.Table,
+    periods: ir.Table,
+) -> ir.Table:
+    """The organs' figures (the columns of :func:`organ_figures` and the period's
+    ``period``, ``period_kind``, ``year``) of every cell of the grid, from the ``stored``
+    rows, which leave the empty ones out (:func:`is_empty`).
+
+    The grid is what the computation stored it was: ``pairs`` (indicator, pid) computed
+    and ``organs`` (subject_key, year) computed per year, with any more columns of the
+    organ (its level...), which the rows carry; ``periods`` labels the pids.
+    A cell without a stored row has the figures of nothing recorded
+    (:func:`empty_figures` of ``indicators``, the computation's). A reader's filter on
+    the indicator, the period or a column of ``organs`` narrows the grid, and the grid's
+    slice narrows the scan of the stored rows (see below), so a point read completes
+    its own slice only. A grid stored whole (computed before the organs' figures were
+    sparse) is completed by nothing.
+    """
+    import ibis
+
+    labels = periods.select("pid", "period", "period_kind", "year")
+    grid = pairs.join(labels, "pid").join(organs, "year")
+    extra = [c for c in organs.columns if c not in ("subject_key", "year")]
+    s = stored.select(
+        __i=stored["indicator"],
+        __s=stored["subject_key"],
+        __p=stored["pid"],
+        __num=stored["numerator"],
+        __den=stored["denominator"],
+        __pnum=stored["previous_numerator"],
+        __pden=stored["previous_denominator"],
+    )
+    # the stored rows on the left, the grid on the right: DuckDB builds the hash table
+    # of a join's right side, so the grid's slice a reader asks for is built, and the
+    # stored table is scanned with the slice's keys as dynamic filters (in period
+    # order, most of its row groups are skipped)
+    j = s.right_join(
+        grid,
+        [grid["indicator"] == s["__i"], grid["subject_key"] == s["__s"], grid["pid"] == s["__p"]],
+    )
+    num_fill, den_fill = _empty_fills(indicators, j["indicator"])
+    missing = j["__i"].isnull()
+    out: ir.Table = j.select(
+        "indicator",
+        "subject_key",
+        "pid",
+        numerator=ibis.ifelse(missing, num_fill, j["__num"]),
+        denominator=ibis.ifelse(missing, den_fill, j["__den"]),
+        previous_numerator=ibis.ifelse(missing, num_fill, j["__pnum"]),
+        previous_denominator=ibis.ifelse(missing, den_fill, j["__pden"]),
+        period=j["period"],
+        period_kind=j["period_kind"],
+        year=j["year"],
+        **{c: j[c] for c in extra},
+    )
     return out
 
 
@@ -272,6 +346,59 @@ def _zero_is_null(measure: Measure | None) -> bool:
     average or a median of nothing, or no measure at all (an average without a
     denominator is stored as sum and count, and is not asked)."""
     return measure is None or measure.agg in (Aggregation.AVG, Aggregation.MEDIAN)
+
+
+def empty_figures(ind: Indicator) -> tuple[float | None, float | None]:
+    """(numerator, denominator) of ``ind`` where nothing is recorded -- what
+    :func:`num_den` gives of cube sums that are all zero: 0, or None (NULL) for an
+    average or a median of nothing and for a count without a denominator. An average
+    without a denominator is a sum over a count, (0, 0); a median's denominator is its
+    number of records, 0.
+
+    The one statement of the rule: the previous year of a subject without a row then
+    (:func:`indicator_figures`), the organs' rows left out of the store
+    (:func:`organ_figures`) and the rows the organs' grid is completed with on read
+    (:func:`complete_organ_grid`) all take it from here.
+    """
+    if avg_as_ratio(ind):
+        return 0.0, 0.0
+    num = None if _zero_is_null(ind.numerator) else 0.0
+    den = 0.0 if ind.is_median or not _zero_is_null(ind.denominator) else None
+    return num, den
+
+
+def _empty_fills(indicators: Sequence[Indicator], indicator: Any) -> tuple[Any, Any]:
+    """The empty numerator and denominator (:func:`empty_figures`) of the row whose
+    indicator id is ``indicator`` (a column), of one of ``indicators``."""
+    import ibis
+
+    none = ibis.null("float64")
+    zero = ibis.literal(0.0, type="float64")
+    null_num = [i.id for i in indicators if empty_figures(i)[0] is None]
+    null_den = [i.id for i in indicators if empty_figures(i)[1] is None]
+    num_fill = ibis.ifelse(indicator.isin(null_num), none, zero) if null_num else zero
+    den_fill = ibis.ifelse(indicator.isin(null_den), none, zero) if null_den else zero
+    return num_fill, den_fill
+
+
+def _is_empty_value(column: Any, empty: float | None) -> Any:
+    """Whether ``column`` holds ``empty`` (None: NULL), never NULL itself."""
+    if empty is None:
+        return column.isnull()
+    return (column == empty).fill_null(False)
+
+
+def is_empty(ind: Indicator, num: Any, den: Any, pnum: Any, pden: Any) -> Any:
+    """Whether an organ's row of ``ind`` says nothing the grid's completion on read
+    would not: this period's and the previous year's figures all what nothing
+    recorded gives (:func:`empty_figures`)."""
+    enum, eden = empty_figures(ind)
+    return (
+        _is_empty_value(num, enum)
+        & _is_empty_value(den, eden)
+        & _is_empty_value(pnum, enum)
+        & _is_empty_value(pden, eden)
+    )
 
 
 def indicator_figures(
@@ -336,18 +463,7 @@ def indicator_figures(
             cur["period"] == prev["__period"],
         ],
     )
-    # nothing recorded: the figures of zeros -- 0, or NULL for an average of nothing and
-    # for a count without a denominator
-    inds = _indicators(plan, subjects)
-    null_num = [i.id for i in inds if not avg_as_ratio(i) and _zero_is_null(i.numerator)]
-    null_den = [
-        i.id for i in inds
-        if not avg_as_ratio(i) and not i.is_median and _zero_is_null(i.denominator)
-    ]
-    none = ibis.null("float64")
-    zero = ibis.literal(0.0, type="float64")
-    num_fill = ibis.ifelse(j["indicator"].isin(null_num), none, zero) if null_num else zero
-    den_fill = ibis.ifelse(j["indicator"].isin(null_den), none, zero) if null_den else zero
+    num_fill, den_fill = _empty_fills(_indicators(plan, subjects), j["indicator"])
     out: ir.Table = j.select(
         "indicator",
         "subject_key",

@@ -44,6 +44,11 @@ ORGAN_FIGURES_TABLE = "indicator_organ_figures"
 #: every prosecutor figure (indicator, subject_key, pid, numerator, denominator), one row
 #: per indicator, picked from the prosecutors' cube tables at compute time
 PROSECUTOR_ROWS_TABLE = "indicator_prosecutor_rows"
+#: the organs' grid the stored organs' figures complete to on read (they leave out the
+#: rows of nothing recorded): the (indicator, pid) pairs computed, and the organs
+#: (subject_key) computed per year
+ORGAN_PERIODS_TABLE = "indicator_organ_periods"
+ORGAN_YEARS_TABLE = "indicator_organ_years"
 RUNS_TABLE = "compute_runs"
 LAYOUT_TABLE = "indicator_figure_tables"
 SUBJECTS_TABLE = "indicator_subjects"

@@ -6,7 +6,10 @@ A computation stores what only the records can tell:
   cube's measures -- a table for the organs and one for the prosecutors per cube
   (:mod:`kaoping.engine.figures`);
 - the organs' numerator and denominator of every indicator, this period's and a year
-  earlier's (``indicator_organ_figures``), picked from the organs' cube tables;
+  earlier's (``indicator_organ_figures``), picked from the organs' cube tables -- but
+  for the rows of nothing recorded, which the views complete from the grid the
+  computation stored beside them (``indicator_organ_periods``: the indicators and
+  periods computed; ``indicator_organ_years``: the organs computed per year);
 - the prosecutors' numerator and denominator of every indicator, this period's only
   (``indicator_prosecutor_rows``), picked from the prosecutors' cube tables;
 - small tables: the subjects (organ, level, parent), the periods, the indicators'
@@ -51,6 +54,7 @@ from kaoping.engine.figures import (
     KEY_COLUMNS,
     PART_TABLE_PREFIX,
     SubjectType,
+    complete_organ_grid,
     has_rows,
     indicator_figures,
     indicator_row_count,
@@ -64,9 +68,11 @@ from kaoping.engine.results import (
     LAYOUT_TABLE,
     ORDER_COLUMNS,
     ORGAN_FIGURES_TABLE,
+    ORGAN_PERIODS_TABLE,
     ORGAN_RESULTS,
     ORGAN_SCORES,
     ORGAN_UNRANKED,
+    ORGAN_YEARS_TABLE,
     PARAMS_TABLE,
     PERIODS_TABLE,
     POINT_VIEWS,
@@ -142,6 +148,8 @@ _PERIODS_COLUMNS = {
     "prev_pid": "INTEGER",
 }
 _YEARS_COLUMNS = {"indicator": "VARCHAR", "year": "INTEGER", "has_previous": "BOOLEAN"}
+_ORGAN_PERIODS_COLUMNS = {"indicator": "VARCHAR", "pid": "INTEGER"}
+_ORGAN_YEARS_COLUMNS = {"subject_key": "INTEGER", "year": "INTEGER"}
 #: the stored tables of figures: which cube each holds, with which columns
 _LAYOUT_COLUMNS = {
     "table_name": "VARCHAR",
@@ -234,6 +242,8 @@ _TABLES: dict[str, dict[str, str]] = {
     PERIODS_TABLE: _PERIODS_COLUMNS,
     PARAMS_TABLE: {c: t for c, (t, _) in PARAMS_COLUMNS.items()},
     YEARS_TABLE: _YEARS_COLUMNS,
+    ORGAN_PERIODS_TABLE: _ORGAN_PERIODS_COLUMNS,
+    ORGAN_YEARS_TABLE: _ORGAN_YEARS_COLUMNS,
 }
 
 
@@ -247,7 +257,8 @@ def _scored(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: st
     s = backend.table(prefix + SUBJECTS_TABLE)
     prm = backend.table(prefix + PARAMS_TABLE)
     yrs = backend.table(prefix + YEARS_TABLE)
-    t = figures.join(s, "subject_key")
+    # the organs' completed grid carries its subjects' columns already
+    t = figures if "level" in figures.columns else figures.join(s, "subject_key")
     t = t.join(prm, ["indicator", "level"])
     t = t.left_join(yrs, ["indicator", "year"]).drop("indicator_right", "year_right")
     out: ir.Table = derive(t)
@@ -310,16 +321,30 @@ def _part_tables(
     return [backend.table(prefix + part_table(i, subjects)) for i in range(len(plan.parts))]
 
 
-def _organ_figures(backend: ibis.backends.duckdb.Backend, prefix: str) -> ir.Table:
-    f = backend.table(prefix + ORGAN_FIGURES_TABLE)
-    p = backend.table(prefix + PERIODS_TABLE).select("pid", "period", "period_kind", "year")
-    out: ir.Table = f.join(p, "pid")
-    return out
+def _organ_figures(backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: str) -> ir.Table:
+    """The organs' figures of the whole grid the computation of ``plan`` stored: the
+    stored rows, completed with the empty ones they leave out
+    (:func:`kaoping.engine.figures.complete_organ_grid`)."""
+    def table(name: str) -> ir.Table:
+        return backend.table(prefix + name)
+
+    # the organs with their level, parent...: a reader's filter on them (a point read
+    # names the level) then narrows the grid before it is completed, not after
+    organs = table(ORGAN_YEARS_TABLE).join(table(SUBJECTS_TABLE), "subject_key")
+    return complete_organ_grid(
+        plan.indicators,
+        table(ORGAN_FIGURES_TABLE),
+        table(ORGAN_PERIODS_TABLE),
+        organs,
+        table(PERIODS_TABLE),
+    )
 
 
-def organ_results_expr(backend: ibis.backends.duckdb.Backend, prefix: str = "") -> ir.Table:
+def organ_results_expr(
+    backend: ibis.backends.duckdb.Backend, plan: Plan, prefix: str = ""
+) -> ir.Table:
     """``indicator_values_organ``: the organs' results, from their stored figures."""
-    return _derived(backend, _organ_figures(backend, prefix), prefix)
+    return _derived(backend, _organ_figures(backend, plan, prefix), prefix)
 
 
 def prosecutor_results_expr(
@@ -341,7 +366,7 @@ def _prosecutor_expr(
     import ibis
 
     if not has_rows(plan, "prosecutor"):  # no indicator per prosecutor: no rows
-        none = shape(backend, _organ_figures(backend, prefix), prefix)
+        none = shape(backend, _organ_figures(backend, plan, prefix), prefix)
         return none.filter(ibis.literal(False))
     tables = _part_tables(backend, plan, "prosecutor", prefix)
     periods = backend.table(prefix + PERIODS_TABLE)
@@ -409,13 +434,13 @@ def views_sql(backend: Any, plan: Plan) -> dict[str, str]:
     import ibis
 
     views = {
-        ORGAN_RESULTS: organ_results_expr(backend),
+        ORGAN_RESULTS: organ_results_expr(backend, plan),
         PROSECUTOR_RESULTS: prosecutor_results_expr(backend, plan),
     }
     # what a point read ranks with (kaoping.engine.results.read_results)
     point = {
-        ORGAN_UNRANKED: _unranked(backend, _organ_figures(backend, ""), ""),
-        ORGAN_SCORES: _scores(backend, _organ_figures(backend, ""), ""),
+        ORGAN_UNRANKED: _unranked(backend, _organ_figures(backend, plan, ""), ""),
+        ORGAN_SCORES: _scores(backend, _organ_figures(backend, plan, ""), ""),
         PROSECUTOR_UNRANKED: _prosecutor_expr(backend, plan, "", _unranked),
         PROSECUTOR_SCORES: _prosecutor_expr(backend, plan, "", _scores, previous=False),
     }
@@ -450,16 +475,33 @@ def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str
     return sorted(r[0] for r in rows)
 
 
-def _layout(plan: Plan) -> pd.DataFrame:
-    """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows."""
+#: marks the definitions of a layout whose organs' figures are stored sparsely (their
+#: grid completed on read): a kaoping that stores them whole finds other definitions than
+#: its own, and refuses to recompute some years of such results alone -- it would leave
+#: the kept years sparse under views that do not complete them
+SPARSE_ORGANS = "sparse-organs"
+
+
+def _layout(plan: Plan, definitions: str | None = None) -> pd.DataFrame:
+    """What the tables of figures of ``plan`` hold, as :data:`_LAYOUT_COLUMNS` rows;
+    ``definitions`` is what the rows say of the definitions (by default the plan's
+    digest, with :data:`SPARSE_ORGANS`)."""
     import pandas as pd
 
+    said = definitions if definitions is not None else f"{plan.digest} {SPARSE_ORGANS}"
     rows = [
-        (part_table(i, subjects), part.name, json.dumps(part_columns(part)), plan.digest)
+        (part_table(i, subjects), part.name, json.dumps(part_columns(part)), said)
         for i, part in enumerate(plan.parts)
         for subjects in ("organ", "prosecutor")
     ]
     return pd.DataFrame(rows, columns=list(_LAYOUT_COLUMNS))
+
+
+def _whole_grid_layout(layout: pd.DataFrame) -> pd.DataFrame:
+    """``layout`` as a kaoping that stored the organs' figures whole wrote it."""
+    out = layout.copy()
+    out["definitions"] = out["definitions"].str.removesuffix(f" {SPARSE_ORGANS}")
+    return out
 
 
 def _stored_layout(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
@@ -477,15 +519,6 @@ def stored_periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(f'SELECT period, period_kind, "year" FROM "{PERIODS_TABLE}"').df()
 
 
-def _count(con: duckdb.DuckDBPyConnection, name: str, pids: Sequence[int]) -> int:
-    """The rows of table ``name`` of the periods ``pids``."""
-    row = con.execute(
-        f'SELECT count(*) FROM "{name}" WHERE pid IN (SELECT unnest(?::INTEGER[]))',
-        [[int(p) for p in pids]],
-    ).fetchall()
-    return int(row[0][0])
-
-
 @dataclass(frozen=True)
 class Dimensions:
     """The small tables stored beside the figures (pandas frames, one row per key)."""
@@ -494,6 +527,40 @@ class Dimensions:
     periods: pd.DataFrame
     params: pd.DataFrame
     years: pd.DataFrame
+    #: the organs' grid (see :func:`organ_grid`): (indicator, pid) computed, and
+    #: (subject_key, year) of the organs computed
+    organ_periods: pd.DataFrame
+    organ_years: pd.DataFrame
+
+    def grid_size(self, pids: Sequence[int]) -> int:
+        """How many cells the organs' grid has in the periods ``pids``: the organs'
+        figures the results show of them, stored or empty."""
+        pairs = self.organ_periods[self.organ_periods["pid"].isin([int(p) for p in pids])]
+        per_year = self.organ_years.groupby("year").size()
+        years = pairs["pid"] // 100
+        return int(years.map(per_year).fillna(0).sum())
+
+
+def organ_grid(
+    indicators: Sequence[Any], pids: Sequence[int], organ_keys: Sequence[int],
+    years: Sequence[int],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The organs' grid of a computation, stored beside their sparse figures so that a
+    reader completes exactly what was computed, whatever the catalogue and the organs
+    are since: (indicator, pid) of ``indicators`` x ``pids``, and (subject_key, year) of
+    ``organ_keys`` x ``years`` (every organ of a year has a figure of every indicator
+    and period of the year, stored or empty)."""
+    import pandas as pd
+
+    pairs = pd.DataFrame(
+        [(ind.id, int(p)) for ind in indicators for p in pids],
+        columns=list(_ORGAN_PERIODS_COLUMNS),
+    )
+    organs = pd.DataFrame(
+        [(int(k), int(y)) for y in years for k in organ_keys],
+        columns=list(_ORGAN_YEARS_COLUMNS),
+    )
+    return pairs, organs
 
 
 def write_dimensions(
@@ -506,6 +573,8 @@ def write_dimensions(
         PERIODS_TABLE: dims.periods,
         PARAMS_TABLE: dims.params,
         YEARS_TABLE: dims.years,
+        ORGAN_PERIODS_TABLE: dims.organ_periods,
+        ORGAN_YEARS_TABLE: dims.organ_years,
     }
     for name, frame in frames.items():
         cols = _TABLES[name]
@@ -601,7 +670,7 @@ class Staging:
             staged = organ_figures_expr(self.backend, self.plan, pids, _STAGING)
             staged = staged.order_by("pid", "subject_key")
             self.backend.create_table(_STAGING + ORGAN_FIGURES_TABLE, staged)
-            rows += _count(con, _STAGING + ORGAN_FIGURES_TABLE, pids)
+            rows += dims.grid_size(pids)
             _write_prosecutor_rows(
                 con, self.backend, self.plan, _STAGING + PROSECUTOR_ROWS_TABLE, _STAGING
             )
@@ -627,7 +696,7 @@ class Staging:
             con.execute('DROP TABLE IF EXISTS "indicator_figures"')  # an earlier layout
             if partial:
                 self._organ_figures(rebuilt)
-                rows += _count(con, ORGAN_FIGURES_TABLE, pids)
+                rows += dims.grid_size(pids)
                 self._prosecutor_rows(written_years)
             else:
                 for name in (ORGAN_FIGURES_TABLE, PROSECUTOR_ROWS_TABLE):
@@ -701,14 +770,36 @@ class Staging:
         con = self.con
 
         def stored(name: str) -> pd.DataFrame:
+            if name in _GRID_OF_FULL and not _table_exists(con, name):
+                # computed before the organs' figures were sparse: the grid is the
+                # stored one, whole
+                return con.execute(_GRID_OF_FULL[name]).df()
             return con.execute(f'SELECT * FROM "{name}"').df()
 
-        return merged_dimensions(dims, years, stored(PERIODS_TABLE), stored(YEARS_TABLE))
+        return merged_dimensions(
+            dims, years, stored(PERIODS_TABLE), stored(YEARS_TABLE),
+            stored(ORGAN_PERIODS_TABLE), stored(ORGAN_YEARS_TABLE),
+        )
+
+
+#: the organs' grid of a warehouse computed before it was stored: the organs' figures
+#: were stored whole, so their keys are the grid
+_GRID_OF_FULL = {
+    ORGAN_PERIODS_TABLE: f'SELECT DISTINCT indicator, pid FROM "{ORGAN_FIGURES_TABLE}"',
+    ORGAN_YEARS_TABLE: (
+        f'SELECT DISTINCT subject_key, CAST(pid // 100 AS INTEGER) AS "year" '
+        f'FROM "{ORGAN_FIGURES_TABLE}"'
+    ),
+}
 
 
 def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequence[int]) -> None:
     """Refuse to replace some years when the kept ones mean something else: the stored
-    tables' ``stored`` layout (None: written before layouts were) is not ``layout``."""
+    tables' ``stored`` layout (None: written before layouts were) is not ``layout``.
+
+    Results whose organs' figures were stored whole (their layout's definitions without
+    :data:`SPARSE_ORGANS`) are accepted: their kept years' grid is their stored rows.
+    """
     years = ", ".join(map(str, kept))
     if stored is None:
         raise ValueError(
@@ -718,7 +809,7 @@ def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequen
         )
     wanted = layout.sort_values("table_name").reset_index(drop=True)
     stored = stored.sort_values("table_name").reset_index(drop=True)
-    if not stored.equals(wanted):
+    if not (stored.equals(wanted) or stored.equals(_whole_grid_layout(wanted))):
         raise ValueError(
             f"the stored results of {years} were computed from other definitions than "
             "these (the catalogue or the indicators chosen changed), so the years asked "
@@ -727,22 +818,33 @@ def check_layout(stored: pd.DataFrame | None, layout: pd.DataFrame, kept: Sequen
 
 
 def merged_dimensions(
-    dims: Dimensions, years: Sequence[int], periods: pd.DataFrame, has_previous: pd.DataFrame
+    dims: Dimensions,
+    years: Sequence[int],
+    periods: pd.DataFrame,
+    has_previous: pd.DataFrame,
+    organ_periods: pd.DataFrame,
+    organ_years: pd.DataFrame,
 ) -> Dimensions:
-    """A partial run's dimensions ``dims`` (of ``years``), with the stored ``periods``
-    and ``has_previous`` (the years table) of the other years."""
+    """A partial run's dimensions ``dims`` (of ``years``), with the stored ``periods``,
+    ``has_previous`` (the years table) and organs' grid (``organ_periods``,
+    ``organ_years``) of the other years."""
     import pandas as pd
 
     def union(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         both = pd.concat([new, old[list(new.columns)]], ignore_index=True)
         return both.drop_duplicates(keys, keep="first").reset_index(drop=True)
 
-    old_years = has_previous[~has_previous["year"].isin(list(years))]
+    replaced = list(years)
+    old_years = has_previous[~has_previous["year"].isin(replaced)]
+    old_pairs = organ_periods[~(organ_periods["pid"] // 100).isin(replaced)]
+    old_organs = organ_years[~organ_years["year"].isin(replaced)]
     return Dimensions(
         subjects=dims.subjects,
         periods=union(periods, dims.periods, ["pid"]),
         params=dims.params,
         years=union(old_years, dims.years, ["indicator", "year"]),
+        organ_periods=union(old_pairs, dims.organ_periods, ["indicator", "pid"]),
+        organ_years=union(old_organs, dims.organ_years, ["subject_key", "year"]),
     )
 
 

@@ -235,6 +235,35 @@ class SparkCompute:
         frame: pd.DataFrame = self.session.read.schema(schema).parquet(*paths).toPandas()
         return frame
 
+    def stored_grid(self, manifest: Manifest) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The organs' grid of ``manifest``'s run: (indicator, pid) computed and
+        (subject_key, year) of the organs computed. A run published before the grid was
+        stored stored its organs' figures whole, so their keys are the grid (a job)."""
+        from kaoping.engine import results as names
+
+        if names.ORGAN_PERIODS_TABLE in manifest.tables:
+            return (
+                self.stored(manifest, names.ORGAN_PERIODS_TABLE),
+                self.stored(manifest, names.ORGAN_YEARS_TABLE),
+            )
+        from functools import reduce
+
+        from pyspark.sql import functions as F
+
+        parts = []
+        for entry in manifest.tables[names.ORGAN_FIGURES_TABLE]:
+            df = self.session.read.parquet(f"{self.results}/{entry['path']}")
+            df = df.select("indicator", "pid", "subject_key")
+            if entry.get("years") is not None:
+                df = df.filter(F.expr("pid div 100").isin([int(y) for y in entry["years"]]))
+            parts.append(df)
+        figures = reduce(lambda a, b: a.unionByName(b), parts)
+        pairs = figures.select("indicator", "pid").distinct().toPandas()
+        organs = figures.select(
+            "subject_key", F.expr("CAST(pid div 100 AS INT)").alias("year")
+        ).distinct().toPandas()
+        return pairs, organs
+
     def stored_years(self) -> set[int]:
         from kaoping.engine.results import PERIODS_TABLE
 
@@ -482,6 +511,7 @@ class ParquetStaging:
                 replace_years or (),
                 engine.stored(published, names.PERIODS_TABLE),
                 engine.stored(published, names.YEARS_TABLE),
+                *engine.stored_grid(published),
             )
             follows = {y + 1 for y in replace_years or ()} & set(kept)
             periods = dims.periods
@@ -494,6 +524,8 @@ class ParquetStaging:
             names.PERIODS_TABLE: dims.periods,
             names.PARAMS_TABLE: dims.params,
             names.YEARS_TABLE: dims.years,
+            names.ORGAN_PERIODS_TABLE: dims.organ_periods,
+            names.ORGAN_YEARS_TABLE: dims.organ_years,
         }
         for name, frame in frames.items():
             engine.write_frame(
@@ -524,11 +556,12 @@ class ParquetStaging:
                 (names.ORGAN_FIGURES_TABLE, rows_years),
             ):
                 self.tables[name] += _kept(published.tables[name], years)
-        # the figures this run wrote, organs' and prosecutors': from the files' footers,
-        # no job (a table's own directory holds only the years it supplies)
-        rows = sum(
-            engine.count_rows(f"{engine.results}/{self.tables[n][0]['path']}")
-            for n in (names.ORGAN_FIGURES_TABLE, names.PROSECUTOR_ROWS_TABLE)
+        # the figures this run wrote: the organs' grid of the periods rebuilt (its
+        # empty cells are not stored, but the results show them), and the prosecutors'
+        # rows from the files' footers, no job (a table's own directory holds only the
+        # years it supplies)
+        rows = dims.grid_size(rebuilt) + engine.count_rows(
+            f"{engine.results}/{self.tables[names.PROSECUTOR_ROWS_TABLE][0]['path']}"
         )
         finished = datetime.now()
         manifest = Manifest(
