@@ -160,3 +160,55 @@ def test_organ_page_section_lists_the_detections(web: tuple[FastAPI, dict[str, s
     assert 'id="possible-gaming"' in html and 'data-detector="relabel"' in html
     assert "决定换标签" in html and "<h2>可能的数据异常</h2>" in html
     assert "Possible gaming" not in html  # a page speaks one language (test_i18n_pages)
+
+
+def test_organ_page_does_not_wait_for_the_detectors_the_first_time(
+    web: tuple[FastAPI, dict[str, str]], planted: duckdb.DuckDBPyConnection
+) -> None:
+    import re
+
+    from kaoping.web.detect_routes import _for_page, detections_kept
+    from kaoping.web.pages import TEMPLATES
+
+    app, codes = web
+    client = TestClient(app, raise_server_exceptions=False)
+    r = client.post("/login", data={"username": "leader", "password": PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    period = "2020-H2"  # no other test asks for its detections
+    data = app.state.kp.data
+    assert not detections_kept(data, period)
+
+    class Staff:  # what _for_page reads of a leader's scope
+        is_staff = True
+        ctx = app.state.kp
+
+    # not made yet: the section names its fragment and lists nothing
+    pending = _for_page(Staff(), codes["province"], period, "zh")  # type: ignore[arg-type]
+    assert pending["shown"] and pending["rows"] == []
+    url = pending["pending"]
+    assert url == f"/organs/{codes['province']}/possible-gaming?period={period}&lang=zh"
+    html = TEMPLATES.get_template("possible_gaming.html").render(
+        possible_gaming=lambda *a: pending, scope=None, organ={"organ_code": "X"},
+        period=period, lang="zh")
+    escaped = url.replace("&", "&amp;")
+    assert f'data-fragment="{escaped}"' in html and 'id="gaming-pending"' in html
+    assert f'href="{escaped}"' in html  # without the script, a link to it
+    # the fragment waits for the detectors: the section alone, no page around it
+    fragment = client.get(url)
+    assert fragment.status_code == 200, fragment.text[:500]
+    assert fragment.text.lstrip().startswith('<section id="possible-gaming">')
+    assert "<html" not in fragment.text and "data-fragment" not in fragment.text
+    province = {r[0] for r in planted.execute(
+        "SELECT organ_code FROM organs WHERE organ_code LIKE ?", [codes["province"][:2] + "%"]
+    ).fetchall()}
+    expected = {(d.detector, d.organ_code) for d in detect(planted, period)
+                if d.organ_code in province}
+    shown = set(re.findall(r'data-detector="([^"]+)" data-organ="([^"]+)"', fragment.text))
+    assert shown == expected
+    # made once, kept: the page now lists them itself
+    assert detections_kept(data, period)
+    assert "pending" not in _for_page(Staff(), codes["province"], period, "zh")  # type: ignore[arg-type]
+    # the fragment is the organ page's: outside the leader's scope it is refused
+    outside = client.get(f"/organs/{codes['other']}/possible-gaming", params={"period": period})
+    assert outside.status_code == 403

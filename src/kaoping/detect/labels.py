@@ -55,3 +55,5 @@ NOTE_EN = (
 )
 NONE_ZH = "本期未发现可能的数据异常。"
 NONE_EN = "No possible gaming found in this period."
+PENDING_ZH = "正在检测本期的数据异常（首次查看需数秒）……"
+PENDING_EN = "Testing this period for possible gaming (a few seconds the first time)…"

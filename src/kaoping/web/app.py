@@ -233,6 +233,7 @@ def create_app(
     from kaoping.web.compare_pages import router as compare_router
     from kaoping.web.data_pages import api_router as jobs_api_router
     from kaoping.web.data_pages import router as data_router
+    from kaoping.web.detect_routes import page_router as gaming_page_router
     from kaoping.web.detect_routes import router as detect_router
     from kaoping.web.jobs import JobRunner
     from kaoping.web.pages import router as pages_router
@@ -278,6 +279,7 @@ def create_app(
     app.include_router(admin_router)
     app.include_router(compare_router)  # what-if of two schemes (page and API)
     app.include_router(detect_router)
+    app.include_router(gaming_page_router)  # the organ page's gaming section, loaded late
     app.include_router(publication_router)  # figures as published, suppressed
     app.include_router(published_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -14,8 +14,10 @@ import logging
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 
 from kaoping.detect import DETECTOR_LABELS, Detection, detect
@@ -23,9 +25,9 @@ from kaoping.detect import applies as detect_applies
 from kaoping.detect import labels as detect_labels
 from kaoping.web.api_routes import _ERRORS as API_ERRORS
 from kaoping.web.data import WebData
-from kaoping.web.pages import TEMPLATES
+from kaoping.web.pages import TEMPLATES, PeriodQuery
 from kaoping.web.schemas import PERIOD_PATTERN
-from kaoping.web.scope import Scope, StaffScope
+from kaoping.web.scope import OrganInScope, Scope, StaffScope
 
 __all__ = ["router"]
 
@@ -59,6 +61,15 @@ def all_detections(data: WebData, period: str) -> list[Detection]:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return found
+
+
+def detections_kept(data: WebData, period: str) -> bool:
+    """Whether ``period``'s detections are made already (in this process or on disk), so
+    that a page can show them without waiting for the detectors."""
+    with _LOCK:
+        if (str(data.path), data.version(), period) in _CACHE:
+            return True
+    return data.readcache.get(data.version(), ("detections", period)) is not None
 
 
 def in_scope(scope: Scope, organ_code: str, period: str) -> list[Detection]:
@@ -101,8 +112,14 @@ def detections(
     return in_scope(scope, code, p)
 
 
-def _for_page(scope: Scope | None, organ_code: str, period: str, lang: str) -> dict[str, Any]:
-    """What the organ page's "possible gaming" section shows (nothing for a prosecutor)."""
+def _for_page(scope: Scope | None, organ_code: str, period: str, lang: str,
+              wait: bool = False) -> dict[str, Any]:
+    """What the organ page's "possible gaming" section shows (nothing for a prosecutor).
+
+    The detectors read every organ's records of the period (seconds on a national
+    warehouse, once per data version and period): unless ``wait``, a page whose period
+    has no detections made yet is not held for them -- the section names the fragment
+    (:func:`gaming_fragment`) that the page's script then loads in its place."""
     zh = lang == "zh"
     section: dict[str, Any] = {
         "title": detect_labels.SECTION_ZH if zh else detect_labels.SECTION_EN,
@@ -114,6 +131,11 @@ def _for_page(scope: Scope | None, organ_code: str, period: str, lang: str) -> d
         "shown": scope is not None and scope.is_staff and detect_applies(),
     }
     if not section["shown"] or scope is None:
+        return section
+    if not wait and not detections_kept(scope.ctx.data, period):
+        section["pending"] = (f"/organs/{quote(organ_code)}/possible-gaming?"
+                              f"{urlencode({'period': period, 'lang': lang})}")
+        section["pending_text"] = detect_labels.PENDING_ZH if zh else detect_labels.PENDING_EN
         return section
     try:
         found = in_scope(scope, organ_code, period)
@@ -140,3 +162,17 @@ def _for_page(scope: Scope | None, organ_code: str, period: str, lang: str) -> d
 
 # the organ page includes possible_gaming.html, which calls this
 TEMPLATES.env.globals["possible_gaming"] = _for_page
+
+#: the organ page's section alone (no layout), for the page's script to put in its place
+page_router = APIRouter(include_in_schema=False)
+
+
+@page_router.get("/organs/{organ_code}/possible-gaming", response_class=HTMLResponse)
+def gaming_fragment(request: Request, organ: OrganInScope, period: PeriodQuery = None
+                    ) -> Response:
+    """The "possible gaming" section of the organ page, waiting for the detectors."""
+    from kaoping.web.pages import render
+
+    p = organ.scope.ctx.data.normalise_period(period)
+    return render(request, "possible_gaming_fragment.html", organ.scope, organ=organ.row,
+                  period=p)

@@ -432,6 +432,8 @@ def overview(
         path=_organ_nav(scope, organ.code), children=data.children(organ.code),
         prosecutors=shown, prosecutors_total=len(prosecutors),
         prosecutors_pager=_pager(request, len(prosecutors), offset),
+        # the xlsx of the page's tables has the gaming table: it waits for the detectors
+        gaming_wait=request.query_params.get("export") == "xlsx",
     )
 
 

@@ -204,7 +204,20 @@
     });
   }
 
+  // a section the server did not wait for (the organ page's possible gaming, while the
+  // detectors run the first time) names its own URL: fetched and put in its place; on
+  // failure its link stays
+  function lateSections() {
+    document.querySelectorAll("[data-fragment]").forEach(function (el) {
+      fetch(el.getAttribute("data-fragment"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) { el.outerHTML = html; })
+        .catch(function () { el.removeAttribute("data-fragment"); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    lateSections();
     exportLinks();
     document.querySelectorAll("[data-print]").forEach(function (btn) {
       btn.addEventListener("click", function () { window.print(); });
