@@ -572,3 +572,38 @@ def test_compute_on_spark_names_what_is_missing(
     assert result.exit_code == 1
     assert message in " ".join(result.output.split())
 
+
+
+def test_compute_keeps_the_runs_keep_versions_says(
+    spark: SparkSession, hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    # the hand-built warehouse's run and two runs published before it
+    results = tmp_path / "results"
+    shutil.copytree(hand_built[1], results)
+    first = latest_manifest(results)
+    for i, older in enumerate(["oldest", "older"]):
+        text = first.to_json().replace(first.run_id, older)
+        (results / "manifests" / f"0000010{i + 1}T000000000000-{older}.json").write_text(text)
+        shutil.copytree(results / "runs" / first.run_id, results / "runs" / older)
+    source = hand_built[0].parent / "source"
+    args = ["compute", "--engine", "spark", "--spark-master", "local[2]", "--source",
+            str(source), "--results", str(results), "-i", "non_prosecution_rate"]
+    result = CliRunner().invoke(app, [*args, "--keep-versions", "1"])
+    assert result.exit_code == 0, result.output
+    newest = latest_manifest(results)
+    # the newest run and the one before it are kept; the two before that are pruned
+    manifests = (results / "manifests").glob("*.json")
+    left = sorted(json.loads(p.read_text())["run_id"] for p in manifests)
+    assert left == sorted([first.run_id, newest.run_id])
+    runs = sorted(p.name for p in (results / "runs").iterdir())
+    assert runs == sorted([first.run_id, newest.run_id])
+    # the warehouse file's versions are not what it keeps
+    result = CliRunner().invoke(
+        app, ["compute", "--keep-versions", "1", "--db", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 1
+    assert "--keep-versions applies to --engine spark" in " ".join(result.output.split())
