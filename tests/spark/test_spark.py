@@ -282,6 +282,28 @@ def test_the_canonical_tables_are_read_from_a_spark_catalogue(
     on_parquet = on_parquet[on_parquet["indicator"] == hand.NONPROS.id].reset_index(drop=True)
     assert len(on_catalogue) > 100
     pd.testing.assert_frame_equal(on_catalogue, on_parquet, check_exact=True)
+    # a catalogue holds no data version: the run's is derived from the tables' files, the
+    # first run's 1; the same files read again give the same version, listed on the
+    # driver (no job), a changed table the next one
+    run = latest_manifest(results)
+    assert run.data_version == 1 and len(run.run["source_digest"]) == 64
+    tracker = spark.sparkContext.statusTracker()
+    jobs = len(tracker.getJobIdsForGroup(None))
+    again = SparkCompute(spark, "catalog:kaoping_catalogued", results)
+    assert len(tracker.getJobIdsForGroup(None)) == jobs
+    assert again.source_state == {k: run.run[k] for k in ("source_digest", "data_changed_at")}
+    assert again.data_version() == 1
+    one = spark.table("kaoping_catalogued.persons").limit(1)
+    one.write.insertInto("kaoping_catalogued.persons")
+    changed = SparkCompute(spark, "catalog:kaoping_catalogued", results)
+    assert changed.source_state["source_digest"] != run.run["source_digest"]
+    assert changed.source_state["data_changed_at"] >= run.run["data_changed_at"]
+    assert changed.data_version() == 2
+    # readers, which cannot read the catalogue, know the data the run read
+    with Warehouse(path, catalogue=[hand.NONPROS], results=results) as wh:
+        fresh = wh.freshness()
+    assert (fresh.data_version, fresh.computed_version, fresh.stale) == (1, 1, False)
+    assert fresh.data_changed_at is not None
     # a catalogue's column of another type is named with its table, as a file's is
     spark.sql(f"CREATE DATABASE kaoping_mistyped LOCATION '{tmp_path / 'mistyped'}'")
     spark.sql(
@@ -571,7 +593,6 @@ def test_compute_on_spark_names_what_is_missing(
     )
     assert result.exit_code == 1
     assert message in " ".join(result.output.split())
-
 
 
 def test_compute_keeps_the_runs_keep_versions_says(

@@ -249,6 +249,11 @@ def open_results(results: Path | str) -> tuple[duckdb.DuckDBPyConnection, Manife
                 _parquet_view(con, table, path)
         _runs_table(con, manifest.run)
         meta = read_meta(manifest.source)
+        if catalog_database(manifest.source) is not None:
+            # DuckDB cannot read a Spark catalogue: the newest data known are those the
+            # run read (its version derived from the tables' files, see docs/spark.md)
+            meta = {DATA_VERSION: manifest.data_version,
+                    DATA_CHANGED_AT: manifest.run.get(DATA_CHANGED_AT)}
         con.execute("CREATE TABLE kaoping_meta (key VARCHAR, value VARCHAR)")
         for key in (DATA_VERSION, DATA_CHANGED_AT):
             if meta.get(key) is not None:
