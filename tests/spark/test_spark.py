@@ -60,11 +60,6 @@ def spark() -> Iterator[SparkSession]:
             "spark.sql.codegen.wholeStage": "false",
             "spark.sql.codegen.factoryMode": "NO_CODEGEN",
             "spark.ui.showConsoleProgress": "false",
-            # one task per read of the tiny data: a small file, an in-memory table and an
-            # RDD each one partition, not one per core (a whole-catalogue run 51 s -> 40 s)
-            "spark.sql.files.openCostInBytes": str(128 * 1024 * 1024),
-            "spark.sql.leafNodeDefaultParallelism": "1",
-            "spark.default.parallelism": "1",
         },
     )
     session.sparkContext.setLogLevel("ERROR")
