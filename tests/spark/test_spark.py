@@ -314,6 +314,31 @@ def test_the_canonical_tables_are_read_from_a_spark_catalogue(
         register_source(spark, "catalog:kaoping_absent", "persons")
 
 
+
+def test_parquet_no_export_wrote_derives_its_data_version_from_its_files(
+    spark: SparkSession, hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # the hand-built warehouse's export without its _kaoping.json: Parquet a cluster's
+    # job wrote, say
+    source = tmp_path / "source"
+    shutil.copytree(hand_built[0].parent / "source", source)
+    (source / "_kaoping.json").unlink()
+    results = tmp_path / "results"
+    compute(SparkCompute(spark, source, results), [hand.NONPROS], years=[2019, 2020])
+    run = latest_manifest(results)
+    assert run.data_version == 1 and len(run.run["source_digest"]) == 64
+    assert SparkCompute(spark, source, results).data_version() == 1
+    # another file's content: another version
+    organs = pq.read_table(source / "organs.parquet")
+    pq.write_table(organs.slice(0, organs.num_rows - 1), source / "organs.parquet")
+    assert SparkCompute(spark, source, results).data_version() == 2
+    # readers report the run's version (the source has none of its own to compare with)
+    with Warehouse(hand_built[0], catalogue=[hand.NONPROS], results=results) as wh:
+        fresh = wh.freshness()
+    assert (fresh.data_version, fresh.computed_version, fresh.stale) == (1, 1, False)
+    # an export's version is the export's, no digest taken
+    assert SparkCompute(spark, hand_built[0].parent / "source", results).source_state == {}
+
 # --- a year recomputed alone -------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 from kaoping.engine.backends.parquet import (
     CATALOG_PREFIX,
     MANIFESTS_DIR,
+    SOURCE_DIGEST,
     Manifest,
     catalog_database,
     manifest_name,
@@ -52,9 +53,6 @@ __all__ = ["SparkCompute", "spark_session"]
 #: the partition column of a cube's dataset: its organs' and prosecutors' tables are
 #: ``cube_<i>/subject_type=organ/`` and ``.../subject_type=prosecutor/``
 SUBJECT_PARTITION = "subject_type"
-
-#: the run's record of a catalogue source's digest (see :func:`catalog_state`)
-SOURCE_DIGEST = "source_digest"
 
 #: DuckDB type (as kaoping's stored tables are declared) -> Spark SQL type
 _SPARK_TYPES = {
@@ -146,11 +144,15 @@ class SparkCompute:
         self._held: dict[str, DataFrame] = {}
         for table in _model_tables():
             register_source(session, self.source, table)
-        database = catalog_database(self.source)
-        #: a catalogue source's state as it was registered (its digest, when its files
+        from kaoping.warehouse import DATA_VERSION
+
+        #: the state of a source without a data version of its own -- a catalogue, or
+        #: Parquet no export wrote -- as it was registered (its digest, when its files
         #: last changed): what its data version is derived from (:meth:`data_version`)
         self.source_state: dict[str, str] = (
-            {} if database is None else catalog_state(session, database, _model_tables())
+            {}
+            if DATA_VERSION in read_meta(self.source)
+            else source_state(session, self.source, _model_tables())
         )
 
     # --- intermediates --------------------------------------------------------------
@@ -199,7 +201,8 @@ class SparkCompute:
 
     def data_version(self) -> int:
         """The export's data version (``_kaoping.json``) for a directory of Parquet. A
-        catalogue holds none: its version is derived from the tables' files, counted in
+        catalogue (or Parquet no export wrote) holds none: its version is derived from
+        the tables' files, counted in
         this results directory -- the published run's version when the files are the
         ones it read (the same digest), one more when they changed -- so that it grows
         as the data change, as an import's does."""
@@ -740,13 +743,14 @@ def _catalog_source(session: SparkSession, database: str, table: str) -> tuple[s
     return f"{database}.{table}", session.table(name)
 
 
-def catalog_state(session: SparkSession, database: str, tables: Sequence[str]) -> dict[str, str]:
-    """The state of the canonical ``tables`` in the catalogue's ``database``: a digest of
-    each table's name, schema and files (path, size, modification time) -- a change to
-    a table's data writes files -- and when a file last changed. Listed on the driver
-    through Hadoop's file system, a directory at a time; Spark lists a table's files
-    itself (``inputFiles``), on the driver too unless the table has more partitions
-    than ``spark.sql.sources.parallelPartitionDiscovery.threshold``."""
+def source_state(session: SparkSession, source: str, tables: Sequence[str]) -> dict[str, str]:
+    """The state of the canonical ``tables`` in ``source`` (``catalog:DATABASE`` or a
+    directory of Parquet): a digest of each table's name, schema (a catalogue's) and
+    files (path, size, modification time) -- a change to a table's data writes files --
+    and when a file last changed. Listed on the driver through Hadoop's file system, a
+    directory at a time; Spark lists a catalogue table's files itself (``inputFiles``),
+    on the driver too unless the table has more partitions than
+    ``spark.sql.sources.parallelPartitionDiscovery.threshold``."""
     import hashlib
     import json
 
@@ -754,9 +758,16 @@ def catalog_state(session: SparkSession, database: str, tables: Sequence[str]) -
 
     digest = hashlib.sha256()
     newest = 0
+    database = catalog_database(source)
     for table in tables:
-        df = session.table(f"`{database}`.`{table}`")
-        files = sorted(str(f) for f in df.inputFiles())
+        if database is not None:
+            df = session.table(f"`{database}`.`{table}`")
+            files = sorted(str(f) for f in df.inputFiles())
+            schema = df.schema.simpleString()
+        else:
+            path = next(p for p in source_candidates(source, table) if exists(session, p))
+            files = [str(f.toString()) for f in _parquet_files(session, path)]
+            schema = ""
         listed: dict[str, tuple[int, int]] = {}
         for parent in sorted({f.rsplit("/", 1)[0] for f in files}):
             fs, hpath = _hadoop_fs(session, parent)
@@ -765,7 +776,7 @@ def catalog_state(session: SparkSession, database: str, tables: Sequence[str]) -
                 listed[name] = (int(status.getLen()), int(status.getModificationTime()))
         entries = [(f, *(listed[f] if f in listed else _status(session, f))) for f in files]
         newest = max([newest, *(e[2] for e in entries)])
-        digest.update(json.dumps([table, df.schema.simpleString(), entries]).encode())
+        digest.update(json.dumps([table, schema, entries]).encode())
     state = {SOURCE_DIGEST: digest.hexdigest()}
     if newest:
         state[DATA_CHANGED_AT] = datetime.fromtimestamp(newest / 1000).isoformat()
