@@ -6,9 +6,10 @@ tiny and Spark's cost is per job). Each dataset is computed once on DuckDB (the
 warehouse file) and once on Spark (from the same canonical tables exported as Parquet,
 into Parquet results read back through DuckDB), and the two are compared whole; the
 hand-built warehouse's tests of ``tests/engine/test_compute.py`` -- numbers worked out
-on paper -- then run against the Spark results too. A tiny generated dataset (two
-provinces of :mod:`kaoping.synth`'s national one) is computed with the whole default
-catalogue on both engines, and every measure and every figure compared.
+on paper -- then run against the Spark results too. A tiny generated dataset
+(:mod:`kaoping.synth`'s national one folded onto 15 organs, every measure of the default
+catalogue with figures) is computed with the whole default catalogue on both engines,
+and every measure and every figure compared.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from kaoping.catalogue import load_catalogue
 from kaoping.catalogue.models import Indicator
 from kaoping.engine.backends.parquet import latest_manifest, open_results
 from kaoping.engine.backends.spark import SparkCompute, register_source, spark_session
-from kaoping.engine.compile import make_plan
+from kaoping.engine.compile import Plan, make_plan
 from kaoping.engine.compute import compute
 from kaoping.engine.figures import part_table
 from kaoping.engine.store import RESULTS_COLUMNS
@@ -276,6 +277,28 @@ def test_the_canonical_tables_are_read_from_a_spark_catalogue(
     on_parquet = on_parquet[on_parquet["indicator"] == hand.NONPROS.id].reset_index(drop=True)
     assert len(on_catalogue) > 100
     pd.testing.assert_frame_equal(on_catalogue, on_parquet, check_exact=True)
+    # a catalogue holds no data version: the run's is derived from the tables' files, the
+    # first run's 1; the same files read again give the same version, listed on the
+    # driver (no job), a changed table the next one
+    run = latest_manifest(results)
+    assert run.data_version == 1 and len(run.run["source_digest"]) == 64
+    tracker = spark.sparkContext.statusTracker()
+    jobs = len(tracker.getJobIdsForGroup(None))
+    again = SparkCompute(spark, "catalog:kaoping_catalogued", results)
+    assert len(tracker.getJobIdsForGroup(None)) == jobs
+    assert again.source_state == {k: run.run[k] for k in ("source_digest", "data_changed_at")}
+    assert again.data_version() == 1
+    one = spark.table("kaoping_catalogued.persons").limit(1)
+    one.write.insertInto("kaoping_catalogued.persons")
+    changed = SparkCompute(spark, "catalog:kaoping_catalogued", results)
+    assert changed.source_state["source_digest"] != run.run["source_digest"]
+    assert changed.source_state["data_changed_at"] >= run.run["data_changed_at"]
+    assert changed.data_version() == 2
+    # readers, which cannot read the catalogue, know the data the run read
+    with Warehouse(path, catalogue=[hand.NONPROS], results=results) as wh:
+        fresh = wh.freshness()
+    assert (fresh.data_version, fresh.computed_version, fresh.stale) == (1, 1, False)
+    assert fresh.data_changed_at is not None
     # a catalogue's column of another type is named with its table, as a file's is
     spark.sql(f"CREATE DATABASE kaoping_mistyped LOCATION '{tmp_path / 'mistyped'}'")
     spark.sql(
@@ -290,6 +313,31 @@ def test_the_canonical_tables_are_read_from_a_spark_catalogue(
     with pytest.raises(FileNotFoundError, match="no database kaoping_absent"):
         register_source(spark, "catalog:kaoping_absent", "persons")
 
+
+
+def test_parquet_no_export_wrote_derives_its_data_version_from_its_files(
+    spark: SparkSession, hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # the hand-built warehouse's export without its _kaoping.json: Parquet a cluster's
+    # job wrote, say
+    source = tmp_path / "source"
+    shutil.copytree(hand_built[0].parent / "source", source)
+    (source / "_kaoping.json").unlink()
+    results = tmp_path / "results"
+    compute(SparkCompute(spark, source, results), [hand.NONPROS], years=[2019, 2020])
+    run = latest_manifest(results)
+    assert run.data_version == 1 and len(run.run["source_digest"]) == 64
+    assert SparkCompute(spark, source, results).data_version() == 1
+    # another file's content: another version
+    organs = pq.read_table(source / "organs.parquet")
+    pq.write_table(organs.slice(0, organs.num_rows - 1), source / "organs.parquet")
+    assert SparkCompute(spark, source, results).data_version() == 2
+    # readers report the run's version (the source has none of its own to compare with)
+    with Warehouse(hand_built[0], catalogue=[hand.NONPROS], results=results) as wh:
+        fresh = wh.freshness()
+    assert (fresh.data_version, fresh.computed_version, fresh.stale) == (1, 1, False)
+    # an export's version is the export's, no digest taken
+    assert SparkCompute(spark, hand_built[0].parent / "source", results).source_state == {}
 
 # --- a year recomputed alone -------------------------------------------------------
 
@@ -355,28 +403,78 @@ def test_a_year_recomputed_alone_reuses_the_kept_years_and_renews_the_next(
 # --- the whole default catalogue on a tiny generated dataset -------------------------
 
 
-def _two_provinces(root: Path, persons: int) -> Path:
-    """A generated national dataset cut down to its two busiest provinces (and the
-    national organ): every table of the data model, a tenth of the organs -- Spark's
-    cost is per job and per organ-grid row, not per record."""
+#: the prosecutors kept per organ by :func:`_few_organs`
+PROSECUTORS_PER_ORGAN = 4
+
+
+def _few_organs(root: Path, persons: int) -> Path:
+    """A generated national dataset folded onto a few organs: the national one, its two
+    busiest provinces, their two busiest cities and those cities' two busiest counties
+    (15 organs). Every record of an organ left out is moved to a kept organ of the same
+    level (the same one for every record of that organ, so that a case's records stay
+    together), so all the generated records are kept -- every measure of the default
+    catalogue has figures -- on an organ grid of 15 organs: Spark's cost is per job and
+    per organ-grid row, not per record. The prosecutors are folded the same way onto a
+    few of each kept organ's."""
     written = generate_dataset(root / "national", persons=persons, years=(2019, 2020), seed=11)
     organs = pq.read_table(written["organs"]).to_pandas()
-    people = pq.read_table(written["persons"], columns=["organ_code"]).to_pandas()
-    busiest = set(people["organ_code"].str[:2].value_counts().index[:2])
-    keep = set(
-        organs.loc[
-            (organs["level"] == 2) & organs["organ_code"].str[:2].isin(busiest), "organ_code"
-        ]
-    )
-    while more := set(organs.loc[organs["parent_code"].isin(keep), "organ_code"]) - keep:
-        keep |= more
-    keep |= set(organs.loc[organs["level"] == 1, "organ_code"])
+    parent = dict(organs.loc[organs["parent_code"].notna(), ["organ_code", "parent_code"]].values)
+    children = organs.groupby("parent_code")["organ_code"].apply(list).to_dict()
+    # the persons of each organ's subtree: each person counted at its organ and above
+    size: dict[str, int] = {}
+    for code in pq.read_table(written["persons"], columns=["organ_code"])["organ_code"]:
+        at: str | None = code.as_py()
+        while at is not None:
+            size[at] = size.get(at, 0) + 1
+            at = parent.get(at)
+
+    def busiest(codes: list[str], n: int) -> list[str]:
+        return sorted(codes, key=lambda c: (-size.get(c, 0), c))[:n]
+
+    national = organs.loc[organs["level"] == 1, "organ_code"].tolist()
+    kept = list(national)
+    level = list(national)
+    for _ in range(3):
+        level = [k for code in level for k in busiest(children.get(code, []), 2)]
+        kept += level
+    by_level = {
+        lv: sorted(organs.loc[organs["organ_code"].isin(kept) & (organs["level"] == lv),
+                              "organ_code"])
+        for lv in sorted(organs["level"].unique())
+    }
+    moved = {
+        row.organ_code: row.organ_code
+        if row.organ_code in kept
+        else by_level[row.level][int(row.organ_code) % len(by_level[row.level])]
+        for row in organs.itertuples()
+    }
+    # the prosecutors likewise: each folded onto one of the first few of its organ's
+    pros = pq.read_table(written["prosecutors"]).to_pandas()
+    pros["organ_code"] = pros["organ_code"].map(moved)
+    pros = pros.sort_values(["organ_code", "prosecutor_id"])
+    pros["nth"] = pros.groupby("organ_code").cumcount()
+    first = pros[pros["nth"] < PROSECUTORS_PER_ORGAN]
+    heads = first.groupby("organ_code")["prosecutor_id"].apply(list).to_dict()
+    folded = {
+        row.prosecutor_id: heads[row.organ_code][row.nth % len(heads[row.organ_code])]
+        for row in pros.itertuples()
+    }
     source = root / "source"
     source.mkdir()
     for name, path in written.items():
         table = pq.read_table(path)
-        if "organ_code" in table.column_names:
-            table = table.filter(pc.is_in(table["organ_code"], pa.array(sorted(keep))))
+        if name == "organs":
+            table = table.filter(pc.is_in(table["organ_code"], pa.array(kept)))
+        elif name == "prosecutors":
+            table = pa.Table.from_pandas(
+                first[table.column_names], schema=table.schema, preserve_index=False
+            )
+        else:
+            for column, to in (("organ_code", moved), ("prosecutor_id", folded)):
+                if column in table.column_names:
+                    values = [None if c is None else to[c] for c in table[column].to_pylist()]
+                    at = table.column_names.index(column)
+                    table = table.set_column(at, table.schema.field(at), pa.array(values))
         pq.write_table(table, source / f"{name}.parquet")
     return source
 
@@ -395,7 +493,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> 
     (loaded from the Parquet as benchmarks/compute.py loads it) and on Spark from the
     same Parquet: (warehouse, results)."""
     root = tmp_path_factory.mktemp("generated")
-    source = _two_provinces(root, persons=3000)
+    source = _few_organs(root, persons=3000)
     indicators = _compared()
     path = root / "w.duckdb"
     con = connect(path)
@@ -406,10 +504,33 @@ def generated(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> 
                 [str(source / f"{name}.parquet")],
             )
         compute(con, indicators)
+        _every_measure_has_figures(con, make_plan(indicators))
     finally:
         con.close()
     compute(SparkCompute(spark, source, root / "results"), indicators)
     return path, root / "results"
+
+
+def _every_measure_has_figures(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """Every measure of ``plan`` has a figure that is not zero (each of its columns, in
+    its cube's organs' table), and every indicator a numerator that is not zero: a
+    smaller dataset cannot leave a measure that both engines compute as zeros."""
+    measured = []
+    for i, part in enumerate(plan.parts):
+        own = part.distinct or part.median
+        for mc in [own] if own is not None else part.group.additive:
+            for column in mc.columns:
+                nonzero = con.execute(
+                    f'SELECT count(*) FROM "{part_table(i, "organ")}" WHERE "{column}" <> 0'
+                ).fetchall()[0][0]
+                assert nonzero > 0, f"{part.name}: {mc.key} ({column}) is zero everywhere"
+            measured.append(mc.measure)
+    assert len(measured) == len(plan.measures) and set(measured) == set(plan.measures)
+    zero = con.execute(
+        "SELECT indicator FROM indicator_values GROUP BY indicator "
+        "HAVING coalesce(max(abs(numerator)), 0) = 0"
+    ).fetchall()
+    assert zero == []
 
 
 def test_every_default_catalogue_measure_is_equal_on_both_engines(
@@ -492,3 +613,38 @@ def test_compute_on_spark_names_what_is_missing(
     )
     assert result.exit_code == 1
     assert message in " ".join(result.output.split())
+
+
+def test_compute_keeps_the_runs_keep_versions_says(
+    spark: SparkSession, hand_built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from kaoping.cli import app
+
+    # the hand-built warehouse's run and two runs published before it
+    results = tmp_path / "results"
+    shutil.copytree(hand_built[1], results)
+    first = latest_manifest(results)
+    for i, older in enumerate(["oldest", "older"]):
+        text = first.to_json().replace(first.run_id, older)
+        (results / "manifests" / f"0000010{i + 1}T000000000000-{older}.json").write_text(text)
+        shutil.copytree(results / "runs" / first.run_id, results / "runs" / older)
+    source = hand_built[0].parent / "source"
+    args = ["compute", "--engine", "spark", "--spark-master", "local[2]", "--source",
+            str(source), "--results", str(results), "-i", "non_prosecution_rate"]
+    result = CliRunner().invoke(app, [*args, "--keep-versions", "1"])
+    assert result.exit_code == 0, result.output
+    newest = latest_manifest(results)
+    # the newest run and the one before it are kept; the two before that are pruned
+    manifests = (results / "manifests").glob("*.json")
+    left = sorted(json.loads(p.read_text())["run_id"] for p in manifests)
+    assert left == sorted([first.run_id, newest.run_id])
+    runs = sorted(p.name for p in (results / "runs").iterdir())
+    assert runs == sorted([first.run_id, newest.run_id])
+    # the warehouse file's versions are not what it keeps
+    result = CliRunner().invoke(
+        app, ["compute", "--keep-versions", "1", "--db", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 1
+    assert "--keep-versions applies to --engine spark" in " ".join(result.output.split())

@@ -108,13 +108,17 @@ def _spark_options(
     return source, results, master, settings
 
 
-def _spark_engine(source: str, results: str, master: str, conf: dict[str, str]) -> Any:
+def _spark_engine(
+    source: str, results: str, master: str, conf: dict[str, str], *, keep: int | None
+) -> Any:
+    """The Spark engine of ``--engine spark``; ``keep`` runs before the newest are kept
+    (None: ``KAOPING_KEEP_VERSIONS``)."""
     try:
         from kaoping.engine.backends.spark import SparkCompute, spark_session
     except ImportError as exc:  # pyspark is an extra
         raise fail(f"--engine spark needs pyspark: pip install 'kaoping[spark]' ({exc})") from None
     try:
-        return SparkCompute(spark_session(master, conf), source, results)
+        return SparkCompute(spark_session(master, conf), source, results, keep=keep)
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc)) from None
 
@@ -186,6 +190,16 @@ def compute(
         list[str] | None,
         typer.Option("--spark-conf", help="A Spark setting key=value (repeatable)."),
     ] = None,
+    keep_versions: Annotated[
+        int | None,
+        typer.Option(
+            "--keep-versions",
+            min=0,
+            help="--engine spark: how many published runs before the newest the results "
+            "directory keeps; older ones are deleted once this run is published "
+            "[env: KAOPING_KEEP_VERSIONS; default 3].",
+        ),
+    ] = None,
 ) -> None:
     """Compute every indicator for every organ, prosecutor and period, and store them."""
     from rich.progress import (
@@ -206,6 +220,12 @@ def compute(
     if engine not in ("duckdb", "spark"):
         raise fail(f"unknown engine {engine!r}: duckdb or spark")
     spark = None
+    if keep_versions is not None and engine != "spark":
+        # the warehouse file's versions are kept by every writer alike (imports too)
+        raise fail(
+            "--keep-versions applies to --engine spark; the warehouse's versions are kept "
+            "by KAOPING_KEEP_VERSIONS"
+        )
     if engine == "spark":
         where = results or (str(settings.results) if settings.results else None)
         spark = _spark_options(
@@ -232,7 +252,7 @@ def compute(
                 progress=progress,
                 prosecutor_periods=kinds,
                 on_wait=lambda message: bar.console.print(message, highlight=False),
-                engine=_spark_engine(*spark) if spark else None,
+                engine=_spark_engine(*spark, keep=keep_versions) if spark else None,
             )
             bar.update(task, description="done", completed=bar.tasks[0].total or 0)
     target = spark[1] if spark else wh.path

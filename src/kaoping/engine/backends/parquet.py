@@ -41,6 +41,7 @@ __all__ = [
     "CATALOG_PREFIX",
     "MANIFEST_FORMAT",
     "META_FILE",
+    "SOURCE_DIGEST",
     "Manifest",
     "catalog_database",
     "latest_manifest",
@@ -62,6 +63,9 @@ META_FILE = "_kaoping.json"
 #: a source of this prefix names a database of the Spark session's catalogue
 #: (``catalog:kaoping``), not a directory of Parquet
 CATALOG_PREFIX = "catalog:"
+#: in a run's record: the digest of a source without a data version of its own (a
+#: catalogue, Parquet no export wrote), its version derived from its files
+SOURCE_DIGEST = "source_digest"
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,12 @@ def open_results(results: Path | str) -> tuple[duckdb.DuckDBPyConnection, Manife
                 _parquet_view(con, table, path)
         _runs_table(con, manifest.run)
         meta = read_meta(manifest.source)
+        if manifest.run.get(SOURCE_DIGEST) and DATA_VERSION not in meta:
+            # a source without a version of its own (DuckDB cannot read a Spark
+            # catalogue at all): the newest data known are those the run read, its
+            # version derived from the tables' files (docs/spark.md)
+            meta = {DATA_VERSION: manifest.data_version,
+                    DATA_CHANGED_AT: manifest.run.get(DATA_CHANGED_AT)}
         con.execute("CREATE TABLE kaoping_meta (key VARCHAR, value VARCHAR)")
         for key in (DATA_VERSION, DATA_CHANGED_AT):
             if meta.get(key) is not None:

@@ -28,6 +28,7 @@ import pyarrow as pa
 from kaoping.engine.backends.parquet import (
     CATALOG_PREFIX,
     MANIFESTS_DIR,
+    SOURCE_DIGEST,
     Manifest,
     catalog_database,
     manifest_name,
@@ -143,6 +144,16 @@ class SparkCompute:
         self._held: dict[str, DataFrame] = {}
         for table in _model_tables():
             register_source(session, self.source, table)
+        from kaoping.warehouse import DATA_VERSION
+
+        #: the state of a source without a data version of its own -- a catalogue, or
+        #: Parquet no export wrote -- as it was registered (its digest, when its files
+        #: last changed): what its data version is derived from (:meth:`data_version`)
+        self.source_state: dict[str, str] = (
+            {}
+            if DATA_VERSION in read_meta(self.source)
+            else source_state(session, self.source, _model_tables())
+        )
 
     # --- intermediates --------------------------------------------------------------
 
@@ -189,9 +200,21 @@ class SparkCompute:
     # --- what the run records and keeps ---------------------------------------------
 
     def data_version(self) -> int:
+        """The export's data version (``_kaoping.json``) for a directory of Parquet. A
+        catalogue (or Parquet no export wrote) holds none: its version is derived from
+        the tables' files, counted in
+        this results directory -- the published run's version when the files are the
+        ones it read (the same digest), one more when they changed -- so that it grows
+        as the data change, as an import's does."""
         from kaoping.warehouse import DATA_VERSION
 
-        return int(read_meta(self.source).get(DATA_VERSION, 0))
+        if not self.source_state:
+            return int(read_meta(self.source).get(DATA_VERSION, 0))
+        published = self.published()
+        if published is None:
+            return 1
+        same = published.run.get(SOURCE_DIGEST) == self.source_state[SOURCE_DIGEST]
+        return int(published.data_version or 0) + (0 if same else 1)
 
     def published(self) -> Manifest | None:
         """The newest published run of the results directory (None before the first)."""
@@ -571,7 +594,12 @@ class ParquetStaging:
             views=self._views(),
             source=engine.source,
             data_version=int(str(run.get("data_version") or 0)),
-            run={**run, "finished_at": finished.isoformat(), "rows_written": rows},
+            run={
+                **run,
+                "finished_at": finished.isoformat(),
+                "rows_written": rows,
+                **engine.source_state,
+            },
         )
         # last: from now on readers read this run
         where = f"{engine.results}/{manifest_name(finished, self.run_id)}"
@@ -746,6 +774,54 @@ def _catalog_source(session: SparkSession, database: str, table: str) -> tuple[s
             f"{database} (write one with `DataFrame.write.saveAsTable('{database}.{table}')`)"
         )
     return f"{database}.{table}", session.table(name)
+
+
+def source_state(session: SparkSession, source: str, tables: Sequence[str]) -> dict[str, str]:
+    """The state of the canonical ``tables`` in ``source`` (``catalog:DATABASE`` or a
+    directory of Parquet): a digest of each table's name, schema (a catalogue's) and
+    files (path, size, modification time) -- a change to a table's data writes files --
+    and when a file last changed. Listed on the driver through Hadoop's file system, a
+    directory at a time; Spark lists a catalogue table's files itself (``inputFiles``),
+    on the driver too unless the table has more partitions than
+    ``spark.sql.sources.parallelPartitionDiscovery.threshold``."""
+    import hashlib
+    import json
+
+    from kaoping.warehouse import DATA_CHANGED_AT
+
+    digest = hashlib.sha256()
+    newest = 0
+    database = catalog_database(source)
+    for table in tables:
+        if database is not None:
+            df = session.table(f"`{database}`.`{table}`")
+            files = sorted(str(f) for f in df.inputFiles())
+            schema = df.schema.simpleString()
+        else:
+            path = next(p for p in source_candidates(source, table) if exists(session, p))
+            files = [str(f.toString()) for f in _parquet_files(session, path)]
+            schema = ""
+        listed: dict[str, tuple[int, int]] = {}
+        for parent in sorted({f.rsplit("/", 1)[0] for f in files}):
+            fs, hpath = _hadoop_fs(session, parent)
+            for status in fs.listStatus(hpath):
+                name = str(status.getPath().toString())
+                listed[name] = (int(status.getLen()), int(status.getModificationTime()))
+        entries = [(f, *(listed[f] if f in listed else _status(session, f))) for f in files]
+        newest = max([newest, *(e[2] for e in entries)])
+        digest.update(json.dumps([table, schema, entries]).encode())
+    state = {SOURCE_DIGEST: digest.hexdigest()}
+    if newest:
+        state[DATA_CHANGED_AT] = datetime.fromtimestamp(newest / 1000).isoformat()
+    return state
+
+
+def _status(session: SparkSession, path: str) -> tuple[int, int]:
+    """(size, modification time in ms) of one file, for a path its directory's listing
+    spells otherwise."""
+    fs, hpath = _hadoop_fs(session, path)
+    status = fs.getFileStatus(hpath)
+    return int(status.getLen()), int(status.getModificationTime())
 
 
 def _parquet_files(session: SparkSession, path: str) -> list[Any]:
