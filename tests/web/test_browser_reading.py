@@ -262,3 +262,27 @@ def test_breakdown_bars_are_labelled_as_the_table_prints_them(
             # the table prints days with their unit word; the bar only the number
             assert shown.startswith(label), (indicator, label, shown)
         assert sum(label != "—" for label in labels) >= 2, (indicator, labels)
+
+
+def test_the_gaming_section_comes_in_after_the_page(
+    browser: Any, server: str, api: httpx.Client, subjects: Subjects
+) -> None:
+    # a period no other test asks the detectors about: the page does not wait for them
+    period = "2019-05"
+    page = _login(browser, server, "officer_a")
+    response = page.goto(f"{server}/organs/{subjects.province_a}?period={period}",
+                         timeout=120_000)
+    assert response is not None and response.status == 200
+    served = response.text()
+    assert 'id="gaming-pending"' in served and "data-fragment=" in served
+    # the script puts the section in its place, listing what the API detects
+    page.wait_for_selector("#possible-gaming:not([data-fragment])", timeout=300_000)
+    assert page.locator("#gaming-pending").count() == 0
+    found = api.get("/api/detections", params={"organ": subjects.province_a, "period": period},
+                    headers=_token(api, "officer_a"))
+    assert found.status_code == 200, found.text
+    rows = page.locator("#gaming-table tbody tr")
+    if found.json():
+        assert rows.count() == len(found.json())
+    else:
+        assert rows.count() == 0 and page.locator("#no-gaming").count() == 1
