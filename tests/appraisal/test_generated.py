@@ -354,8 +354,10 @@ def test_a_briefing_grades_no_more_prosecutors_on_the_fly_than_its_bound(
         assert b.prosecutors is not None and not b.prosecutors.results
         assert b.prosecutors.not_graded == in_scope
         assert count in b.text
+        # the run to make is named as every figure's command is: a comment, which the
+        # page lists under its provenance and the reports move to the file's properties
         cmd = f"kaoping appraise --organ {PROVINCE} --period 2020-H1 --scheme prosecutors"
-        assert cmd in b.text
+        assert f"<!-- {cmd} -->" in b.text
     # at the bound, the table is scored as before
     monkeypatch.setattr(briefing, "TRANSIENT_AT_MOST", in_scope)
     b = build_briefing(warehouse, "2020-H1", organ=PROVINCE)

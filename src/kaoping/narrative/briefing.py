@@ -85,9 +85,9 @@ _T: dict[str, tuple[str, str]] = {
     "no_pros": ("本期没有可考评的检察官。", "No prosecutor had cases to appraise this period."),
     "not_graded": (
         "本期尚无已保存的考评；本院及下级院共{n}名检察官，人数超过通报临时计算的上限"
-        "（{limit}名），请先运行考评并发布：`{cmd}`。",
+        "（{limit}名），请先运行考评并发布。<!-- {cmd} -->",
         "No appraisal of this period is stored, and its {n:,} prosecutors are more than a "
-        "briefing scores on the fly ({limit:,}): make and publish a run first: `{cmd}`.",
+        "briefing scores on the fly ({limit:,}): make and publish a run first. <!-- {cmd} -->",
     ),
     "pros_intro": (
         "{n}名检察官参加考评，等次分布如下。",
