@@ -42,9 +42,19 @@ _LOCK = threading.Lock()
 _DETECTIONS = TypeAdapter(list[Detection])
 
 
+def _memory_key(data: WebData, period: str) -> tuple[str, str, str]:
+    """Where this process keeps ``period``'s detections of the version being read."""
+    return (str(data.path), data.version(), period)
+
+
+def _disk_key(period: str) -> tuple[str, str]:
+    """Where every worker keeps them, in the read cache of the version."""
+    return ("detections", period)
+
+
 def all_detections(data: WebData, period: str) -> list[Detection]:
     """Every organ's detections in ``period`` for the version this request reads."""
-    key = (str(data.path), data.version(), period)
+    key = _memory_key(data, period)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -54,7 +64,7 @@ def all_detections(data: WebData, period: str) -> list[Detection]:
             return data.version(), _DETECTIONS.dump_json(detect(wh.backend, period))
 
     # on disk, for every worker: the detectors take seconds, and take them once
-    found = _DETECTIONS.validate_json(data.readcache.kept(data.version(), ("detections", period),
+    found = _DETECTIONS.validate_json(data.readcache.kept(data.version(), _disk_key(period),
                                                           run))
     with _LOCK:
         _CACHE[key] = found
@@ -67,9 +77,9 @@ def detections_kept(data: WebData, period: str) -> bool:
     """Whether ``period``'s detections are made already (in this process or on disk), so
     that a page can show them without waiting for the detectors."""
     with _LOCK:
-        if (str(data.path), data.version(), period) in _CACHE:
+        if _memory_key(data, period) in _CACHE:
             return True
-    return data.readcache.get(data.version(), ("detections", period)) is not None
+    return data.readcache.get(data.version(), _disk_key(period)) is not None
 
 
 def in_scope(scope: Scope, organ_code: str, period: str) -> list[Detection]:
