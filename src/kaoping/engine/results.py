@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ORDER_COLUMNS",
+    "ORGAN_DERIVED_TABLE",
     "ORGAN_RESULTS",
     "ORGAN_SCORES",
     "ORGAN_UNRANKED",
@@ -41,6 +42,10 @@ RESULTS_TABLE = "indicator_values"
 ORGAN_RESULTS = "indicator_values_organ"
 PROSECUTOR_RESULTS = "indicator_values_prosecutor"
 ORGAN_FIGURES_TABLE = "indicator_organ_figures"
+#: the organs' results but their ranks, derived once per computation from the organs'
+#: figures and grid (:func:`kaoping.engine.store.store_organ_derivations`); the organs'
+#: views read it when it is there
+ORGAN_DERIVED_TABLE = "indicator_derived_organ"
 #: every prosecutor figure (indicator, subject_key, pid, numerator, denominator), one row
 #: per indicator, picked from the prosecutors' cube tables at compute time
 PROSECUTOR_ROWS_TABLE = "indicator_prosecutor_rows"
@@ -109,6 +114,15 @@ def has_results(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``kaoping compute`` stored results in this layout (kaoping 0.1's results
     table does not count: it is recomputed)."""
     return _table_exists(con, ORGAN_RESULTS)
+
+
+def _present(con: duckdb.DuckDBPyConnection, *names: str) -> set[str]:
+    """Which of ``names`` are tables or views of the warehouse, in one query."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name IN "
+        f"({_marks(names)})", list(names),
+    ).fetchall()
+    return {str(r[0]) for r in rows}
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -201,14 +215,15 @@ def read_results(
         return []
     who, whom = ("subject", subject) if subject is not None else ("parent_code", parent)
     unranked, scores = _POINT[subject_type]
-    if not _table_exists(con, scores):
+    present = _present(con, scores, ORGAN_DERIVED_TABLE)
+    if scores not in present:
         cur = con.execute(
             f'SELECT * FROM "{results_table(subject_type)}" WHERE indicator IN '
             f"({_marks(indicators)}) AND subject_type = ? AND level = ? AND {who} = ? "
             f"AND period IN ({_marks(periods)})",
             [*indicators, subject_type, level, whom, *periods],
         )
-    elif subject_type == "organ":
+    elif subject_type == "organ" and ORGAN_DERIVED_TABLE not in present:
         cur = con.execute(
             _ORGAN_RANKED_SQL.format(
                 unranked=unranked, who=who,
@@ -275,6 +290,9 @@ WITH me AS (
 #: less with one view. The organs' unranked rows cost no more to derive than their
 #: scores (their previous year is stored beside them); a prosecutor's previous year is
 #: found on read, so the prosecutors' peers are read from the scores view, which skips it.
+#: Once the organs' derived rows are stored (:data:`ORGAN_DERIVED_TABLE`) there is
+#: nothing to derive, and :data:`_RANKED_SQL`'s narrow read of the peers is the quicker:
+#: 20 ms against 43 for a county's 49 indicators on a national warehouse.
 _ORGAN_RANKED_SQL = """
 WITH level_rows AS MATERIALIZED (
     SELECT * FROM "{unranked}" WHERE indicator IN ({indicators}) AND subject_type = ?

@@ -1,0 +1,153 @@
+"""The organs' derived rows are stored, and every organ reader reads the same figures.
+
+A computation stores the organs' rows but their ranks (``indicator_derived_organ``) and
+points the organs' views at that table (:func:`kaoping.engine.store.store_organ_derivations`).
+On the hand-built warehouse (tests/engine/test_compute.py: eight organs, an indicator of
+every kind) the readers must see what the views over the stored figures derive -- those
+views' SQL (:func:`kaoping.engine.store.views_sql`) is run on the same warehouse as the
+reference:
+
+- every column of every organ row of the three organ views, and of the union;
+- point reads of one organ and of the organs below one (which rank by counting peers,
+  not by window functions), against the reference's window ranks;
+- a computation killed after its results' transaction, before the derivations were
+  stored, leaves results that read the same, from the figures; the next one stores them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import ibis
+import pandas as pd
+import pytest
+from tests.engine import test_compute as hand
+from tests.engine.engine_data import ORGANS, build_warehouse
+from tests.engine.test_sparse_organs import INDICATORS, YEARS
+
+from kaoping.engine import store
+from kaoping.engine.compile import make_plan
+from kaoping.engine.compute import compute
+from kaoping.engine.results import (
+    ORGAN_DERIVED_TABLE,
+    ORGAN_RESULTS,
+    ORGAN_SCORES,
+    ORGAN_UNRANKED,
+    RESULTS_TABLE,
+    read_results,
+)
+
+KEYS = ["indicator", "subject_type", "subject", "period"]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build_warehouse(tmp_path_factory.mktemp("derived") / "wh.duckdb", hand.PERSONS)
+    with duckdb.connect(str(path)) as con:
+        compute(con, INDICATORS, years=YEARS)
+    return path
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    frame = con.execute(sql).df()
+    keys = [k for k in KEYS if k in frame.columns]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _over_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    backend = ibis.duckdb.from_connection(con)
+    return store.views_sql(backend, make_plan(INDICATORS))
+
+
+def test_the_organ_views_read_the_stored_derivations(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kinds = dict(con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables"
+        ).fetchall())
+        assert kinds[ORGAN_DERIVED_TABLE] == "BASE TABLE"
+        stored = con.execute(f'SELECT count(*) FROM "{ORGAN_DERIVED_TABLE}"').fetchall()
+        # the whole grid: every indicator x organ x period of the years computed
+        grid = len(INDICATORS) * len(ORGANS) * len(
+            con.execute("SELECT * FROM indicator_periods").fetchall()
+        )
+        assert stored == [(grid,)]
+        for name in (ORGAN_RESULTS, ORGAN_UNRANKED, ORGAN_SCORES):
+            sql = con.execute(
+                "SELECT sql FROM duckdb_views() WHERE view_name = ?", [name]
+            ).fetchall()[0][0]
+            assert ORGAN_DERIVED_TABLE in sql and "indicator_organ_figures" not in sql
+
+
+@pytest.mark.parametrize("view", [ORGAN_RESULTS, ORGAN_UNRANKED, ORGAN_SCORES, RESULTS_TABLE])
+def test_every_organ_figure_reads_as_derived_from_the_figures(
+    warehouse: Path, view: str
+) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reference = _over_figures(con)[view]
+        where = " WHERE subject_type = 'organ'" if view == RESULTS_TABLE else ""
+        got = _frame(con, f'SELECT * FROM "{view}"{where}')
+        want = _frame(con, f"SELECT * FROM ({reference}){where}")
+    assert len(got) > 0 and got["subject_type"].eq("organ").all()
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("subject", "parent"), [("110101", None), ("100000", None), (None, "110100")]
+)
+def test_point_reads_rank_as_the_windows_over_the_figures(
+    warehouse: Path, subject: str | None, parent: str | None
+) -> None:
+    level = {code: lvl for code, _, lvl, *_ in ORGANS}[subject or "110101"]
+    periods = ["2020-Q1", "2020-05", "2019", "2020-01..2020-08"]
+    ids = [i.id for i in INDICATORS]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        got = pd.DataFrame(read_results(
+            con, "organ", ids, level=level, subject=subject, parent=parent,
+            periods=periods,
+        ))
+        who = "subject" if subject else "parent_code"
+        want = con.execute(
+            f"SELECT * FROM ({_over_figures(con)[ORGAN_RESULTS]}) WHERE level = ? "
+            f"AND {who} = ? AND period IN (SELECT unnest(?::VARCHAR[]))",
+            [level, subject or parent, periods],
+        ).df()
+    assert len(got) == len(ids) * len(periods) * (1 if subject else 2)
+    assert got["rank_in_level"].notna().any()
+    pd.testing.assert_frame_equal(
+        got.sort_values(KEYS).reset_index(drop=True)[list(want.columns)],
+        want.sort_values(KEYS).reset_index(drop=True),
+        check_exact=True, check_dtype=False,
+    )
+
+
+def test_a_computation_stopped_before_the_derivations_reads_the_same(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stopped = build_warehouse(tmp_path / "stopped.duckdb", hand.PERSONS)
+
+    def killed(*_: object) -> None:
+        raise KeyboardInterrupt  # as a process stopped after the results' transaction
+
+    with monkeypatch.context() as mp:
+        mp.setattr(store, "store_organ_derivations", killed)
+        with duckdb.connect(str(stopped)) as con, pytest.raises(KeyboardInterrupt):
+            compute(con, INDICATORS, years=YEARS)
+    with duckdb.connect(str(stopped), read_only=True) as con, \
+            duckdb.connect(str(warehouse), read_only=True) as done:
+        names = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables"
+        ).fetchall()}
+        assert ORGAN_DERIVED_TABLE not in names
+        for view in (ORGAN_RESULTS, RESULTS_TABLE):
+            pd.testing.assert_frame_equal(
+                _frame(con, f'SELECT * FROM "{view}"'),
+                _frame(done, f'SELECT * FROM "{view}"'),
+                check_exact=True,
+            )
+    with duckdb.connect(str(stopped)) as con:
+        compute(con, INDICATORS, years=YEARS)
+        assert con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            [ORGAN_DERIVED_TABLE],
+        ).fetchall() == [(1,)]
