@@ -85,6 +85,8 @@ class Warehouse:
         self._tables: dict[str, ibis.Table] = {}
         self._token: tuple[int, int, int] | None = None
         self._freshness: Freshness | None = None
+        #: the organs read as subjects from the version being read (it is never written)
+        self._organs: dict[str, Subject] = {}
 
     @classmethod
     def over(
@@ -122,6 +124,7 @@ class Warehouse:
         self._tables = {}
         self._hierarchy = None
         self._freshness = None
+        self._organs = {}
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         """The read-only connection to the version of the warehouse this object reads."""
@@ -225,8 +228,14 @@ class Warehouse:
         name."""
         from kaoping.engine.tree import organ_subject
 
+        kept = self._organs.get(organ_code)
+        if kept is not None:
+            return kept
+        # two recursive queries over the organs (about 13 ms): a page asks for its organ
+        # once per read it makes, so the answer is kept until the version changes
         subject = organ_subject(self._connection(), organ_code)
         if subject is not None:
+            self._organs[organ_code] = subject
             return subject
         import pandas as pd
 
