@@ -11,7 +11,9 @@ reference:
 - point reads of one organ and of the organs below one (which rank by counting peers,
   not by window functions), against the reference's window ranks;
 - a computation killed after its results' transaction, before the derivations were
-  stored, leaves results that read the same, from the figures; the next one stores them.
+  stored, leaves results that read the same, from the figures; the next one stores them;
+- the plain-SQL reads of the organ pages' warnings (paged, heaviest first) and trends,
+  against pandas over the results view.
 """
 
 from __future__ import annotations
@@ -151,3 +153,53 @@ def test_a_computation_stopped_before_the_derivations_reads_the_same(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
             [ORGAN_DERIVED_TABLE],
         ).fetchall() == [(1,)]
+
+
+SEVERITY = [("out_of_range", 4), ("yoy_swing", 2), ("small_denominator", 1)]
+
+
+@pytest.mark.parametrize("organs", [None, ["110101", "110100", "100000"]])
+def test_flagged_figures_read_heaviest_first_and_paged(
+    warehouse: Path, organs: list[str] | None
+) -> None:
+    from kaoping.engine.results import read_flagged
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        every = con.execute('SELECT * FROM "indicator_values_organ"').df()
+        pages = [read_flagged(con, "2020", organs, severity=SEVERITY, limit=3, offset=o)
+                 for o in range(0, 200, 3)]
+    flagged = every[(every["period"] == "2020") & every["flags"].fillna("").str.len().gt(0)]
+    if organs is not None:
+        flagged = flagged[flagged["subject"].isin(organs)]
+    weight = flagged["flags"].map(lambda f: sum(w for flag, w in SEVERITY if flag in f))
+    want = (flagged.assign(weight=-weight)
+            .sort_values(["weight", "level", "subject", "indicator"], kind="stable"))
+    assert len(want) > 3  # more than one page
+    assert {total for total, _ in pages} == {len(want)}
+    got = [(r["indicator"], r["subject"], r["flags"]) for _, rows in pages for r in rows]
+    assert got == list(want[["indicator", "subject", "flags"]].itertuples(index=False, name=None))
+    # without weights: by level, organ and indicator alone
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        _, plain = read_flagged(con, "2020", organs, limit=1000)
+    by_place = want.sort_values(["level", "subject", "indicator"])
+    assert [(r["indicator"], r["subject"]) for r in plain] == list(
+        by_place[["indicator", "subject"]].itertuples(index=False, name=None))
+
+
+def test_histories_read_the_subjects_stored_rows(warehouse: Path) -> None:
+    from kaoping.engine.results import read_histories
+
+    ids = [i.id for i in INDICATORS]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        every = con.execute('SELECT * FROM "indicator_values_organ"').df()
+        got = pd.DataFrame(read_histories(con, "organ", "110100", "quarter", ids[:3]))
+    want = every[(every["subject"] == "110100") & (every["period_kind"] == "quarter")
+                 & every["indicator"].isin(ids[:3])]
+    assert len(got) == len(want) == 3 * 8
+    cols = ["indicator", "period", "value", "numerator", "denominator", "previous", "change",
+            "change_unit", "flags"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(["indicator", "period"], ignore_index=True)[cols],
+        want.sort_values(["indicator", "period"], ignore_index=True)[cols],
+        check_exact=True, check_dtype=False,
+    )

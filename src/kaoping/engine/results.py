@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = [
+    "FLAGGED_COLUMNS",
     "ORDER_COLUMNS",
     "ORGAN_DERIVED_TABLE",
     "ORGAN_RESULTS",
@@ -34,6 +35,8 @@ __all__ = [
     "LastRun",
     "has_results",
     "last_run",
+    "read_flagged",
+    "read_histories",
     "read_results",
     "results_table",
     "stored_years",
@@ -347,3 +350,75 @@ WITH level_rows AS MATERIALIZED (
 
 def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
+
+
+#: the columns a warning shows of a flagged figure
+FLAGGED_COLUMNS = (
+    "indicator", "subject", "organ_code", "level", "period", "value", "numerator",
+    "denominator", "previous", "change", "change_unit", "flags",
+)
+
+
+def read_flagged(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    organs: Sequence[str] | None,
+    *,
+    severity: Sequence[tuple[str, int]] = (),
+    limit: int,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, object]]]:
+    """How many stored organ figures of ``period`` carry a flag (of ``organs``; None: of
+    every organ), and ``limit`` of them from ``offset``: the heaviest first by the
+    summed weights of the ``severity`` (flag, weight) pairs they carry, then by level,
+    organ and indicator.
+
+    Plain SQL, as :func:`read_results`: the warnings of an organ page are two reads, and
+    building and compiling their Ibis expressions cost more than DuckDB's answer."""
+    if not _table_exists(con, ORGAN_RESULTS):
+        return 0, []
+    where = "subject_type = 'organ' AND period = ? AND length(flags) > 0"
+    params: list[object] = [period]
+    if organs is not None:
+        where += " AND subject IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(organs))
+    relation = unranked_table(con, "organ")
+    total = con.execute(f'SELECT count(*) FROM "{relation}" WHERE {where}', params).fetchall()
+    # (a bare 0 would be read as a column's position)
+    weight = "".join(
+        f"{' + ' if i else ''}CAST(contains(flags, ?) AS INTEGER) * ?"
+        for i in range(len(severity))
+    )
+    order = f"{weight} DESC, " if severity else ""
+    cur = con.execute(
+        f"SELECT {', '.join(FLAGGED_COLUMNS)} FROM \"{relation}\" WHERE {where} "
+        f"ORDER BY {order}level, subject, indicator LIMIT ? OFFSET ?",
+        [*params, *(x for pair in severity for x in pair), limit, offset],
+    )
+    names = [d[0] for d in cur.description or ()]
+    rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return int(total[0][0]) if total else 0, rows
+
+
+def read_histories(
+    con: duckdb.DuckDBPyConnection,
+    subject_type: str,
+    subject: str,
+    kind: str,
+    indicators: Sequence[str],
+) -> list[dict[str, object]]:
+    """The stored rows of one subject over every period of ``kind``, of ``indicators``
+    (indicator, period, value, numerator, denominator, previous, change, change_unit,
+    flags), in no order. Plain SQL, as :func:`read_results`; no ranks are read, so from
+    the unranked relation, which derives this subject's rows alone."""
+    if not indicators:
+        return []
+    cur = con.execute(
+        "SELECT indicator, period, value, numerator, denominator, previous, change, "
+        f'change_unit, flags FROM "{unranked_table(con, subject_type)}" '
+        f"WHERE indicator IN ({_marks(indicators)}) AND subject_type = ? AND subject = ? "
+        "AND period_kind = ?",
+        [*indicators, subject_type, subject, kind],
+    )
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -553,24 +553,19 @@ class WebData:
         self, indicators: Sequence[str], *, subject_type: str, subject: str, kind: str
     ) -> dict[str, list[dict[str, Any]]]:
         """:meth:`history` of several indicators in one query."""
-        from kaoping.engine.results import has_results, unranked_table
+        from kaoping.engine.results import has_results, read_histories
 
         if kind not in HISTORY_KINDS:
             raise BadRequest(f"invalid kind {kind!r}: use one of {', '.join(HISTORY_KINDS)}")
         with self.open() as wh:
             ids = [wh.definition(i).id for i in indicators]
-            if not has_results(wh.backend.con):
+            con = wh.backend.con
+            if not has_results(con):
                 raise Unavailable("no stored results: run `kaoping compute` first")
-            # no ranks wanted: the view that derives this subject's rows alone
-            t = wh.table(unranked_table(wh.backend.con, subject_type))
-            frame = wh.backend.execute(
-                t.filter(
-                    t.indicator.isin(ids), t.subject_type == subject_type,
-                    t.subject == subject, t.period_kind == kind,
-                ).select(
-                    "indicator", "period", "value", "numerator", "denominator", "previous",
-                    "change", "change_unit", "flags",
-                )
+            frame = pd.DataFrame(
+                read_histories(con, subject_type, subject, kind, ids),
+                columns=["indicator", "period", "value", "numerator", "denominator",
+                         "previous", "change", "change_unit", "flags"],
             )
         # a range whose months equal a year/half/quarter may be stored under both labels
         frame = frame.drop_duplicates(subset=["indicator", "period"]).sort_values("period")
@@ -628,22 +623,26 @@ class WebData:
     ) -> list[dict[str, Any]]:
         """Stored organ figures of ``period`` with at least one flag (the warnings)."""
         with self.open() as wh:
-            q = self._flagged(wh, organs, period).order_by(["level", "subject", "indicator"])
-            frame = wh.backend.execute(q.limit(limit))
-            return self._warning_rows(wh, frame)
+            _, rows = self._flagged(wh, organs, period, (), limit=limit, offset=0)
+            return rows
 
-    def _flagged(self, wh: Warehouse, organs: Sequence[str], period: str) -> Any:
-        """The stored organ figures of ``period`` with a flag, of ``organs``."""
-        from kaoping.engine.results import has_results, unranked_table
+    def _flagged(
+        self, wh: Warehouse, organs: Sequence[str], period: str,
+        severity: Sequence[tuple[str, int]], *, limit: int, offset: int,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many stored organ figures of ``period`` of ``organs`` have a flag, and
+        one page of them as warnings (:func:`kaoping.engine.results.read_flagged`)."""
+        from kaoping.engine.results import FLAGGED_COLUMNS, has_results, read_flagged
 
-        if not has_results(wh.backend.con):
+        con = wh.backend.con
+        if not has_results(con):
             raise Unavailable("no stored results: run `kaoping compute` first")
-        t = wh.table(unranked_table(wh.backend.con, "organ"))  # flags need no ranks
-        conds = [t.subject_type == "organ", t.period == period, t.flags.length() > 0]
-        if set(organs) != set(self._tree()[0]):
-            # a list of every organ compiles to a slow IN; "all organs" needs no filter
-            conds.append(t.subject.isin(list(organs)))
-        return t.filter(*conds)
+        # "all organs" needs no filter
+        every = set(organs) == set(self._tree()[0])
+        total, rows = read_flagged(con, period, None if every else list(organs),
+                                   severity=severity, limit=limit, offset=offset)
+        frame = pd.DataFrame(rows, columns=list(FLAGGED_COLUMNS))
+        return total, self._warning_rows(wh, frame)
 
     @staticmethod
     def _warning_rows(wh: Warehouse, frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -815,18 +814,9 @@ class WebData:
         more flags before fewer, then higher organs first (by level, code, indicator).
         Counted and sorted in the warehouse, so a national page of 20,000 warnings costs
         one page of rows."""
-        import ibis
-
         with self.open() as wh:
-            flagged = self._flagged(wh, organs, period)
-            severity = ibis.literal(0)
-            for flag, weight in self.FLAG_SEVERITY.items():
-                severity = severity + flagged.flags.contains(flag).cast("int32") * weight
-            total = int(wh.backend.execute(flagged.count()))
-            q = (flagged.mutate(severity=severity)
-                 .order_by([ibis.desc("severity"), "level", "subject", "indicator"])
-                 .limit(limit, offset=offset))
-            return total, self._warning_rows(wh, wh.backend.execute(q))
+            return self._flagged(wh, organs, period, list(self.FLAG_SEVERITY.items()),
+                                 limit=limit, offset=offset)
 
     @_per_version
     def search_prosecutors(self, text: str, *, limit: int) -> list[dict[str, Any]]:
