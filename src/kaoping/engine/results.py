@@ -154,18 +154,6 @@ def has_results(con: duckdb.DuckDBPyConnection) -> bool:
     return _table_exists(con, ORGAN_RESULTS)
 
 
-def _present(con: duckdb.DuckDBPyConnection, *names: str) -> set[str]:
-    """Which of ``names`` are tables or views of the warehouse, in one query."""
-    catalog = _catalog(con)
-    if catalog is not None:
-        return {n for n in names if n in catalog}
-    rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_name IN "
-        f"({_marks(names)})", list(names),
-    ).fetchall()
-    return {str(r[0]) for r in rows}
-
-
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     catalog = _catalog(con)
     if catalog is not None:
@@ -259,15 +247,14 @@ def read_results(
         return []
     who, whom = ("subject", subject) if subject is not None else ("parent_code", parent)
     unranked, scores = _POINT[subject_type]
-    present = _present(con, scores, ORGAN_DERIVED_TABLE)
-    if scores not in present:
+    if not _table_exists(con, scores):
         cur = con.execute(
             f'SELECT * FROM "{results_table(subject_type)}" WHERE indicator IN '
             f"({_marks(indicators)}) AND subject_type = ? AND level = ? AND {who} = ? "
             f"AND period IN ({_marks(periods)})",
             [*indicators, subject_type, level, whom, *periods],
         )
-    elif subject_type == "organ" and ORGAN_DERIVED_TABLE not in present:
+    elif subject_type == "organ" and not _table_exists(con, ORGAN_DERIVED_TABLE):
         cur = con.execute(
             _ORGAN_RANKED_SQL.format(
                 unranked=unranked, who=who,
@@ -284,8 +271,7 @@ def read_results(
             [*indicators, subject_type, level, whom, *periods,
              *indicators, subject_type, level, *periods],
         )
-    names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
 
 
 #: a peer orders before ``me``: inside the range before outside it, then the higher score
@@ -352,6 +338,12 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
+def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """The rows of an executed query as dicts by column name."""
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
 #: the columns a warning shows of a flagged figure
 FLAGGED_COLUMNS = (
     "indicator", "subject", "organ_code", "level", "period", "value", "numerator",
@@ -384,20 +376,14 @@ def read_flagged(
         params.append(list(organs))
     relation = unranked_table(con, "organ")
     total = con.execute(f'SELECT count(*) FROM "{relation}" WHERE {where}', params).fetchall()
-    # (a bare 0 would be read as a column's position)
-    weight = "".join(
-        f"{' + ' if i else ''}CAST(contains(flags, ?) AS INTEGER) * ?"
-        for i in range(len(severity))
-    )
-    order = f"{weight} DESC, " if severity else ""
+    weight = " + ".join("CAST(contains(flags, ?) AS INTEGER) * ?" for _ in severity)
+    order = f"{weight} DESC, " if severity else ""  # a bare 0 would name a column
     cur = con.execute(
         f"SELECT {', '.join(FLAGGED_COLUMNS)} FROM \"{relation}\" WHERE {where} "
         f"ORDER BY {order}level, subject, indicator LIMIT ? OFFSET ?",
         [*params, *(x for pair in severity for x in pair), limit, offset],
     )
-    names = [d[0] for d in cur.description or ()]
-    rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-    return int(total[0][0]) if total else 0, rows
+    return int(total[0][0]) if total else 0, _dicts(cur)
 
 
 def read_histories(
@@ -420,5 +406,4 @@ def read_histories(
         "AND period_kind = ?",
         [*indicators, subject_type, subject, kind],
     )
-    names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)

@@ -294,11 +294,13 @@ def _unranked(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: 
 def _scores(backend: ibis.backends.duckdb.Backend, figures: ir.Table, prefix: str) -> ir.Table:
     """What ranks compare, of the rankable rows only (see :mod:`kaoping.engine.rank`)."""
     t = _scored(backend, figures, prefix)
-    out: ir.Table = t.filter(t["rankable"]).select(
-        "indicator", "subject_type", "period", "level", "parent_code", "subject",
-        "in_range", "score",
-    )
+    out: ir.Table = t.filter(t["rankable"]).select(*_SCORE_COLUMNS)
     return out
+
+
+#: what a rank compares of a rankable row (the scores views' columns)
+_SCORE_COLUMNS = ("indicator", "subject_type", "period", "level", "parent_code", "subject",
+                  "in_range", "score")
 
 
 #: the rank columns' Ibis types
@@ -475,10 +477,7 @@ def organ_views_over_derived(backend: Any, derived: str) -> dict[str, str]:
     views = {
         ORGAN_RESULTS: ranked(t).select(*RESULTS_COLUMNS),
         ORGAN_UNRANKED: t.select(*RESULTS_COLUMNS, *ORDER_COLUMNS),
-        ORGAN_SCORES: t.filter(t["rankable"]).select(
-            "indicator", "subject_type", "period", "level", "parent_code", "subject",
-            "in_range", "score",
-        ),
+        ORGAN_SCORES: t.filter(t["rankable"]).select(*_SCORE_COLUMNS),
     }
     out = {name: ibis.to_sql(expr, dialect="duckdb") for name, expr in views.items()}
     out[RESULTS_TABLE] = " UNION ALL ".join(
