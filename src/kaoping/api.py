@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from kaoping.engine.freshness import Freshness
     from kaoping.engine.hierarchy import Hierarchy
     from kaoping.engine.store import LastRun
+    from kaoping.versions import Token
 
 __all__ = ["Warehouse"]
 
@@ -83,7 +84,7 @@ class Warehouse:
         self._hierarchy: Hierarchy | None = None
         self._backend: ibis.backends.duckdb.Backend | None = None
         self._tables: dict[str, ibis.Table] = {}
-        self._token: tuple[int, int, int] | None = None
+        self._token: Token | None = None
         self._freshness: Freshness | None = None
         #: the organs read as subjects from the version being read (it is never written)
         self._organs: dict[str, Subject] = {}
@@ -93,7 +94,7 @@ class Warehouse:
         cls,
         path: Path | str,
         con: duckdb.DuckDBPyConnection,
-        token: tuple[int, int, int] | None,
+        token: Token | None,
         *,
         catalogue: Catalogue | None = None,
     ) -> Warehouse:
@@ -129,7 +130,7 @@ class Warehouse:
     def _connection(self) -> duckdb.DuckDBPyConnection:
         """The read-only connection to the version of the warehouse this object reads."""
         from kaoping.versions import version_token
-        from kaoping.warehouse import connect
+        from kaoping.warehouse import connect_version
 
         if self._con is not None:
             return self._con
@@ -141,9 +142,7 @@ class Warehouse:
             self._con, _ = open_results(self.results)
             self._token = token
             return self._con
-        token = version_token(self.path)
-        self._con = connect(self.path, read_only=True)
-        self._token = token
+        self._con, self._token = connect_version(self.path)
         return self._con
 
     def _published(self) -> Path:
@@ -156,7 +155,7 @@ class Warehouse:
         return latest_manifest_path(self.results)
 
     @property
-    def version(self) -> tuple[int, int, int] | None:
+    def version(self) -> Token | None:
         """What identifies the version being read (None before the first read)."""
         return self._token if self._con is not None else None
 

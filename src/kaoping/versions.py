@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -39,12 +40,14 @@ from pathlib import Path
 
 __all__ = [
     "FILE_MODE",
+    "Token",
     "Version",
     "WriterBusy",
     "history_dir",
     "keep_versions",
     "list_versions",
     "lock_path",
+    "opening",
     "publish_copy",
     "restore",
     "version_token",
@@ -77,14 +80,22 @@ def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
-def version_token(path: Path | str) -> tuple[int, int, int] | None:
+#: what identifies one published version of the warehouse (:func:`version_token`)
+Token = tuple[int, int, int, int]
+
+
+def version_token(path: Path | str) -> Token | None:
     """What identifies the published version of ``path`` (None when there is none): a new
-    version is a new file, so its inode (and change time) differ."""
+    version is a new file, so its inode differs -- or, when the inode number of a pruned
+    version is reused, its modification time and size do.
+
+    Why not the change time: linking a version (:func:`_archive`, and every reader's
+    :func:`kaoping.warehouse.connect_version`) changes it, though not a byte changed."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return None
-    return (st.st_dev, st.st_ino, st.st_ctime_ns)
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def keep_versions() -> int:
@@ -146,10 +157,58 @@ def _fsync(path: Path) -> None:
 
 
 def _remove_leftovers(path: Path) -> None:
-    """Private copies of writers that were killed (their pid no longer holds the lock)."""
+    """Private copies of writers that were killed (their pid no longer holds the lock),
+    and the links of readers killed while they opened a version (:func:`opening`)."""
     for p in path.parent.glob(f".{path.name}.next-*"):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+    for p in path.parent.glob(f".{path.name}.read-*"):
+        if not _alive(p.name.rsplit(".read-", 1)[1].split("-", 1)[0]):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+_links = itertools.count()
+
+
+@contextmanager
+def opening(path: Path) -> Iterator[tuple[Path, Token | None]]:
+    """(a name of the version published now, its token), for a reader to open by; the
+    name is removed when the block ends (the opened file lives on, as any open file).
+
+    Why: DuckDB keeps one database per file name in a process, so while any connection
+    to the replaced version is open, opening the published name again gives the replaced
+    version back -- a server whose requests overlap would read it for ever, under the
+    new version's token. A hard link made for this one opening is a name no connection
+    has, and it names exactly the version whose token is returned. Where no link can be
+    made (a read-only directory) or should not be (the file has a write-ahead log beside
+    it, which DuckDB finds by the name), the published name is used."""
+    link = path.with_name(f".{path.name}.read-{os.getpid()}-{next(_links)}")
+    try:
+        if _wal(path).exists():  # written in place by something else: read its log too
+            raise IsADirectoryError
+        os.link(path, link)
+    except FileNotFoundError:
+        yield path, None
+        return
+    except OSError:
+        yield path, version_token(path)
+        return
+    try:
+        yield link, version_token(link)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
 
 
 def _archive(path: Path) -> None:

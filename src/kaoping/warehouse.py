@@ -24,6 +24,8 @@ from kaoping.model.schema import TABLES, Table
 if TYPE_CHECKING:
     import ibis.backends.duckdb
 
+    from kaoping.versions import Token
+
 BOOKKEEPING_DDL = (
     """
     CREATE TABLE IF NOT EXISTS imports (
@@ -132,18 +134,29 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     Writing the published warehouse in place would lock out its readers: kaoping's own
     writers go through :func:`writing`, which writes a private copy and publishes it.
     """
+    if read_only:
+        return connect_version(path)[0]
     path = Path(path)
-    if read_only and not path.exists():
-        raise FileNotFoundError(
-            f"no warehouse at {path}: run `kaoping import` (or `kaoping demo`) first, "
-            "or point --db / KAOPING_DB at an existing one"
-        )
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
-    if not read_only:
-        ensure_schema(con)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
     return con
+
+
+def connect_version(path: Path | str) -> tuple[duckdb.DuckDBPyConnection, Token | None]:
+    """A read-only connection to the version of the warehouse published now, and that
+    version's token: the version opened, not one published a moment before or after
+    (:func:`kaoping.versions.opening` says why it is not simply the file's name)."""
+    from kaoping.versions import opening
+
+    path = Path(path)
+    with opening(path) as (name, token):
+        if token is None:
+            raise FileNotFoundError(
+                f"no warehouse at {path}: run `kaoping import` (or `kaoping demo`) first, "
+                "or point --db / KAOPING_DB at an existing one"
+            )
+        return duckdb.connect(str(name), read_only=True), token
 
 
 def warehouse_path() -> Path:

@@ -129,7 +129,6 @@ def comparison(
     organ or a run outside the scope."""
     from kaoping.appraisal import AppraisalError, SchemeError
     from kaoping.appraisal.compare import apply_overrides, compare_schemes
-    from kaoping.versions import version_token
 
     label = scope.ctx.data.normalise_period(period)
     root = organ or scope.top
@@ -139,7 +138,7 @@ def comparison(
     if b is None and not sets:
         raise BadRequest("give scheme `b`, or changes to `a` with `set`")
     path = scope.ctx.data.path
-    key = (str(path), version_token(path), a, b, tuple(sets), label, root)
+    key = (str(path), scope.ctx.data.version(), a, b, tuple(sets), label, root)
     with _LOCK:
         kept = _KEPT.get(key)
     if kept is not None:

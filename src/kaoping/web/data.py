@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from kaoping.api import Warehouse
     from kaoping.catalogue.models import Indicator, Measure
     from kaoping.engine.freshness import Freshness
+    from kaoping.versions import Token
 
 __all__ = ["HISTORY_KINDS", "WebData", "definition_dict", "records_page"]
 
@@ -152,25 +153,42 @@ class _Snapshot:
     is kept (:meth:`cached`): nothing can change it until the next version.
     """
 
-    def __init__(self, path: Path, token: tuple[int, int, int] | None) -> None:
+    def __init__(
+        self, path: Path, token: Token | None, root: duckdb.DuckDBPyConnection | None = None
+    ) -> None:
         self.path, self.token = path, token
         self.users = 0
         self.retired = False
         self.tree: tuple[dict[str, dict[str, Any]], dict[str, list[str]], str] | None = None
         self.periods: tuple[str, ...] | None = None
         self._cond = threading.Condition()
-        self._root: duckdb.DuckDBPyConnection | None = None
+        self._root = root
         self._free: list[Warehouse] = []
         self._all: list[Warehouse] = []
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    @classmethod
+    def published(cls, path: Path) -> _Snapshot:
+        """The version published now, opened: its token is the one of the file opened,
+        so what is kept under it (here and in the :class:`ReadCache`) was read from it."""
+        from kaoping.versions import version_token
+        from kaoping.warehouse import connect_version, results_dir
+
+        if results_dir() is not None:
+            return cls(path, version_token(path))
+        try:
+            root, token = connect_version(path)
+        except FileNotFoundError:
+            return cls(path, None)
+        return cls(path, token, root)
 
     def _new_reader(self) -> Warehouse:
         """A reader on a connection of its own to the version (called under ``_cond``)."""
         from kaoping.api import Warehouse
         from kaoping.warehouse import connect_reader, results_dir
 
-        if results_dir() is None and not self.path.exists():
+        if results_dir() is None and self._root is None:
             raise Unavailable(
                 f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
                 "and `kaoping compute`, or start the server with --db FILE"
@@ -297,7 +315,7 @@ class WebData:
                 current.retired = True
                 if current.users == 0:
                     current.close()
-            current = self._current = _Snapshot(self.path, token)
+            current = self._current = _Snapshot.published(self.path)
         return current
 
     @contextmanager

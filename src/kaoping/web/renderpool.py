@@ -18,11 +18,11 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["RENDER_PROCESSES", "briefing_source", "briefing_text", "report", "run"]
 
@@ -30,6 +30,8 @@ __all__ = ["RENDER_PROCESSES", "briefing_source", "briefing_text", "report", "ru
 RENDER_PROCESSES = 1
 #: how much less CPU priority a render gets than the requests it would delay
 NICENESS = 10
+
+_T = TypeVar("_T")
 
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -103,6 +105,15 @@ def _version(db: str) -> str:
     return "none" if token is None else f"{token[1]:x}-{token[2]:x}"
 
 
+def _read(db: str, make: Callable[[], _T]) -> tuple[str, _T]:
+    """(the version ``make()`` read, what it made): the version published before and
+    after it, when they are one -- every warehouse it opened in between was that one;
+    else a label no version has, so that what it made is not kept for either."""
+    before = _version(db)
+    made = make()
+    return (before if _version(db) == before else "changed while read"), made
+
+
 @functools.lru_cache(maxsize=4)
 def _engine(app_db: str | None) -> Any:
     """The render process's engine on ``app_db``, kept: it serves every render."""
@@ -122,10 +133,11 @@ def report(db: str, app_db: str | None, organ: str, period: str, kind: str,
     from kaoping.reports.fonts import font_cache_beside, keep_outlines_in
 
     keep_outlines_in(font_cache_beside(Path(db)))
-    version = _version(db)
-    with Warehouse(Path(db)) as wh:
-        gathered = gather_from(wh, organ, period, breakdowns=kind == "xlsx")
-        catalogue = wh.catalogue
+    def gather() -> tuple[Any, Any]:
+        with Warehouse(Path(db)) as wh:
+            return gather_from(wh, organ, period, breakdowns=kind == "xlsx"), wh.catalogue
+
+    version, (gathered, catalogue) = _read(db, gather)
     return version, render(gathered, kind, lang, catalogue=catalogue,  # type: ignore[arg-type]
                            app_engine=_engine(app_db))
 
@@ -135,9 +147,9 @@ def briefing_text(db: str, app_db: str | None, organ: str, period: str, lang: st
     """(version read, the briefing's Markdown)."""
     from kaoping.narrative.briefing import write_briefing
 
-    version = _version(db)
-    return version, write_briefing(db, period, organ=organ, lang=lang,  # type: ignore[arg-type]
-                                   app_engine=_engine(app_db), annex=annex)
+    return _read(db, lambda: write_briefing(
+        db, period, organ=organ, lang=lang,  # type: ignore[arg-type]
+        app_engine=_engine(app_db), annex=annex))
 
 
 def briefing_source(db: str, app_db: str | None, organ: str, period: str,
@@ -145,6 +157,6 @@ def briefing_source(db: str, app_db: str | None, organ: str, period: str,
     """(version read, the briefing page's source as JSON)."""
     from kaoping.reports.narrative import load_briefing
 
-    version = _version(db)
-    return version, load_briefing(Path(db), organ, period, lang,  # type: ignore[arg-type]
-                                  app_engine=_engine(app_db)).to_json()
+    return _read(db, lambda: load_briefing(
+        Path(db), organ, period, lang,  # type: ignore[arg-type]
+        app_engine=_engine(app_db)).to_json())
