@@ -123,6 +123,37 @@ def test_point_reads_rank_as_the_windows_over_the_figures(
     )
 
 
+@pytest.mark.parametrize("level", [2, 4])
+@pytest.mark.parametrize("period", ["2020-Q1", "2020"])
+def test_a_league_reads_as_the_windows_over_the_figures(
+    warehouse: Path, level: int, period: str
+) -> None:
+    """Warehouse.value_rows (plain SQL, what a dashboard's leagues are drawn from): the
+    level's organs of the reference once each, under the period's canonical label, with
+    their names, best first."""
+    import kaoping
+
+    names = {code: (zh, en) for code, _, _, zh, en in ORGANS}
+    for indicator in INDICATORS:
+        with kaoping.Warehouse(warehouse, catalogue=INDICATORS) as wh:
+            got = wh.value_rows(indicator.id, period, level=level)
+            with duckdb.connect(str(warehouse), read_only=True) as con:
+                want = con.execute(
+                    f"SELECT * FROM ({_over_figures(con)[ORGAN_RESULTS]}) "
+                    "WHERE indicator = ? AND level = ? AND period = ? "
+                    "ORDER BY rank_in_level NULLS LAST, subject",
+                    [indicator.id, level, period],
+                ).df()
+        assert [r["subject"] for r in got] == list(want["subject"]), indicator.id
+        for row, (_, ref) in zip(got, want.iterrows(), strict=True):
+            assert row["period"] == period
+            assert (row["name_zh"], row["name_en"]) == names[row["subject"]]
+            for column in ("numerator", "denominator", "value", "previous", "change",
+                           "rank_in_level", "peers_in_level", "rank_in_parent", "flags"):
+                assert row[column] == (None if pd.isna(ref[column]) else ref[column]), (
+                    indicator.id, row["subject"], column)
+
+
 def test_a_computation_stopped_before_the_derivations_reads_the_same(
     warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

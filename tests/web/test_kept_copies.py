@@ -32,3 +32,20 @@ def test_scalars_are_shared_and_containers_copied() -> None:
     text, rows = "涉案", [{"a": 1}]
     out = _copied({"t": text, "rows": rows})
     assert out["t"] is text and out["rows"] == rows and out["rows"] is not rows
+
+
+def test_one_question_is_answered_once_however_its_arguments_are_given(tmp_path: Path) -> None:
+    from kaoping.web.data import WebData, _per_version
+
+    asked: list[tuple[str, str | None]] = []
+
+    class Counting(WebData):
+        @_per_version
+        def answer(self, indicator: str, *, organ: str | None = None) -> list[str | None]:
+            asked.append((indicator, organ))
+            return [indicator, organ]
+
+    data = Counting(tmp_path / "w.duckdb")
+    assert data.answer("x") == data.answer("x", organ=None) == data.answer(indicator="x")
+    assert data.answer("x", organ="110000") == ["x", "110000"]
+    assert asked == [("x", None), ("x", "110000")]

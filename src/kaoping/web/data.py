@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import math
 import threading
 from collections import OrderedDict
@@ -284,9 +285,14 @@ def _per_version(method: Callable[..., _R]) -> Callable[..., _R]:
     written, so the same question gets the same answer until the next one is published.
     Errors are not kept."""
 
+    signature = inspect.signature(method)
+
     @functools.wraps(method)
     def wrapper(self: WebData, *args: Any, **kwargs: Any) -> _R:
-        key = (method.__name__, _frozen(args), _frozen(kwargs))
+        # one key however the arguments are given: by position, by name or left out
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        key = (method.__name__, _frozen(bound.args[1:]), _frozen(bound.kwargs))
         answer: _R = self._snapshot().cached(key, lambda: method(self, *args, **kwargs))
         return answer
 
@@ -621,40 +627,49 @@ class WebData:
     def league(self, indicator: str, period: str, *, parent: str) -> list[dict[str, Any]]:
         """The organs directly below ``parent``, best first (the engine's ranks)."""
         with self.open() as wh:
-            frame = wh.values(indicator, period, parent=parent)
-        return self._league_rows(frame)
+            return self._league_rows(wh.value_rows(indicator, period, parent=parent))
 
     @_per_version
     def level_values(self, indicator: str, period: str, *, level: int) -> list[dict[str, Any]]:
         """Every organ of ``level``: the population a distribution is drawn from."""
         with self.open() as wh:
-            frame = wh.values(indicator, period, level=level)
-        return self._league_rows(frame)
+            return self._league_rows(wh.value_rows(indicator, period, level=level))
+
+    @_per_version
+    def level_figures(self, indicator: str, period: str, *, level: int) -> tuple[float, ...]:
+        """The figures of every organ of ``level`` that has one, ascending: what a
+        distribution is drawn from. Why not :meth:`level_values`: a page that only bins
+        them would copy 3,000 rows of names and ranks out of the cache for each request."""
+        rows = self.level_values(indicator, period, level=level)
+        return tuple(sorted(float(r["value"]) for r in rows if r["value"] is not None))
 
     @_per_version
     def prosecutor_values(
         self, indicator: str, period: str, *, organ: str
     ) -> list[dict[str, Any]]:
         with self.open() as wh:
-            frame = wh.values(indicator, period, parent=organ, subject_type="prosecutor")
-        return self._league_rows(frame)
+            return self._league_rows(
+                wh.value_rows(indicator, period, parent=organ, subject_type="prosecutor")
+            )
 
-    @staticmethod
-    def _league_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-        cols = [
-            "subject", "organ_code", "level", "parent_code", "name_zh", "name_en", "period",
-            "value", "numerator", "denominator", "previous", "change", "change_unit",
-            "rank_in_parent", "peers_in_parent", "rank_in_level", "peers_in_level",
-            "percentile",
-        ]
-        present = [c for c in cols if c in frame.columns]
-        out = _rows(frame, present)
-        flags = frame["flags"] if "flags" in frame.columns else [None] * len(frame)
-        for row, f in zip(out, flags, strict=True):
-            row["flags"] = _flags(f)
-            for key in _INTEGER_COLUMNS:  # NULLs make pandas store ranks as floats
-                if row.get(key) is not None:
-                    row[key] = int(row[key])
+    #: what a league's row carries (Warehouse.value_rows' columns)
+    _LEAGUE_COLUMNS = (
+        "subject", "organ_code", "level", "parent_code", "name_zh", "name_en", "period",
+        "value", "numerator", "denominator", "previous", "change", "change_unit",
+        "rank_in_parent", "peers_in_parent", "rank_in_level", "peers_in_level",
+        "percentile",
+    )
+
+    @classmethod
+    def _league_rows(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for row in rows:
+            kept = {c: _clean(row[c]) for c in cls._LEAGUE_COLUMNS if c in row}
+            kept["flags"] = _flags(row.get("flags"))
+            for key in _INTEGER_COLUMNS:
+                if kept.get(key) is not None:
+                    kept[key] = int(kept[key])
+            out.append(kept)
         return out
 
     @_per_version

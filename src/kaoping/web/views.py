@@ -110,11 +110,8 @@ def distribution(
     have a lower rate than his, never which ones (a sibling's figure stays his own).
     """
     level = int(organ.row["level"])
-    rows = data.level_values(indicator, period, level=level)
-    values = np.array([r["value"] for r in rows if r["value"] is not None], dtype=float)
-    mine = next((r["value"] for r in rows if r["subject"] == organ.code), None)
-    if mine is None:
-        mine = data.value(indicator, period, organ=organ.code)["value"]
+    values = np.array(data.level_figures(indicator, period, level=level), dtype=float)
+    mine = data.value(indicator, period, organ=organ.code)["value"]
     if values.size == 0:
         return {"indicator": indicator, "period": period, "level": level,
                 "organ_code": organ.code, "organ_value": mine, "peers": 0, "edges": [],
