@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from tests.engine import test_compute as hand
 from tests.engine.engine_data import build_warehouse
 
@@ -60,4 +61,36 @@ def test_a_reader_reads_the_organs_of_the_version_it_moves_to(tmp_path: Path) ->
     assert wh.refresh()
     assert first.name_en != "Dongcheng East"
     assert wh.organ("110101").name_en == "Dongcheng East"
+    wh.close()
+
+
+def test_a_reader_counts_the_years_of_a_measure_once_per_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaoping.engine import compute
+
+    path = build_warehouse(tmp_path / "w.duckdb", hand.PERSONS)
+    measure = hand.INDICATORS[0].numerator
+    counted: list[str] = []
+    real = compute.data_years
+
+    def counting(*args: object, **kwargs: object) -> dict[int, int]:
+        counted.append(str(args[1]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compute, "data_years", counting)
+    wh = Warehouse(path)
+    first = wh._data_years(measure.table, measure.date)
+    assert wh._data_years(measure.table, measure.date) == first and len(counted) == 1
+    # the next version holds a record of a year the first had none of
+    new = tmp_path / "next.duckdb"
+    new.write_bytes(path.read_bytes())
+    with duckdb.connect(str(new)) as con:
+        con.execute(f'UPDATE "{measure.table}" SET "{measure.date}" = DATE \'2011-03-01\' '
+                    f'WHERE rowid = (SELECT min(rowid) FROM "{measure.table}" '
+                    f'WHERE "{measure.date}" IS NOT NULL)')
+    new.replace(path)
+    assert wh.refresh()
+    assert 2011 in wh._data_years(measure.table, measure.date) and 2011 not in first
+    assert len(counted) == 2
     wh.close()
