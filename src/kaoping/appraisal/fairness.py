@@ -93,15 +93,20 @@ def _strata_counts(
     dates = sorted({m.date for m in measures})
     t = t.filter(functools.reduce(operator.or_, [
         (t[d] >= period.start_date) & (t[d] < period.end_date) for d in dates]))
+    # the unknown strata left out before grouping, not after: a column with a NULL
+    # comes back from Ibis as Python objects
+    t = t.filter(*[t[c].notnull() for c in ("organ_code", *STRATA)])
     counts: dict[str, Any] = {}
     for k, ind in enumerate(indicators):
         assert ind.denominator is not None
         for role, m in (("num", ind.numerator), ("den", ind.denominator)):
             inside = (record_filter(m, t) & (t[m.date] >= period.start_date)
                       & (t[m.date] < period.end_date))
-            counts[f"{role}_{k}"] = inside.fill_null(False).cast("int64").sum()
+            # counted, not summed: DuckDB sums BIGINTs as HUGEINTs, which reach pandas
+            # as one Python Decimal per cell -- a second of a national run
+            counts[f"{role}_{k}"] = t.count(where=inside.fill_null(False))
     grouped: ir.Table = t.group_by(["organ_code", *STRATA]).aggregate(**counts)
-    wide = backend.execute(grouped).dropna(subset=["organ_code", *STRATA])
+    wide = backend.execute(grouped)
     out = {}
     for k, ind in enumerate(indicators):
         frame = wide[["organ_code", *STRATA, f"num_{k}", f"den_{k}"]].rename(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from kaoping.appraisal.errors import AppraisalError
 from kaoping.engine.periods import Period
+from kaoping.engine.results import unranked_table
 from kaoping.engine.store import has_results, results_table
 from kaoping.model.schema import TABLES
 
@@ -199,7 +200,7 @@ def read_values(
         SELECT indicator, subject, level, numerator::DOUBLE, denominator::DOUBLE,
                value::DOUBLE, previous::DOUBLE, change::DOUBLE, ci_low::DOUBLE,
                ci_high::DOUBLE, coalesce(flags, '') AS flags
-        FROM {results_table(subject_type)}
+        FROM {unranked_table(con, subject_type)}
         WHERE subject_type = ? AND period IN ({marks}) AND indicator IN ({ind_marks})
           AND subject IN (SELECT unnest(?::VARCHAR[]))
         QUALIFY row_number() OVER (
