@@ -23,7 +23,7 @@ from kaoping.engine.values import Subject
 if TYPE_CHECKING:
     import ibis.backends.duckdb
 
-__all__ = ["compute_one"]
+__all__ = ["compute_one", "figure_of"]
 
 
 def _pairs(
@@ -37,6 +37,15 @@ def _pairs(
         figure_pair(indicator, num, dens[i] if dens is not None else None)
         for i, num in enumerate(nums)
     ]
+
+
+def figure_of(
+    backend: Any, indicator: Indicator, subject: Subject, period: Period
+) -> tuple[float | None, float | None]:
+    """(numerator, denominator) of ``subject`` in ``period``, counted from the records as
+    the full computation counts them: what a stored figure is checked against, without
+    deriving the rest of its row."""
+    return _pairs(backend, indicator, subject, [period])[0]
 
 
 def compute_one(
