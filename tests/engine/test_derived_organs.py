@@ -237,3 +237,39 @@ def test_histories_read_the_subjects_stored_rows(warehouse: Path) -> None:
         want.sort_values(["indicator", "period"], ignore_index=True)[cols],
         check_exact=True, check_dtype=False,
     )
+
+
+def test_a_figure_computed_on_the_fly_is_the_stored_one(warehouse: Path) -> None:
+    """compute_one (the derivation's SQL compiled once per shape of its rows, run over the
+    one row counted from the records) against the stored row of the same organ and
+    period, for an indicator of every kind and an organ of every level."""
+    import kaoping
+    from kaoping.engine.adhoc import compute_one
+    from kaoping.engine.periods import parse_period
+
+    columns = ("numerator", "denominator", "value", "previous", "change", "ci_low",
+               "ci_high", "flags")
+    compared = 0
+    with kaoping.Warehouse(warehouse, catalogue=INDICATORS) as wh, duckdb.connect(
+        str(warehouse), read_only=True
+    ) as con:
+        for indicator in INDICATORS:
+            for code, *_ in ORGANS:
+                for period in ("2020-Q1", "2020"):
+                    stored = con.execute(
+                        f"SELECT {', '.join(columns)} FROM \"{ORGAN_UNRANKED}\" "
+                        "WHERE indicator = ? AND subject = ? AND period = ?",
+                        [indicator.id, code, period],
+                    ).fetchall()
+                    p = parse_period(period)
+                    row = compute_one(wh.backend, wh.definition(indicator.id),
+                                      wh.subject(organ=code), p,
+                                      has_previous=wh._has_previous(indicator, p))
+                    for column, want in zip(columns, stored[0], strict=True):
+                        got = None if pd.isna(row[column]) else row[column]
+                        if isinstance(want, float):
+                            assert got == pytest.approx(want), (indicator.id, code, column)
+                        else:
+                            assert (got or None) == (want or None), (indicator.id, code, column)
+                    compared += 1
+    assert compared == len(INDICATORS) * len(ORGANS) * 2

@@ -10,6 +10,8 @@ peer.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -61,7 +63,6 @@ def compute_one(
     ``has_previous`` says whether the year before has data to compare with (see
     :func:`kaoping.engine.compute.data_years`).
     """
-    import ibis
 
     (num, den), (pnum, pden) = _pairs(backend, indicator, subject, [period, period.previous()])
     frame = pd.DataFrame(
@@ -79,6 +80,38 @@ def compute_one(
     frame = frame.merge(
         params_frame([indicator], [subject.level]), on=["indicator", "level"], how="left"
     )
-    derived = derive(ibis.memtable(frame))
-    row: dict[str, Any] = backend.execute(derived).iloc[0].to_dict()
+    return _derived_row(backend, frame)
+
+
+#: the name the derivation's SQL reads its rows from (:func:`_derive_sql`)
+_ROWS = "__kaoping_adhoc_rows"
+_named = itertools.count()
+
+
+@functools.lru_cache(maxsize=64)
+def _derive_sql(schema: Any) -> str:
+    """:func:`derive` over a table of ``schema`` named :data:`_ROWS`, as DuckDB SQL.
+
+    Why kept: compiling the derivation is most of what an ad-hoc figure costs in
+    Python, and it depends on the rows' columns alone, not on their values."""
+    import ibis
+
+    return str(ibis.to_sql(derive(ibis.table(schema, name=_ROWS)), dialect="duckdb"))
+
+
+def _derived_row(backend: Any, frame: pd.DataFrame) -> dict[str, Any]:
+    import ibis
+    import pyarrow as pa
+
+    schema = ibis.memtable(frame).schema()
+    sql = _derive_sql(schema)
+    name = f"{_ROWS}_{next(_named)}"
+    con = backend.con
+    con.register(name, pa.Table.from_pandas(frame, schema=schema.to_pyarrow(),
+                                            preserve_index=False))
+    try:
+        out = con.execute(sql.replace(f'"{_ROWS}"', f'"{name}"')).df()
+    finally:
+        con.unregister(name)
+    row: dict[str, Any] = out.iloc[0].to_dict()
     return row
