@@ -558,10 +558,13 @@ class Warehouse:
     def _organ_names(self) -> dict[str, tuple[str | None, str | None]]:
         """Organ code -> (Chinese name, English name), kept with the version read."""
         if self._names is None:
-            rows = self._connection().execute(
-                "SELECT organ_code, name_zh, name_en FROM organs"
-            ).fetchall()
-            self._names = {str(code): (zh, en) for code, zh, en in rows}
+            # from the hierarchy, which reads the organs under the active model's names
+            h = self.hierarchy.organs
+            self._names = {
+                str(code): (zh, en)
+                for code, zh, en in zip(h["organ_code"], h["name_zh"], h["name_en"],
+                                        strict=True)
+            }
         return self._names
 
     def _below(
