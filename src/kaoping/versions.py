@@ -50,6 +50,7 @@ __all__ = [
     "opening",
     "publish_copy",
     "restore",
+    "version_label",
     "version_token",
     "writer",
 ]
@@ -96,6 +97,12 @@ def version_token(path: Path | str) -> Token | None:
     except FileNotFoundError:
         return None
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def version_label(token: Token | None) -> str:
+    """``token`` as a short text (inode and modification time): what the web server and
+    its render process key kept answers by, so both must write it alike."""
+    return "none" if token is None else f"{token[1]:x}-{token[2]:x}"
 
 
 def keep_versions() -> int:
@@ -193,10 +200,11 @@ def opening(path: Path) -> Iterator[tuple[Path, Token | None]]:
     has, and it names exactly the version whose token is returned. Where no link can be
     made (a read-only directory) or should not be (the file has a write-ahead log beside
     it, which DuckDB finds by the name), the published name is used."""
+    if _wal(path).exists():  # written in place by something else: read its log too
+        yield path, version_token(path)
+        return
     link = path.with_name(f".{path.name}.read-{os.getpid()}-{next(_links)}")
     try:
-        if _wal(path).exists():  # written in place by something else: read its log too
-            raise IsADirectoryError
         os.link(path, link)
     except FileNotFoundError:
         yield path, None

@@ -386,8 +386,9 @@ class WebData:
 
     def version(self) -> str:
         """An opaque identifier of the version this request reads (for caches, headers)."""
-        token = self._snapshot().token
-        return "none" if token is None else f"{token[1]:x}-{token[2]:x}"
+        from kaoping.versions import version_label
+
+        return version_label(self._snapshot().token)
 
     # --- organs and prosecutors -------------------------------------------------------
 
@@ -630,18 +631,13 @@ class WebData:
             return self._league_rows(wh.value_rows(indicator, period, parent=parent))
 
     @_per_version
-    def level_values(self, indicator: str, period: str, *, level: int) -> list[dict[str, Any]]:
-        """Every organ of ``level``: the population a distribution is drawn from."""
-        with self.open() as wh:
-            return self._league_rows(wh.value_rows(indicator, period, level=level))
-
-    @_per_version
     def level_figures(self, indicator: str, period: str, *, level: int) -> tuple[float, ...]:
-        """The figures of every organ of ``level`` that has one, ascending: what a
-        distribution is drawn from. Why not :meth:`level_values`: a page that only bins
-        them would copy 3,000 rows of names and ranks out of the cache for each request."""
-        rows = self.level_values(indicator, period, level=level)
-        return tuple(sorted(float(r["value"]) for r in rows if r["value"] is not None))
+        """The figures of every organ of ``level`` that has one, ascending: the population
+        a distribution is drawn from. Only the figures are kept: a page that bins them
+        would otherwise copy 3,000 rows of names and ranks out of the cache per request."""
+        with self.open() as wh:
+            figures = [_clean(r["value"]) for r in wh.value_rows(indicator, period, level=level)]
+        return tuple(sorted(float(x) for x in figures if x is not None))
 
     @_per_version
     def prosecutor_values(

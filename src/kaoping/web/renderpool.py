@@ -99,10 +99,9 @@ def _with_settings(settings: dict[str, str], fn: Any, *args: Any) -> Any:
 
 
 def _version(db: str) -> str:
-    from kaoping.versions import version_token
+    from kaoping.versions import version_label, version_token
 
-    token = version_token(db)
-    return "none" if token is None else f"{token[1]:x}-{token[2]:x}"
+    return version_label(version_token(db))
 
 
 def _read(db: str, make: Callable[[], _T]) -> tuple[str, _T]:
