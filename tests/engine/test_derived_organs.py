@@ -10,8 +10,12 @@ reference:
 - every column of every organ row of the three organ views, and of the union;
 - point reads of one organ and of the organs below one (which rank by counting peers,
   not by window functions), against the reference's window ranks;
-- a computation killed after its results' transaction, before the derivations were
-  stored, leaves results that read the same, from the figures; the next one stores them;
+- the prosecutors' scores, stored as a table in place of their view
+  (:func:`kaoping.engine.store.store_prosecutor_scores`): the view's rows, and a
+  prosecutor's point read ranks as the windows over his level's figures;
+- a computation killed after its results' transaction, before the derivations or the
+  prosecutors' scores were stored, leaves results that read the same, from the figures;
+  the next one stores them;
 - the plain-SQL reads of the organ pages' warnings (paged, heaviest first) and trends,
   against pandas over the results view.
 """
@@ -36,6 +40,8 @@ from kaoping.engine.results import (
     ORGAN_RESULTS,
     ORGAN_SCORES,
     ORGAN_UNRANKED,
+    PROSECUTOR_RESULTS,
+    PROSECUTOR_SCORES,
     RESULTS_TABLE,
     read_results,
 )
@@ -95,32 +101,56 @@ def test_every_organ_figure_reads_as_derived_from_the_figures(
 
 
 @pytest.mark.parametrize(
-    ("subject", "parent"), [("110101", None), ("100000", None), (None, "110100")]
+    ("subject_type", "subject", "parent"),
+    [("organ", "110101", None), ("organ", "100000", None), ("organ", None, "110100"),
+     # ranked among the stored scores of their level: P1 and P2 share an organ, P5 is
+     # the only prosecutor of his level
+     ("prosecutor", "P1", None), ("prosecutor", "P5", None), ("prosecutor", None, "110101")],
 )
 def test_point_reads_rank_as_the_windows_over_the_figures(
-    warehouse: Path, subject: str | None, parent: str | None
+    warehouse: Path, subject_type: str, subject: str | None, parent: str | None
 ) -> None:
-    level = {code: lvl for code, _, lvl, *_ in ORGANS}[subject or "110101"]
     periods = ["2020-Q1", "2020-05", "2019", "2020-01..2020-08"]
     ids = [i.id for i in INDICATORS]
+    view = ORGAN_RESULTS if subject_type == "organ" else PROSECUTOR_RESULTS
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        level = con.execute(
+            "SELECT DISTINCT level FROM indicator_subjects WHERE subject = ?",
+            [subject or {"organ": "110101", "prosecutor": "P1"}[subject_type]],
+        ).fetchall()[0][0]
         got = pd.DataFrame(read_results(
-            con, "organ", ids, level=level, subject=subject, parent=parent,
+            con, subject_type, ids, level=level, subject=subject, parent=parent,
             periods=periods,
         ))
         who = "subject" if subject else "parent_code"
         want = con.execute(
-            f"SELECT * FROM ({_over_figures(con)[ORGAN_RESULTS]}) WHERE level = ? "
+            f"SELECT * FROM ({_over_figures(con)[view]}) WHERE level = ? "
             f"AND {who} = ? AND period IN (SELECT unnest(?::VARCHAR[]))",
             [level, subject or parent, periods],
         ).df()
-    assert len(got) == len(ids) * len(periods) * (1 if subject else 2)
+    assert len(got) == len(want) > 0
+    if subject_type == "organ":  # the whole grid
+        assert len(got) == len(ids) * len(periods) * (1 if subject else 2)
     assert got["rank_in_level"].notna().any()
     pd.testing.assert_frame_equal(
         got.sort_values(KEYS).reset_index(drop=True)[list(want.columns)],
         want.sort_values(KEYS).reset_index(drop=True),
         check_exact=True, check_dtype=False,
     )
+
+
+def test_the_prosecutors_scores_are_stored_as_their_view_gives_them(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kinds = dict(con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables"
+        ).fetchall())
+        assert kinds[PROSECUTOR_SCORES] == "BASE TABLE"
+        keys = "indicator, subject, period"
+        got = _frame(con, f'SELECT * FROM "{PROSECUTOR_SCORES}" ORDER BY {keys}')
+        want = _frame(con, f"SELECT * FROM ({_over_figures(con)[PROSECUTOR_SCORES]}) "
+                           f"ORDER BY {keys}")
+    assert len(got) > 0 and got["subject_type"].eq("prosecutor").all()
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
 @pytest.mark.parametrize("level", [2, 4])
@@ -154,8 +184,13 @@ def test_a_league_reads_as_the_windows_over_the_figures(
                     indicator.id, row["subject"], column)
 
 
+@pytest.mark.parametrize(
+    ("step", "table"),
+    [("store_organ_derivations", ORGAN_DERIVED_TABLE),
+     ("store_prosecutor_scores", PROSECUTOR_SCORES)],
+)
 def test_a_computation_stopped_before_the_derivations_reads_the_same(
-    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, table: str
 ) -> None:
     stopped = build_warehouse(tmp_path / "stopped.duckdb", hand.PERSONS)
 
@@ -163,16 +198,16 @@ def test_a_computation_stopped_before_the_derivations_reads_the_same(
         raise KeyboardInterrupt  # as a process stopped after the results' transaction
 
     with monkeypatch.context() as mp:
-        mp.setattr(store, "store_organ_derivations", killed)
+        mp.setattr(store, step, killed)
         with duckdb.connect(str(stopped)) as con, pytest.raises(KeyboardInterrupt):
             compute(con, INDICATORS, years=YEARS)
     with duckdb.connect(str(stopped), read_only=True) as con, \
             duckdb.connect(str(warehouse), read_only=True) as done:
-        names = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables"
-        ).fetchall()}
-        assert ORGAN_DERIVED_TABLE not in names
-        for view in (ORGAN_RESULTS, RESULTS_TABLE):
+        kinds = dict(con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables"
+        ).fetchall())
+        assert kinds.get(table) != "BASE TABLE"
+        for view in (ORGAN_RESULTS, RESULTS_TABLE, PROSECUTOR_SCORES):
             pd.testing.assert_frame_equal(
                 _frame(con, f'SELECT * FROM "{view}"'),
                 _frame(done, f'SELECT * FROM "{view}"'),
@@ -181,9 +216,9 @@ def test_a_computation_stopped_before_the_derivations_reads_the_same(
     with duckdb.connect(str(stopped)) as con:
         compute(con, INDICATORS, years=YEARS)
         assert con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-            [ORGAN_DERIVED_TABLE],
-        ).fetchall() == [(1,)]
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+            [table],
+        ).fetchall() == [("BASE TABLE",)]
 
 
 SEVERITY = [("out_of_range", 4), ("yoy_swing", 2), ("small_denominator", 1)]
