@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -158,6 +159,29 @@ def test_records_are_pseudonymous_and_add_up(
         extra = set(page["columns"]) - allowed
         assert all(c.endswith(("_concluded", "_date", "received")) for c in extra), extra
         assert all(r["organ_code"] == organ for r in page["records"])
+
+
+def test_a_first_page_of_records_reads_as_the_pages_after_it(
+    client: TestClient, auth: dict[str, dict[str, str]], subjects: Subjects
+) -> None:
+    """The first page is read with its count in one query, the others after the count:
+    the same rows, in the same order and form (dates as dates)."""
+    h, organ = auth["leader_m"], subjects.grassroots_g
+    url = f"/api/organs/{organ}/indicators/{INDICATOR}/records"
+
+    def page(offset: int, limit: int) -> dict[str, Any]:
+        got: dict[str, Any] = client.get(
+            url, params={"period": "2020", "side": "denominator", "offset": offset,
+                         "limit": limit}, headers=h).json()
+        return got
+
+    whole, first, second = page(0, 4), page(0, 2), page(2, 2)
+    assert whole["total"] == first["total"] == second["total"] >= 4
+    assert whole["records"] == first["records"] + second["records"]
+    dates = [c for c in whole["columns"] if c.endswith(("_concluded", "_date", "received"))]
+    assert dates and all(
+        len(r[c]) == 10 for r in whole["records"] + second["records"] for c in dates if r[c]
+    )
 
 
 def test_prosecutor_records_are_his_own(

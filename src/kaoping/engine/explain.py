@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import ibis.backends.duckdb
     import ibis.expr.types as ir
 
-__all__ = ["Explanation", "MeasureRecords", "explain"]
+__all__ = ["Explanation", "MeasureRecords", "dates_as_dates", "explain"]
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Explanation:
         for side in (self.numerator, self.denominator):
             if side is None:
                 continue
-            frame = _dates(backend.execute(side.query))
+            frame = dates_as_dates(backend.execute(side.query))
             frame.insert(0, "role", side.role)
             frames.append(frame)
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -121,7 +121,7 @@ class Explanation:
         return len(out)
 
 
-def _dates(frame: pd.DataFrame) -> pd.DataFrame:
+def dates_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates as dates (2020-01-15), not midnight timestamps."""
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]):
@@ -146,10 +146,21 @@ def _side(
         order = ["first_date", "value"]
     else:
         order = [measure.date, *[c for c in rows.columns if c != measure.date][:1]]
-    rows = rows.order_by(order)
-    total = int(backend.execute(rows.count()))
-    head = _dates(backend.execute(rows.limit(limit)))
-    return MeasureRecords(role, measure, total, head, rows)
+    ordered = rows.order_by(order)
+    if limit <= 0:
+        return MeasureRecords(role, measure, int(backend.execute(rows.count())),
+                              dates_as_dates(backend.execute(ordered.limit(0))), ordered)
+    # the count and the first rows in one query: each query a records page asks costs
+    # an Ibis compilation and a DuckDB plan, most of what the page waited for
+    counted = rows.mutate(**{_TOTAL: rows.count()}).order_by(order).limit(limit)
+    first = backend.execute(counted)
+    total = int(first[_TOTAL].iloc[0]) if len(first) else 0
+    head = dates_as_dates(first.drop(columns=[_TOTAL]))
+    return MeasureRecords(role, measure, total, head, ordered)
+
+
+#: the column the count of a side's records is read in, beside its first rows
+_TOTAL = "kaoping_records_total"
 
 
 def explain(

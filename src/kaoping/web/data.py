@@ -794,13 +794,18 @@ class WebData:
         """
         if side not in RECORD_SIDES:
             raise BadRequest(f"invalid side {side!r}: use numerator or denominator")
+        from kaoping.engine.explain import dates_as_dates
+
         with self.open() as wh:
+            # the first page is read with the count (one query per side); a later one
+            # after it
             e = wh.explain(indicator, period=period, organ=organ, prosecutor=prosecutor,
-                           limit=0)
+                           limit=limit if offset == 0 else 0)
             chosen = e.numerator if side == "numerator" else e.denominator
             if chosen is None:
                 raise NotFound(f"indicator {indicator!r} has no denominator records")
-            frame = wh.backend.execute(chosen.query.limit(limit, offset=offset))
+            frame = chosen.records if offset == 0 else dates_as_dates(
+                wh.backend.execute(chosen.query.limit(limit, offset=offset)))
             return {
                 "indicator": e.indicator.id,
                 "period": e.period.label,
