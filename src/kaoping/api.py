@@ -21,6 +21,7 @@ it; :meth:`Warehouse.compute` writes a private copy and publishes it atomically
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -44,6 +45,16 @@ if TYPE_CHECKING:
     from kaoping.versions import Token
 
 __all__ = ["Warehouse"]
+
+
+@dataclass
+class _Kept:
+    """What a reader reads once of the version it reads (never written): the organs as
+    subjects, their names, the years of records per table and date."""
+
+    organs: dict[str, Subject] = field(default_factory=dict)
+    names: dict[str, tuple[str | None, str | None]] | None = None
+    years: dict[tuple[str, str, int], dict[int, int]] = field(default_factory=dict)
 
 
 class Warehouse:
@@ -86,10 +97,8 @@ class Warehouse:
         self._tables: dict[str, ibis.Table] = {}
         self._token: Token | None = None
         self._freshness: Freshness | None = None
-        #: the organs read as subjects from the version being read (it is never written)
-        self._organs: dict[str, Subject] = {}
-        self._names: dict[str, tuple[str | None, str | None]] | None = None
-        self._years: dict[tuple[str, str, int], dict[int, int]] = {}
+        #: what is read once from the version being read (it is never written)
+        self._kept = _Kept()
 
     @classmethod
     def over(
@@ -99,11 +108,17 @@ class Warehouse:
         token: Token | None,
         *,
         catalogue: Catalogue | None = None,
+        beside: Warehouse | None = None,
     ) -> Warehouse:
         """A reader over ``con``, an open read-only connection to the version ``token``
-        of ``path`` (the web server's readers share one opened file this way)."""
+        of ``path`` (the web server's readers share one opened file this way); beside
+        ``beside``, a reader of the same version, it shares what that one read once of
+        the version (organs, names, years of records), which a server's readers would
+        otherwise each read again."""
         wh = cls(path, catalogue=catalogue)
         wh._con, wh._token = con, token
+        if beside is not None and beside._token == token:
+            wh._kept = beside._kept
         return wh
 
     # --- life cycle -------------------------------------------------------------------
@@ -127,9 +142,7 @@ class Warehouse:
         self._tables = {}
         self._hierarchy = None
         self._freshness = None
-        self._organs = {}
-        self._names = None
-        self._years = {}
+        self._kept = _Kept()
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         """The read-only connection to the version of the warehouse this object reads."""
@@ -229,17 +242,15 @@ class Warehouse:
         that a point read -- `kaoping show` -- starts without pandas or Ibis; an unknown
         organ, or a tree that does not hold together, is left to :attr:`hierarchy` to
         name."""
-        from kaoping.engine.tree import organ_subject
+        from kaoping.engine.tree import organ_subjects
 
-        kept = self._organs.get(organ_code)
+        if not self._kept.organs:
+            # every organ at once, kept until the version changes: a page asks for its
+            # organ once per read it makes, and a server for any of thousands
+            self._kept.organs = organ_subjects(self._connection()) or {}
+        kept = self._kept.organs.get(organ_code)
         if kept is not None:
             return kept
-        # two recursive queries over the organs (about 13 ms): a page asks for its organ
-        # once per read it makes, so the answer is kept until the version changes
-        subject = organ_subject(self._connection(), organ_code)
-        if subject is not None:
-            self._organs[organ_code] = subject
-            return subject
         import pandas as pd
 
         h = self.hierarchy  # raises HierarchyError naming the organ of a broken tree
@@ -409,9 +420,10 @@ class Warehouse:
         from kaoping.engine.periods import fiscal_year_start
 
         key = (table, date, fiscal_year_start())
-        if key not in self._years:
-            self._years[key] = data_years(self.backend, table, date, key[2])
-        return self._years[key]
+        if key not in self._kept.years:
+            counted = data_years(self.backend, table, date, key[2])  # may open the version
+            self._kept.years[key] = counted
+        return self._kept.years[key]
 
     def indicator(
         self,
@@ -557,15 +569,15 @@ class Warehouse:
 
     def _organ_names(self) -> dict[str, tuple[str | None, str | None]]:
         """Organ code -> (Chinese name, English name), kept with the version read."""
-        if self._names is None:
+        if self._kept.names is None:
             # from the hierarchy, which reads the organs under the active model's names
             h = self.hierarchy.organs
-            self._names = {
+            self._kept.names = {
                 str(code): (zh, en)
                 for code, zh, en in zip(h["organ_code"], h["name_zh"], h["name_en"],
                                         strict=True)
             }
-        return self._names
+        return self._kept.names
 
     def _below(
         self, indicator: str, period: Period, parent: str, level: int | None, subject_type: str

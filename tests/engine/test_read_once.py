@@ -94,3 +94,21 @@ def test_a_reader_counts_the_years_of_a_measure_once_per_version(
     assert 2011 in wh._data_years(measure.table, measure.date) and 2011 not in first
     assert len(counted) == 2
     wh.close()
+
+
+def test_readers_of_one_version_share_what_they_read_once(tmp_path: Path) -> None:
+    """A server's readers (one per request in flight) read the organs once per version:
+    a reader beside another of the same version shares them, one of another does not."""
+    from kaoping.warehouse import connect_version
+
+    path = build_warehouse(tmp_path / "w.duckdb", hand.PERSONS)
+    root, token = connect_version(path)
+    first = Warehouse.over(path, root.cursor(), token)
+    second = Warehouse.over(path, root.cursor(), token, beside=first)
+    assert second.organ("110101") is first.organ("110101")
+    other = Warehouse.over(path, root.cursor(), None, beside=first)  # another version
+    assert other.organ("110101") is not first.organ("110101")
+    assert other.organ("110101") == first.organ("110101")
+    for wh in (first, second, other):
+        wh.close()
+    root.close()

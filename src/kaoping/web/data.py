@@ -194,10 +194,11 @@ class _Snapshot:
                 f"no warehouse at {self.path}: run `kaoping demo` or `kaoping import` "
                 "and `kaoping compute`, or start the server with --db FILE"
             )
-        catalogue = self._all[0].catalogue if self._all else None
+        first = self._all[0] if self._all else None
         if self._root is None:
             self._root = connect_reader(self.path)
-        wh = Warehouse.over(self.path, self._root.cursor(), self.token, catalogue=catalogue)
+        wh = Warehouse.over(self.path, self._root.cursor(), self.token,
+                            catalogue=first.catalogue if first else None, beside=first)
         self._all.append(wh)
         return wh
 
