@@ -484,3 +484,29 @@ def test_the_briefing_annex_lists_the_detections_of_the_organ_and_below(
     bare = invoke("brief", "--period", "2020", "--organ", PROVINCE, "--no-annex", "--db",
                   str(warehouse), "--app-db", f"sqlite:///{tmp_path / 'b.db'}")
     assert "可能的数据异常" not in bare.output
+
+
+@pytest.mark.parametrize("kind", ["organ", "prosecutor"])
+def test_a_few_subjects_values_read_as_many_subjects_values(
+    warehouse: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few subjects are named to DuckDB as a list, many as a semi-join
+    (inputs.read_values says why): the same values either way."""
+    import duckdb
+
+    from kaoping.appraisal import inputs
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        subjects = [str(r[0]) for r in con.execute(
+            "SELECT subject FROM indicator_subjects WHERE subject_type = ? ORDER BY subject "
+            "LIMIT 40", [kind]).fetchall()]
+        indicators = sorted(load_scheme("organs" if kind == "organ" else "prosecutors")
+                            .indicator_ids())
+        for period in ("2020", "2020-H1"):
+            p = parse_period(period)
+            listed = inputs.read_values(con, kind, p, indicators, subjects)
+            with monkeypatch.context() as mp:
+                mp.setattr(inputs, "LISTED_SUBJECTS", 0)
+                joined = inputs.read_values(con, kind, p, indicators, subjects)
+            assert len(listed) > len(subjects) and listed == joined
+            assert {s for s, _ in listed} <= set(subjects)
