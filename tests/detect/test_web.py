@@ -212,3 +212,28 @@ def test_organ_page_does_not_wait_for_the_detectors_the_first_time(
     # the fragment is the organ page's: outside the leader's scope it is refused
     outside = client.get(f"/organs/{codes['other']}/possible-gaming", params={"period": period})
     assert outside.status_code == 403
+
+
+def test_the_detectors_run_off_the_serving_process(
+    web: tuple[FastAPI, dict[str, str]], planted: duckdb.DuckDBPyConnection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """They take seconds of pandas, which in the serving process held its GIL from every
+    other request: the render process runs them (a detector that fails here is not the
+    one that answers)."""
+    import kaoping.detect
+    from kaoping.web import detect_routes
+
+    app, _ = web
+    want = {(d.detector, d.organ_code, d.measure) for d in detect(planted, "2020-H1")}
+
+    def not_here(*_: object, **__: object) -> None:
+        raise AssertionError("the detectors ran in the serving process")
+
+    monkeypatch.setattr(kaoping.detect, "detect", not_here)
+    monkeypatch.setattr(detect_routes, "detect", not_here, raising=False)
+    client = TestClient(app, raise_server_exceptions=False)
+    r = client.get("/api/detections", params={"period": "2020-H1"},
+                   headers=_auth(client, "admin"))
+    assert r.status_code == 200, r.text
+    assert {(d["detector"], d["organ_code"], d["measure"]) for d in r.json()} == want

@@ -67,7 +67,8 @@ def flag(
 
 def in_window(daily: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Series:
     """Persons per organ whose day falls in [start, end)."""
-    mask = (daily["day"] >= start) & (daily["day"] < end)
+    day = daily["day"]
+    mask = (day >= pd.Timestamp(start)) & (day < pd.Timestamp(end))
     return daily.loc[mask].groupby("organ_code")["n"].sum()
 
 

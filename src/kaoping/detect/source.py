@@ -63,7 +63,8 @@ class Source:
         return self.backend.execute(expr)
 
     def daily(self, column: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Cases per organ and day of ``column`` in [start, end): organ_code, day, n.
+        """Cases per organ and day of ``column`` in [start, end): organ_code, day (a
+        midnight timestamp), n.
 
         Cases, not persons: the suspects of one case are usually concluded together, so
         counting persons would make one eight-suspect case look like a rush. A case counts
@@ -73,7 +74,10 @@ class Source:
         cases = rows.group_by(["organ_code", "case_id"]).aggregate(day=rows[column].min())
         expr = cases.group_by(["organ_code", "day"]).aggregate(n=cases.count())
         out = self.frame(expr)
-        out["day"] = pd.to_datetime(out["day"]).dt.date
+        # midnight timestamps, not dates: a window's comparisons (base.in_window) are
+        # then vectorised, where a column of date objects took a second of each period's
+        # detections comparing them one by one
+        out["day"] = pd.to_datetime(out["day"]).astype("datetime64[ns]")
         return out
 
     def last_date(self, column: str) -> dt.date | None:

@@ -1,7 +1,8 @@
 """Possible gaming in the API (``GET /api/detections``) and on the organ page.
 
 Detection runs every detector across all organs (the FDR control needs them all) and takes
-seconds on a national warehouse, so the answer for a period is kept per data version, on
+seconds on a national warehouse -- in the render process (:mod:`kaoping.web.renderpool`),
+off the serving process's GIL -- so the answer for a period is kept per data version, on
 disk for every worker (:mod:`kaoping.web.readcache`) and in memory: a version is never
 written, so it stays right until the next one is published. Each caller
 then gets the detections of the organs in his scope only. Detections list pseudonymous
@@ -20,9 +21,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 
-from kaoping.detect import DETECTOR_LABELS, Detection, detect
+from kaoping.detect import DETECTOR_LABELS, Detection
 from kaoping.detect import applies as detect_applies
 from kaoping.detect import labels as detect_labels
+from kaoping.web import renderpool
 from kaoping.web.api_routes import _ERRORS as API_ERRORS
 from kaoping.web.data import WebData
 from kaoping.web.pages import TEMPLATES, PeriodQuery
@@ -60,8 +62,11 @@ def all_detections(data: WebData, period: str) -> list[Detection]:
             _CACHE.move_to_end(key)
             return _CACHE[key]
     def run() -> tuple[str, bytes]:
-        with data.open() as wh:
-            return data.version(), _DETECTIONS.dump_json(detect(wh.backend, period))
+        # in the render process: seconds of pandas that would hold this process's GIL
+        # while every light request waited
+        made: tuple[str, bytes] = renderpool.run(renderpool.detections, str(data.path),
+                                                 period)
+        return made
 
     # on disk, for every worker: the detectors take seconds, and take them once
     found = _DETECTIONS.validate_json(data.readcache.kept(data.version(), _disk_key(period),

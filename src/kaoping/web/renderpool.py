@@ -1,4 +1,5 @@
-"""Reports and briefings are made in a process of their own, at a lower priority.
+"""Reports, briefings and detections are made in a process of their own, at a lower
+priority.
 
 A render is seconds of pure Python (fonts subset, charts drawn, the briefing written):
 made in a request's thread it holds the serving process's GIL, and every light request
@@ -24,7 +25,9 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["RENDER_PROCESSES", "briefing_source", "briefing_text", "report", "run"]
+__all__ = [
+    "RENDER_PROCESSES", "briefing_source", "briefing_text", "detections", "report", "run",
+]
 
 #: child processes per worker: one keeps a core for the light requests on two cores
 RENDER_PROCESSES = 1
@@ -159,3 +162,20 @@ def briefing_source(db: str, app_db: str | None, organ: str, period: str,
     return _read(db, lambda: load_briefing(
         Path(db), organ, period, lang,  # type: ignore[arg-type]
         app_engine=_engine(app_db)).to_json())
+
+
+def detections(db: str, period: str) -> tuple[str, bytes]:
+    """(version read, every organ's detections in ``period`` as the JSON of a
+    ``list[Detection]``, which kaoping.web.detect_routes reads back): the detectors take
+    seconds of pandas, which in the serving process held the GIL from every light
+    request; ``KeyError``/``ValueError`` for a period they cannot test."""
+    from pydantic import TypeAdapter
+
+    from kaoping.api import Warehouse
+    from kaoping.detect import Detection, detect
+
+    def run() -> bytes:
+        with Warehouse(Path(db)) as wh:
+            return TypeAdapter(list[Detection]).dump_json(detect(wh.backend, period))
+
+    return _read(db, run)
