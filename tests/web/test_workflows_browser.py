@@ -252,6 +252,9 @@ def test_a_month_of_work_in_the_browser(browser: Any, server: str, office: Offic
         total + 2, abs=0.01)
     prosecutor.fill("#object-reason", "一起案件的权重系数有误")
     prosecutor.click("#object-submit")
+    # the form posts and the scorecard comes back with the objection: wait for it (on a
+    # loaded machine the reload can outlast the click's own wait)
+    prosecutor.wait_for_selector("#objection-list .status-badge")
     assert cells(prosecutor, "#objection-list .status-badge") == ["待复核"]
     shot(prosecutor, "objection-lodged")
 
