@@ -91,6 +91,11 @@ class Source:
         """The ids (at most :data:`MAX_RECORDS`) and the number of persons matching."""
         p = self.persons
         chosen = p.filter(p.organ_code == organ_code, where(p))
-        count = int(self.backend.execute(chosen.count()))
-        ids = self.frame(chosen.order_by("person_id").select("person_id").limit(MAX_RECORDS))
-        return [str(v) for v in ids["person_id"]], count
+        # the count beside the first ids, in one query: a period's detections fetch the
+        # evidence of each, and the second query per detection was a sixth of their time
+        first = self.frame(
+            chosen.select("person_id", matching=chosen.count())
+            .order_by("person_id").limit(MAX_RECORDS)
+        )
+        count = int(first["matching"].iloc[0]) if len(first) else 0
+        return [str(v) for v in first["person_id"]], count
