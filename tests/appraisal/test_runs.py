@@ -193,3 +193,27 @@ def test_items_are_checked_against_the_scheme(app: Engine) -> None:
     with pytest.raises(AppraisalError, match="evidence"):
         add_item(app, subject_type="organ", subject="110101", period=PERIOD,
                  category="model_case", points=1, reason="r", evidence=" ", scheme=scheme())
+
+
+def test_a_subjects_group_reads_as_the_run_read_whole(tiny: Path, app: Engine) -> None:
+    """A scorecard reads its subject's comparison group only (runs.load_group): the same
+    results, in the same order, as the whole run's of that group -- parsed from the
+    database, or sliced from a run parsed already."""
+    from kaoping.appraisal import load_group
+    from kaoping.appraisal import runs as runs_module
+
+    run = _run(tiny, app)
+    groups = {r.group for r in run.results}
+    assert len(run.results) > len(groups) >= 2  # groups of several, and several groups
+    for parsed_first in (False, True):
+        runs_module._PARSED.clear()
+        whole = load_run(app, run.run_id) if parsed_first else None
+        for r in run.results:
+            got = load_group(app, run.run_id, r.subject)
+            assert got is not None and got.run_id == run.run_id
+            want = [x for x in (whole or load_run(app, run.run_id)).results
+                    if x.group == r.group]
+            assert list(got.results) == want and got.result(r.subject) == r
+            if not parsed_first:
+                runs_module._PARSED.clear()
+    assert load_group(app, run.run_id, "nobody") is None

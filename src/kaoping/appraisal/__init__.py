@@ -26,6 +26,8 @@ Runs
     catalogue=None, supersedes=None, reason=None) -> Run``  computes and stores a draft,
     or returns the existing run with the same content hash (``reused=True``).
     ``load_run(app_engine, run_id) -> Run``  with every :class:`SubjectResult`.
+    ``load_group(app_engine, run_id, subject) -> Run | None``  with the results of the
+    subject's comparison group only (a scorecard's).
     ``list_runs(app_engine, *, period=None, scheme_id=None, status=None, organ=None)
     -> list[Run]``  newest first, without results.
     ``publish_run(app_engine, run_id, *, user=None) -> Run``  supersedes the published run
@@ -75,6 +77,7 @@ from kaoping.appraisal.runs import (
     find_run,
     latest_grades,
     list_runs,
+    load_group,
     load_run,
     publish_run,
     run_appraisal,
@@ -122,6 +125,7 @@ __all__ = [
     "list_items",
     "list_objections",
     "list_runs",
+    "load_group",
     "load_run",
     "load_scheme",
     "lodge_objection",

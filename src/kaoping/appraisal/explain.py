@@ -108,11 +108,14 @@ def explain_score(
     records: int = 0,
     warehouse: Path | str | None = None,
     catalogue: Catalogue | None = None,
+    run: Run | None = None,
 ) -> ScoreExplanation:
     """How ``subject``'s score in run ``run_id`` was made; with ``records`` > 0, also the
     first ``records`` records behind each value (read from ``warehouse``, by default the
-    one the run was made from)."""
-    run = load_run(app_engine, run_id)
+    one the run was made from). ``run``: the run, read already (its results need hold
+    only the subject's group)."""
+    if run is None or run.run_id != run_id:
+        run = load_run(app_engine, run_id)
     result = run.result(subject)
     found: dict[str, IndicatorRecords] = {}
     if records > 0:

@@ -119,19 +119,19 @@ def load(engine: Engine, run_id: int) -> Run:
 def find_result(
     engine: Engine, period: str, *, subject_type: str, organ: str, subject: str
 ) -> tuple[Run, Any] | None:
-    """The run to quote for ``subject`` (published first, else newest draft) and its result."""
+    """The run to quote for ``subject`` (published first, else newest draft), with the
+    results of his comparison group only, and his result."""
     if not available():
         return None
-    from kaoping.appraisal import find_run
+    from kaoping.appraisal import find_run, load_group
 
     with _errors():
-        run = find_run(engine, period, subject_type=subject_type, organ=organ)
-    if run is None:
+        run = find_run(engine, period, subject_type=subject_type, organ=organ,
+                       with_results=False)
+        grouped = None if run is None else load_group(engine, run.run_id, subject)
+    if grouped is None:
         return None
-    try:
-        return run, run.result(subject)
-    except KeyError:
-        return None
+    return grouped, grouped.result(subject)
 
 
 def organ_grades(engine: Engine, organs: list[str], period: str) -> dict[str, str]:
@@ -226,14 +226,15 @@ def grade_distribution(run: Run, results: list[Any]) -> list[dict[str, Any]]:
 
 def explanation_text(
     engine: Engine, run_id: int, subject: str, lang: str,
-    visible: Callable[[str], bool] | None = None,
+    visible: Callable[[str], bool] | None = None, *, run: Run | None = None,
 ) -> str:
     """How every point was earned, as the appraisal's own explanation prints it (with
-    ``visible``: naming only the subjects the viewer may see)."""
+    ``visible``: naming only the subjects the viewer may see); ``run``, the run read
+    already (perhaps only the subject's group), is not read again."""
     from kaoping.appraisal import explain_score, render_explanation
 
     with _errors():
-        expl = explain_score(engine, run_id, subject)
+        expl = explain_score(engine, run_id, subject, run=run)
         return render_explanation(expl, "en" if lang == "en" else "zh", visible=visible)
 
 
