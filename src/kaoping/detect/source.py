@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kaoping.detect.models import MAX_RECORDS
+from kaoping.engine.records import first_and_count
 
 if TYPE_CHECKING:
     import duckdb
@@ -93,9 +94,6 @@ class Source:
         chosen = p.filter(p.organ_code == organ_code, where(p))
         # the count beside the first ids, in one query: a period's detections fetch the
         # evidence of each, and the second query per detection was a sixth of their time
-        first = self.frame(
-            chosen.select("person_id", matching=chosen.count())
-            .order_by("person_id").limit(MAX_RECORDS)
-        )
-        count = int(first["matching"].iloc[0]) if len(first) else 0
+        first, count = first_and_count(self.backend, chosen.select("person_id"),
+                                       ["person_id"], MAX_RECORDS)
         return [str(v) for v in first["person_id"]], count

@@ -17,7 +17,7 @@ import pandas as pd
 
 from kaoping.catalogue.models import Aggregation, Indicator, Measure
 from kaoping.engine.periods import Period
-from kaoping.engine.records import subject_records
+from kaoping.engine.records import first_and_count, subject_records
 from kaoping.engine.values import IndicatorValue, Subject
 from kaoping.narrative.numbers import format_value
 
@@ -146,21 +146,8 @@ def _side(
         order = ["first_date", "value"]
     else:
         order = [measure.date, *[c for c in rows.columns if c != measure.date][:1]]
-    ordered = rows.order_by(order)
-    if limit <= 0:
-        return MeasureRecords(role, measure, int(backend.execute(rows.count())),
-                              dates_as_dates(backend.execute(ordered.limit(0))), ordered)
-    # the count and the first rows in one query: each query a records page asks costs
-    # an Ibis compilation and a DuckDB plan, most of what the page waited for
-    counted = rows.mutate(**{_TOTAL: rows.count()}).order_by(order).limit(limit)
-    first = backend.execute(counted)
-    total = int(first[_TOTAL].iloc[0]) if len(first) else 0
-    head = dates_as_dates(first.drop(columns=[_TOTAL]))
-    return MeasureRecords(role, measure, total, head, ordered)
-
-
-#: the column the count of a side's records is read in, beside its first rows
-_TOTAL = "kaoping_records_total"
+    head, total = first_and_count(backend, rows, order, limit)
+    return MeasureRecords(role, measure, total, dates_as_dates(head), rows.order_by(order))
 
 
 def explain(

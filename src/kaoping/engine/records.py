@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "figure_pair",
+    "first_and_count",
     "id_columns",
     "in_period",
     "measure_figure",
@@ -36,6 +37,26 @@ __all__ = [
     "of_subject",
     "subject_records",
 ]
+
+
+def first_and_count(
+    backend: Any, rows: ir.Table, order: list[Any], limit: int
+) -> tuple[pd.DataFrame, int]:
+    """The first ``limit`` of ``rows`` in ``order``, and how many ``rows`` there are.
+
+    In one query when rows are asked for (the count a window beside them): each query
+    costs an Ibis compilation and a DuckDB plan, and a records page or a period's
+    detections ask one per side or per detection."""
+    if limit <= 0:
+        return backend.execute(rows.order_by(order).limit(0)), int(backend.execute(rows.count()))
+    counted = rows.mutate(**{_COUNTED: rows.count()}).order_by(order).limit(limit)
+    first = backend.execute(counted)
+    total = int(first[_COUNTED].iloc[0]) if len(first) else 0
+    return first.drop(columns=[_COUNTED]), total
+
+
+#: the column :func:`first_and_count` reads the count in
+_COUNTED = "kaoping_rows_counted"
 
 
 def id_columns(measure: Measure) -> list[str]:
