@@ -20,11 +20,9 @@ from pydantic import BaseModel, ValidationError
 from kaoping.appraisal.errors import SchemeError, SchemeProblem
 from kaoping.appraisal.scheme import METHODS, Scheme
 from kaoping.appraisal.validate import validate_scheme
-
-# The catalogue's YAML line map: one implementation of "which line is this key on".
-from kaoping.catalogue.load import _line, _line_map
 from kaoping.catalogue.models import Catalogue
 from kaoping.catalogue.typecheck import did_you_mean
+from kaoping.yamltext import line_at, parse, syntax_error  # the catalogue's YAML reading
 
 __all__ = [
     "DEFAULT_SCHEMES",
@@ -87,22 +85,18 @@ def scheme_from_text(
 ) -> tuple[Scheme | None, list[SchemeProblem]]:
     """Parse and validate scheme YAML ``text``; ``file`` names it in problems."""
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, lines, _ = parse(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        return None, [SchemeProblem(file, f"not valid YAML: {what}", line=line)]
+        message, line = syntax_error(exc)
+        return None, [SchemeProblem(file, message, line=line)]
     if not isinstance(data, dict):
         return None, [SchemeProblem(file, "a scheme file is one mapping (id, subjects, "
                                           "dimensions, grades, ...)", line=1)]
-    lines = _line_map(node) if node is not None else {}
 
     def problem(path: PathT, message: str) -> SchemeProblem:
         return SchemeProblem(
             file, message, where=_where(data, path), field=_field(path),
-            line=_line(lines, path),
+            line=line_at(lines, path),
         )
 
     try:

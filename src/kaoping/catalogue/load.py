@@ -32,7 +32,6 @@ from kaoping.yamltext import (
     annotation_at,
     duplicate_keys,
     line_at,
-    line_map,
     parse,
     syntax_error,
 )
@@ -118,13 +117,6 @@ def catalogue_files(
             seen.add(key)
             out.append(p)
     return out
-
-
-# --- YAML with line numbers ------------------------------------------------------------
-
-#: kept under their old names: the appraisal schemes' loader reads its files with them
-_line_map = line_map
-_line = line_at
 
 
 # --- pydantic errors made friendly -----------------------------------------------------
@@ -228,13 +220,13 @@ def _items(result: FileResult, data: Any, lines: dict[Path_, int]) -> Iterable[t
                     result.file,
                     f"unknown top-level key `{key}`{hint}; {shape}",
                     field=str(key),
-                    line=_line(lines, (key,)),
+                    line=line_at(lines, (key,)),
                 )
             )
     items = data.get("indicators")
     if not isinstance(items, list):
         result.problems.append(
-            Problem(result.file, shape, field="indicators", line=_line(lines, ("indicators",)))
+            Problem(result.file, shape, field="indicators", line=line_at(lines, ("indicators",)))
         )
         return []
     return [(item, i) for i, item in enumerate(items)]
@@ -244,7 +236,7 @@ def _load_indicator(result: FileResult, item: Any, index: int, lines: dict[Path_
     base: Path_ = ("indicators", index)
     raw_id = item.get("id") if isinstance(item, dict) else None
     label = raw_id if isinstance(raw_id, str) else f"#{index + 1}"
-    line = _line(lines, base)
+    line = line_at(lines, base)
 
     def problem(path: Path_, message: str, severity: Any = "error") -> Problem:
         return Problem(
@@ -252,7 +244,7 @@ def _load_indicator(result: FileResult, item: Any, index: int, lines: dict[Path_
             message,
             indicator=label,
             field=".".join(str(p) for p in path) or None,
-            line=_line(lines, (*base, *path)),
+            line=line_at(lines, (*base, *path)),
             severity=severity,
         )
 

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kaoping.catalogue.typecheck import did_you_mean
 from kaoping.publication.suppression import SuppressionRule
-from kaoping.yamltext import line_at, line_map
+from kaoping.yamltext import line_at, parse, syntax_error
 
 __all__ = ["DEFAULT_RULES", "RulesError", "SuppressionRules", "load_rules"]
 
@@ -73,13 +73,11 @@ def load_rules(
     except OSError as exc:
         raise RulesError(f"{file}: cannot read the suppression rules ({exc.strerror})") from exc
     try:
-        data = yaml.safe_load(text) or {}
-        node = yaml.compose(text)
+        data, lines, _ = parse(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
-        raise RulesError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    lines = line_map(node) if node is not None else {}
+        message, line = syntax_error(exc)
+        raise RulesError(f"{file}:{line}: {message}" if line else f"{file}: {message}") from exc
+    data = data or {}
     if not isinstance(data, dict):
         raise RulesError(f"{file}: expected a mapping with `default` and `indicators`")
     return rules_from(data, str(file), lines, indicators)
