@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # The importer works set-wise, one phase over all rows at a time, so a bar can only advance
 # by phase: these are rough shares of an import's time spent before each phase starts.
-_PHASE_SHARE = {"reading": 0.0, "validating": 0.4, "loading": 0.7, "done": 1.0}
+_PHASE_SHARE = {"reading": 0.0, "validating": 0.4, "loading": 0.7, "ordering": 0.9, "done": 1.0}
 
 
 class _Bars:

@@ -26,7 +26,13 @@ import duckdb
 
 from kaoping.ingest.errors import IngestError, file_error
 from kaoping.ingest.headers import HeaderMap, map_headers
-from kaoping.ingest.merge import MergeCounts, merge_problems, upsert
+from kaoping.ingest.merge import (
+    MergeCounts,
+    cluster_by_organ,
+    merge_problems,
+    organ_order,
+    upsert,
+)
 from kaoping.ingest.plan import PlannedFile, plan_files
 from kaoping.ingest.read import readable
 from kaoping.ingest.sql import cleaned, ident, literal, parse_expr
@@ -66,7 +72,7 @@ class ImportProgress:
 
     file: Path
     table: str
-    phase: str  # reading, validating, loading, done
+    phase: str  # reading, validating, loading, ordering (a table it wrote), done
     rows: int | None  # rows read so far; None until the file has been read
 
 
@@ -103,6 +109,9 @@ def import_files(
             reports = [_load(con, batch, progress, who) for batch in staged]
             if any(r.rows_inserted or r.rows_updated for r in reports):
                 bump_data_version(con)
+            _cluster(con, staged, reports, progress)
+            for batch in staged:
+                batch.tell(progress, "done")
             _pause_before_commit()
             con.execute("COMMIT")
         except BaseException:
@@ -114,6 +123,26 @@ def import_files(
             with contextlib.suppress(duckdb.Error):  # never hide the error that got us here
                 batch.drop(con)
     return reports
+
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection,
+    staged: Sequence[_Staged],
+    reports: Sequence[ImportReport],
+    progress: ProgressCallback | None,
+) -> None:
+    """Keep each table the import wrote in organ order (:func:`cluster_by_organ`), once
+    per table however many of the files were its."""
+    done: set[str] = set()
+    for batch, report in zip(staged, reports, strict=True):
+        tbl = batch.mapping.table
+        if tbl.name in done or not (report.rows_inserted or report.rows_updated):
+            continue
+        done.add(tbl.name)
+        order = organ_order(tbl)
+        if order is not None:
+            batch.tell(progress, "ordering")
+            cluster_by_organ(con, tbl, order)
 
 
 def _os_user() -> str:
@@ -234,7 +263,6 @@ def _load(
     _log(con, batch, import_id, file_id, user, started, counts, bad)
     for drop in (f"VIEW {_TYPED}", f"TABLE {_BAD}", f"TABLE {PROBLEMS}"):
         con.execute(f"DROP {drop}")
-    batch.tell(progress, "done")
     return ImportReport(
         src.path,
         tbl.name,

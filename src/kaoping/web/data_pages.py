@@ -94,6 +94,7 @@ def _save(upload: UploadFile, target: Path) -> None:
 #: the words of a job's phase (kaoping.ingest.ImportProgress.phase, the steps of
 #: kaoping.engine.compute) as a Chinese page says them; the page's script uses them too
 PHASES_ZH = {": reading": "：读取", ": validating": "：校验", ": loading": "：写入",
+             ": ordering": "：按检察院排序",
              ": done": "：完成", "organ hierarchy and years": "检察院层级与年份",
              "figures per period": "各统计期数据", "writing results": "写入结果",
              "scoring": "评分", "done": "完成"}

@@ -27,7 +27,7 @@ FIX_SHEET = "kaoping"
 #: the export's column holding each row's number in the file it was refused from
 SOURCE_ROW = "原行号"
 #: an import's phases, in order (:class:`kaoping.ingest.ImportProgress`)
-_PHASES = ("reading", "validating", "loading", "done")
+_PHASES = ("reading", "validating", "loading", "ordering", "done")
 
 
 @dataclass(frozen=True)
