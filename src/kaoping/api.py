@@ -295,6 +295,22 @@ class Warehouse:
             organs=(organ.code,),
         )
 
+    def prosecutor_rows(
+        self, *, organ: str | None = None, prosecutor: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The prosecutors of ``organ`` (or the one ``prosecutor``) as rows of the
+        prosecutors table (id, organ, department, display name), by id. Plain SQL: an
+        organ page lists them, and an Ibis query cost it 15 ms where DuckDB answers in 1."""
+        who, code = ("prosecutor_id", prosecutor) if prosecutor is not None else (
+            "organ_code", organ)
+        cur = self._connection().execute(
+            "SELECT prosecutor_id, organ_code, department, display_name FROM prosecutors "
+            f"WHERE {who} = ? ORDER BY prosecutor_id",
+            [code],
+        )
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
     def subject(self, *, organ: str | None = None, prosecutor: str | None = None) -> Subject:
         """An organ or a prosecutor; with neither, the national (root) organ."""
         if organ is not None and prosecutor is not None:
