@@ -37,6 +37,7 @@ from kaoping.engine.compile import make_plan
 from kaoping.engine.compute import compute
 from kaoping.engine.results import (
     ORGAN_DERIVED_TABLE,
+    ORGAN_RANKS_TABLE,
     ORGAN_RESULTS,
     ORGAN_SCORES,
     ORGAN_UNRANKED,
@@ -193,6 +194,8 @@ def test_a_computation_stopped_before_the_derivations_reads_the_same(
     warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, table: str
 ) -> None:
     stopped = build_warehouse(tmp_path / "stopped.duckdb", hand.PERSONS)
+    with duckdb.connect(str(stopped)) as con:  # what a computation before it left
+        compute(con, INDICATORS, years=YEARS[:1])
 
     def killed(*_: object) -> None:
         raise KeyboardInterrupt  # as a process stopped after the results' transaction
@@ -207,6 +210,17 @@ def test_a_computation_stopped_before_the_derivations_reads_the_same(
             "SELECT table_name, table_type FROM information_schema.tables"
         ).fetchall())
         assert kinds.get(table) != "BASE TABLE"
+        if step == "store_organ_derivations":  # no rank of the computation before
+            assert ORGAN_RANKS_TABLE not in kinds
+        ids = [i.id for i in INDICATORS]
+        for organ, level in (("110101", 4), ("100000", 1)):
+            periods = ["2019", "2020", "2020-Q1"]
+            got, want = (
+                sorted(read_results(c, "organ", ids, level=level, subject=organ,
+                                    periods=periods), key=str)
+                for c in (con, done)
+            )
+            assert got == want and len(got) == len(ids) * len(periods)
         for view in (ORGAN_RESULTS, RESULTS_TABLE, PROSECUTOR_SCORES):
             pd.testing.assert_frame_equal(
                 _frame(con, f'SELECT * FROM "{view}"'),

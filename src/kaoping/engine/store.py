@@ -76,6 +76,8 @@ from kaoping.engine.results import (
     ORGAN_DERIVED_TABLE,
     ORGAN_FIGURES_TABLE,
     ORGAN_PERIODS_TABLE,
+    ORGAN_RANKS_SQL,
+    ORGAN_RANKS_TABLE,
     ORGAN_RESULTS,
     ORGAN_SCORES,
     ORGAN_UNRANKED,
@@ -492,15 +494,18 @@ def store_organ_derivations(
     con: duckdb.DuckDBPyConnection, backend: ibis.backends.duckdb.Backend, plan: Plan
 ) -> None:
     """Write the organs' derived rows (value, change, interval, flags, and what ranks
-    order by) as a table, and point the organs' views at it.
+    order by) as a table, their rankable rows' ranks as another
+    (:data:`~kaoping.engine.results.ORGAN_RANKS_SQL`), and point the organs' views at
+    the first.
 
     Why: every organ page reads its organ's figures ranked among the organs of its
     level, and through the views over the stored figures that derives the whole level's
     slice on each read -- 150 ms for a county's 49 indicators on a national warehouse,
-    20 ms from this table (ranks are still counted on read: storing them too doubles
-    the cost of this step). It costs a computation about 15 s for the 9.6 million
-    organ figures of a national two-year grid, and the table is written sorted by
-    period, level and indicator, so a read of one slice skips the other row groups.
+    12 ms from the derived rows with the ranks counted on read, 4 ms with them stored.
+    It costs a computation about 15 s for the 9.6 million organ figures of a national
+    two-year grid and 6-7 s for the ranks; both tables are written sorted by period,
+    level and indicator, so a read of one slice skips the other row groups. (The ranks
+    in the derived rows themselves, by windows over the wide rows, took 19 s more.)
 
     Run after the results' transaction: until the views are pointed at the table they
     derive from the stored figures, which is slower but the same figures, so a process
@@ -512,17 +517,22 @@ def store_organ_derivations(
     unranked = ibis.to_sql(
         _unranked(backend, _organ_figures(backend, plan, ""), ""), dialect="duckdb"
     )
+    ranks = _STAGING + ORGAN_RANKS_TABLE
     con.execute(f'DROP TABLE IF EXISTS "{staged}"')
+    con.execute(f'DROP TABLE IF EXISTS "{ranks}"')
     con.execute(
         f'CREATE TABLE "{staged}" AS SELECT * FROM ({unranked}) '
         "ORDER BY period, level, indicator, subject"
     )
+    con.execute(f'CREATE TABLE "{ranks}" AS {ORGAN_RANKS_SQL.format(derived=staged)}')
     con.execute("BEGIN TRANSACTION")
     try:
         for name in (RESULTS_TABLE, ORGAN_RESULTS, ORGAN_UNRANKED, ORGAN_SCORES):
             con.execute(f'DROP VIEW IF EXISTS "{name}"')
         con.execute(f'DROP TABLE IF EXISTS "{ORGAN_DERIVED_TABLE}"')
+        con.execute(f'DROP TABLE IF EXISTS "{ORGAN_RANKS_TABLE}"')
         con.execute(f'ALTER TABLE "{staged}" RENAME TO "{ORGAN_DERIVED_TABLE}"')
+        con.execute(f'ALTER TABLE "{ranks}" RENAME TO "{ORGAN_RANKS_TABLE}"')
         for name, sql in organ_views_over_derived(backend, ORGAN_DERIVED_TABLE).items():
             con.execute(f'CREATE VIEW "{name}" AS {sql}')
         con.execute("COMMIT")
@@ -577,6 +587,7 @@ def _drop_results(con: duckdb.DuckDBPyConnection) -> None:
         if kind is not None:
             con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} "{name}"')
     con.execute(f'DROP TABLE IF EXISTS "{ORGAN_DERIVED_TABLE}"')
+    con.execute(f'DROP TABLE IF EXISTS "{ORGAN_RANKS_TABLE}"')
 
 
 def _figure_tables(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str]:
@@ -736,6 +747,7 @@ class Staging:
         self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{ORGAN_FIGURES_TABLE}"')
         self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{PROSECUTOR_ROWS_TABLE}"')
         self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{ORGAN_DERIVED_TABLE}"')
+        self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{ORGAN_RANKS_TABLE}"')
         self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{PROSECUTOR_SCORES}"')
         for name in _TABLES:
             self.con.execute(f'DROP TABLE IF EXISTS "{_STAGING}{name}"')
