@@ -113,3 +113,37 @@ def test_annex_rows_name_the_detector_in_both_languages(
     row = next(r for r in rows if r.detector == "relabel")
     assert row.detector_zh == "决定换标签" and row.detector_en == "Re-labelling"
     assert row.organ_code == organ and row.record_count > 0
+
+
+def test_the_evidence_of_several_detections_reads_as_each_alone(
+    planted: duckdb.DuckDBPyConnection,
+) -> None:
+    """:meth:`Source.records_of` answers every (organ, filter) in one query: each answer
+    is that organ's matching persons, the first ``MAX_RECORDS`` by id, and their count,
+    in the order asked -- also for a filter that matches nobody."""
+    from kaoping.detect.source import Source
+
+    busiest, = planted.execute(
+        "SELECT organ_code FROM persons GROUP BY organ_code ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone() or ("",)
+    other, = planted.execute(
+        "SELECT organ_code FROM persons WHERE organ_code <> ? GROUP BY organ_code "
+        "ORDER BY count(*) DESC LIMIT 1", [busiest],
+    ).fetchone() or ("",)
+    asked = [
+        (busiest, lambda p: p.is_minor == False),  # noqa: E712 (an Ibis comparison)
+        (other, lambda p: p.person_id == "no such person"),
+        (other, lambda p: p.arrest_decision == "approved"),
+        (busiest, lambda p: p.is_minor == False),  # noqa: E712
+    ]
+    sql = {0: "NOT is_minor", 2: "arrest_decision = 'approved'", 3: "NOT is_minor"}
+    got = Source(planted).records_of(asked)
+    assert len(got) == len(asked)
+    assert got[1] == ([], 0)
+    for i, where in sql.items():
+        organ = asked[i][0]
+        ids = [str(r[0]) for r in planted.execute(
+            f"SELECT person_id FROM persons WHERE organ_code = ? AND {where} "
+            "ORDER BY person_id", [organ]).fetchall()]
+        assert got[i] == (ids[:MAX_RECORDS], len(ids))
+    assert got[0][1] > MAX_RECORDS  # the cut is tested, not only the count

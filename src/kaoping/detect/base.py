@@ -38,11 +38,11 @@ def flag(
 ) -> list[Detection]:
     """Adjust every candidate's p-value across all tested, keep the strong ones under ``fdr``."""
     q = bh([c.p_value for c in candidates])
+    kept = [(c, q_value) for c, q_value in zip(candidates, q, strict=True)
+            if c.strong and q_value <= fdr]
+    evidence = source.records_of([(c.organ_code, c.where) for c, _ in kept])
     out = []
-    for c, q_value in zip(candidates, q, strict=True):
-        if not (c.strong and q_value <= fdr):
-            continue
-        ids, count = source.record_ids(c.organ_code, c.where)
+    for (c, q_value), (ids, count) in zip(kept, evidence, strict=True):
         out.append(
             Detection(
                 detector=detector,

@@ -8,14 +8,13 @@ database; only the small per-organ (or per-organ-and-day) results come back to P
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kaoping.detect.models import MAX_RECORDS
-from kaoping.engine.records import first_and_count
 
 if TYPE_CHECKING:
     import duckdb
@@ -26,6 +25,8 @@ if TYPE_CHECKING:
 
 #: builds a boolean filter over the persons table
 Where = Callable[["ir.Table"], "ir.BooleanValue"]
+#: the columns :meth:`Source.records_of` numbers its rows in
+_ASKED, _NUMBER, _COUNTED = "kaoping_asked", "kaoping_number", "kaoping_counted"
 
 
 class Source:
@@ -88,12 +89,32 @@ class Source:
         day: dt.date = pd.Timestamp(value).date()
         return day
 
-    def record_ids(self, organ_code: str, where: Where) -> tuple[list[str], int]:
-        """The ids (at most :data:`MAX_RECORDS`) and the number of persons matching."""
+    def records_of(
+        self, asked: Sequence[tuple[str, Where]]
+    ) -> list[tuple[list[str], int]]:
+        """For each (organ, filter), the ids (at most :data:`MAX_RECORDS`, in id order)
+        and the number of the persons matching, in one query: a detector's detections
+        each asked their own (33 per period at 2,000,000 persons, a third of the
+        detectors' time), and each query costs DuckDB a plan and a scan however few
+        rows it finds."""
+        import ibis
+
+        if not asked:
+            return []
         p = self.persons
-        chosen = p.filter(p.organ_code == organ_code, where(p))
-        # the count beside the first ids, in one query: a period's detections fetch the
-        # evidence of each, and the second query per detection was a sixth of their time
-        first, count = first_and_count(self.backend, chosen.select("person_id"),
-                                       ["person_id"], MAX_RECORDS)
-        return [str(v) for v in first["person_id"]], count
+        parts = [
+            p.filter(p.organ_code == organ, where(p)).select(
+                "person_id", **{_ASKED: ibis.literal(i, type="int64")})
+            for i, (organ, where) in enumerate(asked)
+        ]
+        rows = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+        numbered = rows.mutate(**{
+            _NUMBER: ibis.row_number().over(group_by=_ASKED, order_by="person_id"),
+            _COUNTED: rows.count().over(group_by=_ASKED),
+        })
+        frame = self.backend.execute(numbered.filter(numbered[_NUMBER] < MAX_RECORDS))
+        frame = frame.sort_values([_ASKED, _NUMBER], kind="stable")
+        out: list[tuple[list[str], int]] = [([], 0) for _ in asked]
+        for i, group in frame.groupby(_ASKED, sort=False):
+            out[int(i)] = ([str(v) for v in group["person_id"]], int(group[_COUNTED].iloc[0]))
+        return out

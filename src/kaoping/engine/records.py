@@ -45,8 +45,8 @@ def first_and_count(
     """The first ``limit`` of ``rows`` in ``order``, and how many ``rows`` there are.
 
     In one query when rows are asked for (the count a window beside them): each query
-    costs an Ibis compilation and a DuckDB plan, and a records page or a period's
-    detections ask one per side or per detection."""
+    costs an Ibis compilation and a DuckDB plan, and a records page asks one per
+    side."""
     if limit <= 0:
         return backend.execute(rows.order_by(order).limit(0)), int(backend.execute(rows.count()))
     counted = rows.mutate(**{_COUNTED: rows.count()}).order_by(order).limit(limit)
