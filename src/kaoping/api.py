@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from kaoping.catalogue.models import Catalogue, Indicator
 from kaoping.engine.periods import Period, parse_period
@@ -565,23 +565,31 @@ class Warehouse:
             rows = self._below(ind.id, p, parent, level, subject_type)
         else:
             rows = read_slice(con, subject_type, ind.id, labels, level=level)
-        # a period stored under several labels (2020, 2020-01..2020-12) has a row under
-        # each: keep the canonical label's, as _stored does, not whichever came first
-        order = {label: i for i, label in enumerate(labels)}
-        kept: dict[Any, dict[str, Any]] = {}
-        for row in rows:
-            mine = kept.get(row["subject"])
-            if mine is None or order[str(row["period"])] < order[str(mine["period"])]:
-                kept[row["subject"]] = row
+        kept = _canonical(rows, labels, lambda r: (r["subject"], str(r["period"])))
         names = self._organ_names()
         out = []
-        for row in kept.values():
+        for row in kept:
             row["period"] = p.label
             row["name_zh"], row["name_en"] = names.get(row["organ_code"], (None, None))
             out.append(row)
         out.sort(key=lambda r: (r["level"], r["rank_in_level"] is None,
                                 r["rank_in_level"] or 0, r["subject"]))
         return out
+
+    def level_values(self, indicator: str, period: str | Period, *, level: int) -> list[float]:
+        """The figures (not None) of every organ of ``level``: :meth:`value_rows`'
+        values, read without their ranks, names or any other column."""
+        from kaoping.engine.results import read_level_values
+        from kaoping.engine.store import has_results
+
+        ind = self.definition(indicator)
+        con = self._connection()
+        if not has_results(con):
+            raise LookupError("no stored results: run `kaoping compute` (or .compute()) first")
+        labels = list(parse_period(period).equivalent_labels())
+        rows = read_level_values(con, "organ", ind.id, labels, level=level)
+        return [r[2] for r in _canonical(rows, labels, lambda r: (r[0], r[1]))
+                if r[2] is not None]
 
     def _organ_names(self) -> dict[str, tuple[str | None, str | None]]:
         """Organ code -> (Chinese name, English name), kept with the version read."""
@@ -785,3 +793,23 @@ def _same_pair(
         return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
 
     return close(a[0], b[0]) and close(a[1], b[1])
+
+
+_Row = TypeVar("_Row")
+
+
+def _canonical(
+    rows: Sequence[_Row], labels: Sequence[str], key: Callable[[_Row], tuple[str, str]]
+) -> list[_Row]:
+    """One row per subject (``key``: its subject and period label): a period stored under
+    several labels (2020, 2020-01..2020-12) has a row under each; the canonical label's is
+    kept, as :meth:`Warehouse._stored` keeps it, not whichever came first."""
+    order = {label: i for i, label in enumerate(labels)}
+    kept: dict[str, tuple[int, _Row]] = {}
+    for row in rows:
+        subject, label = key(row)
+        rank = order[label]
+        mine = kept.get(subject)
+        if mine is None or rank < mine[0]:
+            kept[subject] = (rank, row)
+    return [row for _, row in kept.values()]

