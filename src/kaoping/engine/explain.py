@@ -136,8 +136,11 @@ def _plain(x: float | None) -> str:
 
 
 def _side(
-    backend: Any, role: str, measure: Measure, subject: Subject, period: Period, limit: int
+    backend: Any, role: str, measure: Measure, subject: Subject, period: Period, limit: int,
+    counted: float | None = None,
 ) -> MeasureRecords:
+    """``counted``: the figure's side when it counts the records listed (how many the
+    list will hold, for :func:`first_and_count` to choose its queries)."""
     rows = subject_records(backend, measure, subject, [period])
     if measure.agg is Aggregation.COUNT_DISTINCT:
         rows = rows.group_by("value").aggregate(
@@ -146,8 +149,14 @@ def _side(
         order = ["first_date", "value"]
     else:
         order = [measure.date, *[c for c in rows.columns if c != measure.date][:1]]
-    head, total = first_and_count(backend, rows, order, limit)
+    head, total = first_and_count(backend, rows, order, limit, expected=counted)
     return MeasureRecords(role, measure, total, dates_as_dates(head), rows.order_by(order))
+
+
+def _counted(measure: Measure, figure: float | None) -> float | None:
+    """How many records a side lists, when its figure counts them (else None)."""
+    counts = measure.agg in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT)
+    return figure if counts else None
 
 
 def explain(
@@ -166,10 +175,12 @@ def explain(
     # an avg numerator without a denominator is a sum over a count of the same records,
     # so its one list of records (with their values) serves both
     den_m = indicator.denominator
-    numerator = _side(backend, "numerator", indicator.numerator, subject, period, limit)
+    numerator = _side(backend, "numerator", indicator.numerator, subject, period, limit,
+                      _counted(indicator.numerator, value.numerator))
     denominator = None
     if den_m is not None:
-        denominator = _side(backend, "denominator", den_m, subject, period, limit)
+        denominator = _side(backend, "denominator", den_m, subject, period, limit,
+                            _counted(den_m, value.denominator))
     return Explanation(
         indicator, subject, period, value, organs, numerator, denominator, stored
     )
