@@ -276,14 +276,11 @@ class Warehouse:
                 f"no prosecutor {prosecutor_id!r}: the data model keeps no prosecutors, "
                 "so its figures are per organ only"
             )
-        rows = self._connection().execute(
-            "SELECT organ_code, display_name FROM prosecutors WHERE prosecutor_id = ? LIMIT 1",
-            [prosecutor_id],
-        ).fetchall()
+        rows = self.prosecutor_rows(prosecutor=prosecutor_id)
         if not rows:
             raise KeyError(f"no prosecutor {prosecutor_id!r} in the warehouse")
-        organ = self.organ(str(rows[0][0]))
-        name = str(rows[0][1])
+        organ = self.organ(str(rows[0]["organ_code"]))
+        name = str(rows[0]["display_name"])
         return Subject(
             kind="prosecutor",
             code=prosecutor_id,
@@ -301,15 +298,15 @@ class Warehouse:
         """The prosecutors of ``organ`` (or the one ``prosecutor``) as rows of the
         prosecutors table (id, organ, department, display name), by id. Plain SQL: an
         organ page lists them, and an Ibis query cost it 15 ms where DuckDB answers in 1."""
+        from kaoping.engine.results import dict_rows
+
         who, code = ("prosecutor_id", prosecutor) if prosecutor is not None else (
             "organ_code", organ)
-        cur = self._connection().execute(
+        return dict_rows(self._connection().execute(
             "SELECT prosecutor_id, organ_code, department, display_name FROM prosecutors "
             f"WHERE {who} = ? ORDER BY prosecutor_id",
             [code],
-        )
-        names = [d[0] for d in cur.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        ))
 
     def subject(self, *, organ: str | None = None, prosecutor: str | None = None) -> Subject:
         """An organ or a prosecutor; with neither, the national (root) organ."""

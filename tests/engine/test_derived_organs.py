@@ -64,6 +64,13 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+def _kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Relation name -> its type (BASE TABLE, VIEW)."""
+    return dict(con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables"
+    ).fetchall())
+
+
 def _over_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     backend = ibis.duckdb.from_connection(con)
     return store.views_sql(backend, make_plan(INDICATORS))
@@ -71,9 +78,7 @@ def _over_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def test_the_organ_views_read_the_stored_derivations(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        kinds = dict(con.execute(
-            "SELECT table_name, table_type FROM information_schema.tables"
-        ).fetchall())
+        kinds = _kinds(con)
         assert kinds[ORGAN_DERIVED_TABLE] == "BASE TABLE"
         stored = con.execute(f'SELECT count(*) FROM "{ORGAN_DERIVED_TABLE}"').fetchall()
         # the whole grid: every indicator x organ x period of the years computed
@@ -142,9 +147,7 @@ def test_point_reads_rank_as_the_windows_over_the_figures(
 
 def test_the_prosecutors_scores_are_stored_as_their_view_gives_them(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        kinds = dict(con.execute(
-            "SELECT table_name, table_type FROM information_schema.tables"
-        ).fetchall())
+        kinds = _kinds(con)
         assert kinds[PROSECUTOR_SCORES] == "BASE TABLE"
         keys = "indicator, subject, period"
         got = _frame(con, f'SELECT * FROM "{PROSECUTOR_SCORES}" ORDER BY {keys}')
@@ -210,9 +213,7 @@ def test_a_computation_stopped_before_the_derivations_reads_the_same(
             compute(con, INDICATORS, years=YEARS)
     with duckdb.connect(str(stopped), read_only=True) as con, \
             duckdb.connect(str(warehouse), read_only=True) as done:
-        kinds = dict(con.execute(
-            "SELECT table_name, table_type FROM information_schema.tables"
-        ).fetchall())
+        kinds = _kinds(con)
         assert kinds.get(table) != "BASE TABLE"
         if step == "store_organ_derivations":  # no rank of the computation before
             assert ORGAN_RANKS_TABLE not in kinds
@@ -233,10 +234,7 @@ def test_a_computation_stopped_before_the_derivations_reads_the_same(
             )
     with duckdb.connect(str(stopped)) as con:
         compute(con, INDICATORS, years=YEARS)
-        assert con.execute(
-            "SELECT table_type FROM information_schema.tables WHERE table_name = ?",
-            [table],
-        ).fetchall() == [("BASE TABLE",)]
+        assert _kinds(con).get(table) == "BASE TABLE"
 
 
 SEVERITY = [("out_of_range", 4), ("yoy_swing", 2), ("small_denominator", 1)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 #: at most this many record ids travel with a detection; ``record_count`` says how many
 MAX_RECORDS = 200
@@ -34,3 +34,8 @@ class Detection(BaseModel):
     record_table: str = "persons"
     record_ids: list[str] = Field(default_factory=list)
     record_count: int = 0
+
+
+#: a list of detections as JSON and back: how the render process hands a period's
+#: detections to the server (kaoping.web.renderpool, kaoping.web.detect_routes)
+DETECTIONS_JSON: TypeAdapter[list[Detection]] = TypeAdapter(list[Detection])

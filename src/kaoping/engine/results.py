@@ -35,6 +35,7 @@ __all__ = [
     "RESULTS_TABLE",
     "RUNS_TABLE",
     "LastRun",
+    "dict_rows",
     "has_results",
     "last_run",
     "read_flagged",
@@ -290,7 +291,7 @@ def read_results(
             [*asked, subject_type, level, whom, *periods,
              *asked, subject_type, level, *periods],
         )
-    rows = _dicts(cur)
+    rows = dict_rows(cur)
     if every:
         wanted = set(indicators)
         rows = [r for r in rows if r["indicator"] in wanted]
@@ -319,7 +320,7 @@ def read_slice(
     if level is not None:
         where += " AND level = ?"
         params.append(level)
-    return _dicts(con.execute(f'SELECT * FROM "{results_table(subject_type)}" WHERE {where}',
+    return dict_rows(con.execute(f'SELECT * FROM "{results_table(subject_type)}" WHERE {where}',
                               params))
 
 
@@ -348,9 +349,17 @@ def read_level_values(
 #: a peer orders before ``me``: inside the range before outside it, then the higher score
 _BEFORE = "(p.in_range > me.in_range OR (p.in_range = me.in_range AND p.score > me.score))"
 _SAME_PARENT = "p.parent_code IS NOT DISTINCT FROM me.parent_code"
+
+
+def _percentile(before: str, peers: str) -> str:
+    """The percentile of a figure with ``before`` peers ranked before it among ``peers``
+    (SQL expressions): percent_rank()'s arithmetic, so the figures are the view's."""
+    return (f"(1 - CASE WHEN {peers} > 1 THEN ({before})::DOUBLE / ({peers} - 1)::DOUBLE "
+            "ELSE 0 END) * 100")
+
+
 #: ``me`` ranked among ``peers`` (both defined before): counted per indicator and
-#: period; the arithmetic of the percentile is percent_rank()'s, so the figures are the
-#: view's
+#: period (:func:`_percentile`)
 _COUNTED_SQL = f"""
 counted AS (
     SELECT me.indicator, me.subject, me.period,
@@ -367,8 +376,7 @@ SELECT me.* EXCLUDE (in_range, score, rankable) REPLACE (
     CASE WHEN me.rankable THEN c.in_parent END::BIGINT AS peers_in_parent,
     CASE WHEN me.rankable THEN c.before_in_level + 1 END::BIGINT AS rank_in_level,
     CASE WHEN me.rankable THEN c.in_level END::BIGINT AS peers_in_level,
-    CASE WHEN me.rankable THEN (1 - CASE WHEN c.in_level > 1
-        THEN c.before_in_level::DOUBLE / (c.in_level - 1)::DOUBLE ELSE 0 END) * 100
+    CASE WHEN me.rankable THEN {_percentile("c.before_in_level", "c.in_level")}
     END::DOUBLE AS percentile
 )
 FROM me LEFT JOIN counted AS c
@@ -413,12 +421,10 @@ WITH level_rows AS MATERIALIZED (
 #: among the 2,873 counties on read took 9 of its 12 ms, and every organ page reads
 #: one; the windows over the 5.8 million rankable rows of a national two-year grid
 #: take about 7 s of a computation (over the wide derived rows themselves, 19 s)
-ORGAN_RANKS_SQL = """
+ORGAN_RANKS_SQL = f"""
 SELECT period, level, indicator, subject, parent_code, rank_in_parent, peers_in_parent,
     rank_in_level, peers_in_level,
-    ((1 - CASE WHEN peers_in_level > 1
-        THEN (rank_in_level - 1)::DOUBLE / (peers_in_level - 1)::DOUBLE ELSE 0 END) * 100
-    )::DOUBLE AS percentile
+    ({_percentile("rank_in_level - 1", "peers_in_level")})::DOUBLE AS percentile
 FROM (
     SELECT period, level, indicator, subject, parent_code,
         rank() OVER (PARTITION BY indicator, period, level, parent_code
@@ -428,7 +434,7 @@ FROM (
         rank() OVER (PARTITION BY indicator, period, level
                      ORDER BY in_range DESC, score DESC)::BIGINT AS rank_in_level,
         count(*) OVER (PARTITION BY indicator, period, level)::BIGINT AS peers_in_level
-    FROM "{derived}" WHERE rankable
+    FROM "{{derived}}" WHERE rankable
 )
 ORDER BY period, level, indicator, subject
 """
@@ -461,7 +467,7 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+def dict_rows(cur: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """The rows of an executed query as dicts by column name."""
     names = [d[0] for d in cur.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -506,7 +512,7 @@ def read_flagged(
         f"ORDER BY {order}level, subject, indicator LIMIT ? OFFSET ?",
         [*params, *(x for pair in severity for x in pair), limit, offset],
     )
-    return int(total[0][0]) if total else 0, _dicts(cur)
+    return int(total[0][0]) if total else 0, dict_rows(cur)
 
 
 def read_histories(
@@ -529,4 +535,4 @@ def read_histories(
         "AND period_kind = ?",
         [*indicators, subject_type, subject, kind],
     )
-    return _dicts(cur)
+    return dict_rows(cur)

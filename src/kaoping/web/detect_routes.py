@@ -19,11 +19,11 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import TypeAdapter
 
 from kaoping.detect import DETECTOR_LABELS, Detection
 from kaoping.detect import applies as detect_applies
 from kaoping.detect import labels as detect_labels
+from kaoping.detect.models import DETECTIONS_JSON
 from kaoping.web import renderpool
 from kaoping.web.api_routes import _ERRORS as API_ERRORS
 from kaoping.web.data import WebData
@@ -41,7 +41,6 @@ router = APIRouter(prefix="/api", tags=["detections"], responses=API_ERRORS)
 _CACHE: OrderedDict[tuple[str, str, str], list[Detection]] = OrderedDict()
 _CACHE_SIZE = 16
 _LOCK = threading.Lock()
-_DETECTIONS = TypeAdapter(list[Detection])
 
 
 def _memory_key(data: WebData, period: str) -> tuple[str, str, str]:
@@ -69,7 +68,7 @@ def all_detections(data: WebData, period: str) -> list[Detection]:
         return made
 
     # on disk, for every worker: the detectors take seconds, and take them once
-    found = _DETECTIONS.validate_json(data.readcache.kept(data.version(), _disk_key(period),
+    found = DETECTIONS_JSON.validate_json(data.readcache.kept(data.version(), _disk_key(period),
                                                           run))
     with _LOCK:
         _CACHE[key] = found

@@ -169,13 +169,12 @@ def detections(db: str, period: str) -> tuple[str, bytes]:
     ``list[Detection]``, which kaoping.web.detect_routes reads back): the detectors take
     seconds of pandas, which in the serving process held the GIL from every light
     request; ``KeyError``/``ValueError`` for a period they cannot test."""
-    from pydantic import TypeAdapter
-
     from kaoping.api import Warehouse
-    from kaoping.detect import Detection, detect
+    from kaoping.detect import detect
+    from kaoping.detect.models import DETECTIONS_JSON
 
     def run() -> bytes:
         with Warehouse(Path(db)) as wh:
-            return TypeAdapter(list[Detection]).dump_json(detect(wh.backend, period))
+            return DETECTIONS_JSON.dump_json(detect(wh.backend, period))
 
     return _read(db, run)
