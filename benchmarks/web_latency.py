@@ -330,8 +330,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(db: Path, app_db: str, port: int, workers: int, log: Path) -> Iterator[str]:
-    """``kaoping serve`` in its own process group, stopped at the end (also on Ctrl-C)."""
+def server(db: Path, app_db: str, port: int, workers: int,
+           log: Path) -> Iterator[tuple[str, int]]:
+    """``kaoping serve`` in its own session, stopped at the end (also on Ctrl-C); yields its
+    address and its session id (its pid), which every process it starts shares."""
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "KAOPING_SECRET_KEY": "bench-latency-secret-not-for-production"}
     with log.open("w") as out:
@@ -352,7 +354,7 @@ def server(db: Path, app_db: str, port: int, workers: int, log: Path) -> Iterato
                 raise SystemExit(f"the server did not answer in 120 s; see {log}")
             time.sleep(0.3)
         print(f"server pid {proc.pid} at {base}, {workers} worker(s); log {log}")
-        yield base
+        yield base, proc.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -362,6 +364,38 @@ def server(db: Path, app_db: str, port: int, workers: int, log: Path) -> Iterato
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def session_cpu(sid: int, workers: int) -> dict[str, float]:
+    """CPU seconds (user + system) of the live processes of session ``sid`` (``kaoping
+    serve`` and what it started), by role: the serving processes and the render
+    processes (each serving process's multiprocessing child: with one worker the server
+    serves and its children render; with several, its children serve and theirs
+    render). Linux only (``/proc``); what a process that ended used is not counted."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) != sid:  # field 6 of stat, the session id
+            continue
+        parent[int(d.name)] = int(fields[1])
+        used[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    def depth(pid: int) -> int:
+        return 0 if pid == sid or pid not in parent else 1 + depth(parent[pid])
+
+    serving_depth = 0 if workers <= 1 else 1
+    out = {"serving": 0.0, "render": 0.0}
+    for pid, seconds in used.items():
+        out["serving" if depth(pid) <= serving_depth else "render"] += seconds
+    return out
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -503,8 +537,11 @@ def sequential(sessions: dict[str, Session], plan: list[tuple[str, str, str]],
 
 
 def concurrent(base: str, scopes: dict[str, ClientScope], clients: int, requests: int,
-               seed: int, timeout: float, cap: Cap) -> tuple[list[Sample], float]:
-    """``clients`` threads, roles round robin, ``requests`` in all; returns samples, wall s."""
+               seed: int, timeout: float, cap: Cap, sid: int,
+               workers: int) -> tuple[list[Sample], float, dict[str, float]]:
+    """``clients`` threads, roles round robin, ``requests`` in all; returns samples, wall s
+    and the CPU seconds the server's processes (:func:`session_cpu` of ``sid``) and these
+    clients used from the first request to the last (the logins before are left out)."""
     sessions = [Session(base, ROLES[i % len(ROLES)], timeout) for i in range(clients)]
     plans = []
     for i, s in enumerate(sessions):
@@ -525,14 +562,18 @@ def concurrent(base: str, scopes: dict[str, ClientScope], clients: int, requests
                for s, p in zip(sessions, plans, strict=True)]
     for th in threads:
         th.start()
+    cpu0, own0 = session_cpu(sid, workers), os.times()
     start.wait()
     t = time.perf_counter()
     for th in threads:
         th.join()
     wall = time.perf_counter() - t
+    cpu1, own1 = session_cpu(sid, workers), os.times()
     for s in sessions:
         s.close()
-    return samples, wall
+    used = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    used["clients"] = own1.user + own1.system - own0.user - own0.system
+    return samples, wall, used
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -734,7 +775,7 @@ def main() -> None:
         return
 
     port = args.port or free_port()
-    with server(db, app_db, port, args.workers, work / "server.log") as base:
+    with server(db, app_db, port, args.workers, work / "server.log") as (base, sid):
         sessions = {role: Session(base, role, args.timeout) for role in ROLES}
         scopes = {role: discover(s.api, role) for role, s in sessions.items()}
         for role, sc in scopes.items():
@@ -766,18 +807,28 @@ def main() -> None:
         for i in range(n_seq):
             role = ROLES[i % len(ROLES)]
             plan += [(role, *x) for x in draw(scopes[role], rng, 1)]
-        t = time.perf_counter()
+        t, cpu0 = time.perf_counter(), session_cpu(sid, args.workers)
         baseline = sequential(sessions, plan, cap)
-        print(f"sequential pass: {len(baseline)} requests in {time.perf_counter() - t:.0f} s")
+        cpu1 = session_cpu(sid, args.workers)
+        per = (cpu1["serving"] - cpu0["serving"]) / max(len(baseline), 1) * 1000
+        print(f"sequential pass: {len(baseline)} requests in {time.perf_counter() - t:.0f} s; "
+              f"serving CPU {per:.0f} ms per request")
         for s in sessions.values():
             s.close()
 
         cap.next_pass()
         cap.skipped.clear()
-        samples, wall = concurrent(base, scopes, args.clients, args.requests, args.seed,
-                                   args.timeout, cap)
+        samples, wall, used = concurrent(base, scopes, args.clients, args.requests,
+                                         args.seed, args.timeout, cap, sid, args.workers)
         print(f"concurrent pass: {len(samples)} requests, {args.clients} clients, "
               f"{wall:.0f} s, {len(samples) / wall:.1f} requests/s")
+        clients_cpu = used["clients"]
+        n = max(len(samples), 1)
+        print(f"CPU over the concurrent pass: serving {used['serving']:.1f} s "
+              f"({used['serving'] / n * 1000:.0f} ms per request), render "
+              f"{used['render']:.1f} s, clients {clients_cpu:.1f} s "
+              f"({clients_cpu / n * 1000:.0f} ms per request); "
+              f"{os.cpu_count()} cores x {wall:.0f} s = {(os.cpu_count() or 1) * wall:.0f} s")
     report(samples, baseline, cap)
 
 

@@ -584,9 +584,7 @@ class Warehouse:
         if not has_results(con):
             raise LookupError("no stored results: run `kaoping compute` (or .compute()) first")
         labels = list(parse_period(period).equivalent_labels())
-        rows = read_level_values(con, "organ", ind.id, labels, level=level)
-        return [r[2] for r in _canonical(rows, labels, lambda r: (r[0], r[1]))
-                if r[2] is not None]
+        return read_level_values(con, "organ", ind.id, labels, level=level)
 
     def _organ_names(self) -> dict[str, tuple[str | None, str | None]]:
         """Organ code -> (Chinese name, English name), kept with the version read."""
